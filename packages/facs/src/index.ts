@@ -1,1 +1,1 @@
-export {};
+export { FeaError } from './errors';
