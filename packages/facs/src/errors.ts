@@ -5,8 +5,6 @@
  * does not.
  */
 export class FeaError extends Error {
-  private readonly [Symbol.for('facial-r1.error')] = true;
-
   /** A stable, machine-readable code such as `dataset/invalid-field`. */
   readonly code: string;
 
@@ -19,6 +17,8 @@ export class FeaError extends Error {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+    // A registry-wide symbol, not `instanceof`: survives duplicated copies of the package.
+    Object.defineProperty(this, Symbol.for('facial-r1.error'), { value: true });
   }
 
   /** True for any Facial-R1 error, whichever copy of the package created it. */
