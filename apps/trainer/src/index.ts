@@ -1,1 +1,11 @@
-export {};
+export { createProgram, EXIT, main } from './cli';
+export { collectDataset, collectSamples } from './data/collect-samples';
+export { ENGINES, getEngine, toTrainingExamples } from './engines/index';
+export type { EngineCommand, EngineProgress, LaunchContext, PreparedDataset, Stage, TrainingEngine, TrainingExample } from './engines/index';
+export { writeVerlParquet } from './engines/verl-engine';
+export { EngineRunError, PipelineError, PlanError } from './errors';
+export { formatCommand, type LaunchOptions, type LaunchRecord, launchEngine } from './launch/launch-engine';
+export { type LoadedPlan, loadPlan, parsePlan } from './plan/load-plan';
+export { type Plan, type PlanDataset, planSchema } from './plan/plan-schema';
+export { planSteps, type RunEvent, type RunOptions, type RunResult, runPlan } from './run/run-plan';
+export { hashPath, hashValue, type RunState, StateStore, type StepRecord } from './run/state-store';

@@ -1,0 +1,261 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { FeaError } from '@facial-r1/facs';
+import { createRewardServer } from '@facial-r1/rewards';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { collectSamples } from './data/collect-samples';
+import { formatCommand } from './launch/launch-engine';
+import { createPlanModelResolver } from './models';
+import { loadPlan } from './plan/load-plan';
+import { describeProgress, ProgressReporter } from './progress-reporter';
+import { planSteps, type RunEvent, runPlan } from './run/run-plan';
+import { StateStore } from './run/state-store';
+
+/** Exit codes: 0 success, 1 a failed run, 2 a usage error. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+const integer = (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number');
+  return parsed;
+};
+
+/** Prints run events through a reporter. */
+function eventPrinter(reporter: ProgressReporter, verbose: boolean) {
+  return (event: RunEvent) => {
+    if (event.type === 'step-skipped') reporter.log(`- ${event.step}: up to date, skipped`);
+    else if (event.type === 'step-started') reporter.log(`> ${event.step}`);
+    else if (event.type === 'step-finished') reporter.log(`+ ${event.step}: done`);
+    else if (event.type === 'progress') reporter.update(`  ${event.step}  ${describeProgress(event.progress)}`);
+    else if (event.type === 'log' && verbose) reporter.log(`  | ${event.line}`);
+  };
+}
+
+/** An AbortController tied to Ctrl-C / SIGTERM for the length of one command. */
+function interruptible() {
+  const controller = new AbortController();
+  const stop = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\n${signal}: stopping (finished steps are kept; rerun to resume)...\n`);
+    controller.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}
+
+/** Builds the `fea-train` program. */
+export function createProgram(): Command {
+  const program = new Command('fea-train')
+    .description("Facial-R1's three training stages on existing engines (verl, TRL, OpenRLHF, EasyR1, LLaMA-Factory).")
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  fea-train plan plan.yaml                       what will run, with data sizes and step state
+  fea-train prepare plan.yaml --stage grpo       write the engine's dataset, config and reward bridge
+  fea-train serve-rewards plan.yaml              the reward server with the plan's preset
+  fea-train launch plan.yaml --stage grpo --dry-run
+  fea-train synth plan.yaml --round 1            one stage-3 synthesis round
+  fea-train run plan.yaml                        the whole loop; rerun to resume`,
+    );
+
+  program
+    .command('plan')
+    .argument('<plan>', 'plan file (YAML or JSON)')
+    .description('Validate a plan and print what will run, with data sizes')
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, options: { json?: boolean }) => {
+      const loaded = await loadPlan(file);
+      const samples = await collectSamples(loaded);
+      const perDataset: Record<string, number> = {};
+      for (const sample of samples) perDataset[sample.dataset] = (perDataset[sample.dataset] ?? 0) + 1;
+      const state = await StateStore.open(loaded.workDir);
+      const steps = planSteps(loaded).map((step) => ({ step, done: Boolean(state.snapshot.steps[step]) }));
+      const { plan } = loaded;
+      if (options.json) {
+        console.log(JSON.stringify({ plan, workDir: loaded.workDir, samples: samples.length, perDataset, steps }, null, 2));
+        return;
+      }
+      console.log(`Plan "${plan.name}"  base model ${plan.baseModel}  work dir ${loaded.workDir}`);
+      console.log(`Data: ${samples.length} samples (${Object.entries(perDataset).map(([name, count]) => `${name} ${count}`).join(', ')})`);
+      console.log(
+        `Stage 1 (SFT, ${plan.stage1.engine}): ${plan.stage1.data ? `data ${plan.stage1.data}` : `teacher ${plan.stage1.teacher ?? '(none)'}, ${plan.stage1.size} examples`}, lr ${plan.stage1.learningRate}, ${plan.stage1.epochs} epochs, max length ${plan.stage1.maxLength}`,
+      );
+      console.log(
+        `Stage 2 (GRPO, ${plan.stage2.engine}): preset ${plan.stage2.preset}, group ${plan.stage2.groupSize}, temperature ${plan.stage2.temperature}, KL ${plan.stage2.klBeta}, clip ${plan.stage2.clip}, lr ${plan.stage2.learningRate}, max completion ${plan.stage2.maxCompletionLength}`,
+      );
+      console.log(`Stage 3: ${plan.stage3.rounds} round(s), model ${plan.stage3.model ?? '(set stage3.model)'}, rule ${plan.stage3.auRule}, retries ${plan.stage3.retries}`);
+      console.log(`Hardware: ${plan.hardware.nodes} node(s) x ${plan.hardware.gpus} GPU(s)`);
+      console.log('Steps:');
+      for (const { step, done } of steps) console.log(`  [${done ? 'x' : ' '}] ${step}`);
+    });
+
+  program
+    .command('prepare')
+    .argument('<plan>', 'plan file')
+    .description("Write an engine's dataset, its config or command line, and the reward bridge")
+    .addOption(new Option('--stage <stage>', 'training stage').choices(['sft', 'grpo']).makeOptionMandatory())
+    .addOption(new Option('--engine <engine>', 'engine (default: the plan\'s)').choices(['verl', 'trl', 'openrlhf', 'easyr1', 'llamafactory']))
+    .action(async (file: string, options: { stage: 'sft' | 'grpo'; engine?: string }) => {
+      const loaded = await loadPlan(file);
+      const engine = options.engine ?? (options.stage === 'sft' ? loaded.plan.stage1.engine : loaded.plan.stage2.engine);
+      const stopAfter = options.stage === 'sft' ? 'stage1/prepare' : 'stage2/prepare';
+      const reporter = new ProgressReporter();
+      const patched = withEngine(loaded, options.stage, engine);
+      const result = await runPlan(patched, {
+        resolveModel: createPlanModelResolver(),
+        stopAfter,
+        onEvent: eventPrinter(reporter, false),
+        only: options.stage === 'sft' ? ['collect', 'stage1/teacher', 'stage1/prepare'] : ['collect', 'stage2/prepare'],
+      });
+      const state = await StateStore.open(loaded.workDir);
+      const record = state.snapshot.steps[stopAfter];
+      console.log(`Prepared ${engine} ${options.stage} data in ${record?.values.directory as string} (${JSON.stringify(record?.values.rows)})`);
+      console.log(`State: ${result.stateFile}`);
+    });
+
+  program
+    .command('serve-rewards')
+    .argument('<plan>', 'plan file')
+    .description("Serve the plan's reward preset over HTTP (POST /score, POST /openrlhf) until Ctrl-C")
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--port <port>', "port (default: the plan's stage2.rewardPort)", integer)
+    .option('--token <token>', 'require this bearer token (or FEA_REWARD_TOKEN)')
+    .action(async (file: string, options: { host: string; port?: number; token?: string }) => {
+      const loaded = await loadPlan(file);
+      const server = createRewardServer({
+        preset: loaded.plan.stage2.preset,
+        host: options.host,
+        port: options.port ?? loaded.plan.stage2.rewardPort,
+        token: options.token ?? process.env.FEA_REWARD_TOKEN,
+      });
+      const { url } = await server.listen();
+      console.log(`Reward server (${loaded.plan.stage2.preset}) listening on ${url}`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await server.close();
+      console.log('Reward server stopped.');
+    });
+
+  program
+    .command('launch')
+    .argument('<plan>', 'plan file')
+    .description('Prepare (if needed) and start the engine for one stage; streams progress; Ctrl-C stops it cleanly')
+    .addOption(new Option('--stage <stage>', 'training stage').choices(['sft', 'grpo']).makeOptionMandatory())
+    .option('--dry-run', 'print the command instead of starting the engine')
+    .option('--verbose', 'echo the engine log')
+    .action(async (file: string, options: { stage: 'sft' | 'grpo'; dryRun?: boolean; verbose?: boolean }) => {
+      const loaded = await loadPlan(file);
+      const stopAfter = options.stage === 'sft' ? 'stage1/train' : 'stage2/train';
+      const reporter = new ProgressReporter();
+      const interrupt = interruptible();
+      try {
+        await runPlan(loaded, {
+          resolveModel: createPlanModelResolver(),
+          stopAfter,
+          only:
+            options.stage === 'sft'
+              ? ['collect', 'stage1/teacher', 'stage1/prepare', 'stage1/train']
+              : ['collect', 'stage2/prepare', 'stage2/train'],
+          dryRun: options.dryRun,
+          signal: interrupt.signal,
+          onEvent: eventPrinter(reporter, Boolean(options.verbose)),
+        });
+      } finally {
+        interrupt.dispose();
+      }
+      const state = await StateStore.open(loaded.workDir);
+      const values = state.snapshot.steps[stopAfter]?.values ?? {};
+      if (options.dryRun) console.log(formatCommand({ command: '', args: (values.command as string[]) ?? [], env: {}, files: {}, outputDirectory: '' }).trim());
+      else console.log(`Checkpoint: ${values.checkpoint as string}`);
+    });
+
+  program
+    .command('synth')
+    .argument('<plan>', 'plan file')
+    .description("Run one stage-3 synthesis round with the plan's stage3.model (resumable)")
+    .requiredOption('--round <k>', 'round number (1-based)', integer)
+    .action(async (file: string, options: { round: number }) => {
+      const loaded = await loadPlan(file);
+      if (options.round < 1 || options.round > loaded.plan.stage3.rounds) {
+        throw new FeaError('trainer/usage', `--round must be between 1 and stage3.rounds (${loaded.plan.stage3.rounds})`);
+      }
+      const reporter = new ProgressReporter();
+      const interrupt = interruptible();
+      try {
+        await runPlan(loaded, {
+          resolveModel: createPlanModelResolver(),
+          stopAfter: `stage3/round-${options.round}/synthesize`,
+          only: ['collect', `stage3/round-${options.round}/synthesize`],
+          signal: interrupt.signal,
+          onEvent: eventPrinter(reporter, false),
+        });
+      } finally {
+        interrupt.dispose();
+      }
+    });
+
+  program
+    .command('run')
+    .argument('<plan>', 'plan file')
+    .description('Run every stage as a resumable state machine; rerun to continue, changed sections are redone')
+    .option('--dry-run', 'write data and record engine commands without starting engines')
+    .option('--stop-after <step>', 'stop cleanly after this step (see `fea-train plan` for step names)')
+    .option('--verbose', 'echo engine logs')
+    .action(async (file: string, options: { dryRun?: boolean; stopAfter?: string; verbose?: boolean }) => {
+      const loaded = await loadPlan(file);
+      const reporter = new ProgressReporter();
+      const interrupt = interruptible();
+      try {
+        const result = await runPlan(loaded, {
+          resolveModel: createPlanModelResolver(),
+          dryRun: options.dryRun,
+          stopAfter: options.stopAfter,
+          signal: interrupt.signal,
+          onEvent: eventPrinter(reporter, Boolean(options.verbose)),
+        });
+        console.log(`${result.stopped ? 'Stopped' : 'Finished'}: ${result.steps.filter((step) => !step.skipped).length} step(s) run, ${result.steps.filter((step) => step.skipped).length} skipped. State: ${result.stateFile}`);
+      } finally {
+        interrupt.dispose();
+      }
+    });
+
+  return program;
+}
+
+function withEngine(loaded: Awaited<ReturnType<typeof loadPlan>>, stage: 'sft' | 'grpo', engine: string) {
+  const plan =
+    stage === 'sft'
+      ? { ...loaded.plan, stage1: { ...loaded.plan.stage1, engine: engine as 'trl' } }
+      : { ...loaded.plan, stage2: { ...loaded.plan.stage2, engine: engine as 'verl' } };
+  return { ...loaded, plan };
+}
+
+/** Runs the CLI and returns the exit code (0 ok, 1 failed, 2 usage). */
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  const program = createProgram().exitOverride();
+  program.commands.forEach((command) => command.exitOverride());
+  try {
+    await mkdir(path.resolve('.'), { recursive: true });
+    await program.parseAsync([...argv]);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`fea-train: ${message}`);
+    if (FeaError.isInstance(error) && error.code === 'trainer/usage') return EXIT.usage;
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,43 @@
+import { getBenchmark } from '@facial-r1/benchmarks';
+import { type FeaSample, readFeaJsonl, resolveImagePath } from '@facial-r1/dataset';
+import type { LoadedPlan } from '../plan/load-plan';
+import type { PlanDataset } from '../plan/plan-schema';
+
+/** Samples of one plan dataset, with absolute image paths. */
+export async function collectDataset(loaded: LoadedPlan, dataset: PlanDataset): Promise<FeaSample[]> {
+  const samples: FeaSample[] = [];
+  if ('benchmark' in dataset) {
+    const adapter = getBenchmark(dataset.benchmark);
+    const options = {
+      split: dataset.split,
+      fold: dataset.fold,
+      subjects: dataset.subjects,
+      limit: dataset.limit,
+    };
+    for await (const sample of adapter.load(loaded.resolve(dataset.root), options)) samples.push(sample);
+    return samples;
+  }
+  const file = loaded.resolve(dataset.jsonl);
+  const roots = [dataset.images ?? []].flat().map((root) => loaded.resolve(root));
+  if (roots.length === 0) roots.push((await import('node:path')).dirname(file));
+  for await (const sample of readFeaJsonl(file)) {
+    samples.push({ ...sample, image: await resolveImagePath(sample.image, roots) });
+    if (dataset.limit !== undefined && samples.length >= dataset.limit) break;
+  }
+  return samples;
+}
+
+/** Every sample of the plan's datasets, in plan order, each id made unique by its dataset. */
+export async function collectSamples(loaded: LoadedPlan): Promise<FeaSample[]> {
+  const all: FeaSample[] = [];
+  const seen = new Set<string>();
+  for (const dataset of loaded.plan.datasets) {
+    for (const sample of await collectDataset(loaded, dataset)) {
+      const key = `${sample.dataset}/${sample.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      all.push(sample);
+    }
+  }
+  return all;
+}

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import type { TrainingEngine } from './engine';
+import { writeJsonlSplits } from './jsonl-file';
+import { createLogParser } from './log-metrics';
+
+/**
+ * EasyR1 (a verl fork for vision-language RL): GRPO through `verl.trainer.main` with OmegaConf
+ * overrides. Rows are `{ problem, answer, images }` (EasyR1's `data.prompt_key`,
+ * `data.answer_key`, `data.image_key`; `<image>` marks the image in `problem`), and
+ * `answer` carries the sample as JSON for the reward bridge
+ * (`worker.reward.reward_function=<bridge>.py:compute_score`).
+ */
+export const easyR1Engine: TrainingEngine = {
+  id: 'easyr1',
+  stages: ['grpo'],
+
+  async writeDataset(splits, directory) {
+    return writeJsonlSplits(splits, directory, (example) => ({
+      id: example.sample.id,
+      problem: `<image>${example.promptText}`,
+      answer: JSON.stringify(example.groundTruth),
+      images: [example.sample.image],
+    }));
+  },
+
+  command({ plan, stageDirectory, dataset, rewardBridge, modelPath }) {
+    const stage2 = plan.stage2;
+    const outputDirectory = path.join(stageDirectory, 'checkpoints');
+    const train = dataset.files.find((file) => file.endsWith('train.jsonl')) ?? '';
+    const test = dataset.files.find((file) => file.endsWith('test.jsonl')) ?? train;
+    const overrides: Record<string, string | number | boolean> = {
+      'data.train_files': train,
+      'data.val_files': test,
+      'data.prompt_key': 'problem',
+      'data.answer_key': 'answer',
+      'data.image_key': 'images',
+      'data.max_prompt_length': stage2.maxPromptLength,
+      'data.max_response_length': stage2.maxCompletionLength,
+      'data.rollout_batch_size': stage2.batchSize,
+      'algorithm.adv_estimator': 'grpo',
+      'algorithm.kl_coef': stage2.klBeta,
+      'worker.actor.model.model_path': modelPath,
+      'worker.actor.optim.lr': stage2.learningRate,
+      'worker.actor.clip_ratio_low': stage2.clip,
+      'worker.actor.clip_ratio_high': stage2.clip,
+      'worker.rollout.n': stage2.groupSize,
+      'worker.rollout.temperature': stage2.temperature,
+      'worker.reward.reward_function': `${rewardBridge ?? ''}:compute_score`,
+      'trainer.total_epochs': stage2.epochs,
+      'trainer.n_gpus_per_node': plan.hardware.gpus,
+      'trainer.nnodes': plan.hardware.nodes,
+      'trainer.experiment_name': plan.name,
+      'trainer.save_checkpoint_path': outputDirectory,
+      'trainer.logger': "['console']",
+    };
+    return {
+      command: 'python3',
+      args: ['-m', 'verl.trainer.main', ...Object.entries(overrides).map(([key, value]) => `${key}=${value}`)],
+      env: {},
+      files: {},
+      outputDirectory,
+    };
+  },
+
+  parseLogLine: createLogParser({
+    step: ['step', 'global_step'],
+    reward: ['reward/overall', 'critic/score/mean', 'reward_score'],
+    loss: ['actor/pg_loss'],
+    checkpointPattern: /(?:saving|saved)\s+(?:checkpoint\s+)?(?:to\s+)?(\S+global_step_\d+)/i,
+  }),
+};

@@ -1,0 +1,69 @@
+import type { Plan } from '../plan/plan-schema';
+import type { TrainingExample } from './training-example';
+
+/** A training stage an engine can run. */
+export type Stage = 'sft' | 'grpo';
+
+/** What an engine writer produced. */
+export interface PreparedDataset {
+  /** Files written, absolute paths. */
+  readonly files: readonly string[];
+  /** Rows per split. */
+  readonly rows: Readonly<Record<string, number>>;
+}
+
+/** Everything an engine needs to build its command line. */
+export interface LaunchContext {
+  readonly plan: Plan;
+  readonly stage: Stage;
+  /** The stage's directory: datasets, config and checkpoints live here. */
+  readonly stageDirectory: string;
+  /** The dataset files written by `writeDataset`. */
+  readonly dataset: PreparedDataset;
+  /** The reward bridge copied into the stage directory (GRPO only). */
+  readonly rewardBridge?: string;
+  /** URL of the reward server (GRPO only). */
+  readonly rewardUrl?: string;
+  /** The model to train (base model, or the previous stage's checkpoint). */
+  readonly modelPath: string;
+}
+
+/** A command to start an engine. */
+export interface EngineCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  /** Extra files (configs, launchers) the command reads, written next to the dataset. */
+  readonly files: Readonly<Record<string, string>>;
+  /** Where the engine writes checkpoints. */
+  readonly outputDirectory: string;
+}
+
+/** A progress event parsed from one engine log line. */
+export interface EngineProgress {
+  readonly step?: number;
+  readonly totalSteps?: number;
+  readonly reward?: number;
+  readonly loss?: number;
+  /** A checkpoint directory the engine reported saving. */
+  readonly checkpoint?: string;
+}
+
+/**
+ * A training engine adapter: writes the engine's dataset format, builds its command line and
+ * reads its log. Gradient updates stay in the engine; this only feeds and watches it.
+ */
+export interface TrainingEngine {
+  readonly id: string;
+  readonly stages: readonly Stage[];
+  /** Writes the engine's dataset for `stage` into `directory` (train and, when given, test). */
+  writeDataset(
+    splits: { readonly train: readonly TrainingExample[]; readonly test?: readonly TrainingExample[] },
+    directory: string,
+    options: { readonly stage: Stage; readonly embedImages?: boolean },
+  ): Promise<PreparedDataset>;
+  /** The command that starts training. */
+  command(context: LaunchContext): EngineCommand;
+  /** Parses one log line; null when it carries no progress. */
+  parseLogLine(line: string): EngineProgress | null;
+}

@@ -1,0 +1,36 @@
+import type { FeaSample } from '@facial-r1/dataset';
+import { buildGrpoPrompt } from '@facial-r1/parsers';
+
+/** One sample as every engine writer sees it: the user prompt is built once, here. */
+export interface TrainingExample {
+  /** The FEA sample (absolute `image` path). */
+  readonly sample: FeaSample;
+  /** The user turn's text without the image placeholder (the GRPO prompt of FACTS 4). */
+  readonly promptText: string;
+  /** The ground truth the reward functions read, as the JSON object every bridge decodes. */
+  readonly groundTruth: { readonly labels: readonly string[]; readonly AUs: readonly string[] };
+}
+
+/** Options shared by every engine writer. */
+export interface PromptOptions {
+  /** Emotion list rendered into the prompt; default: the canonical eight. */
+  readonly emotions?: readonly string[];
+}
+
+/** Builds the training examples of a sample list, sharing one prompt per emotion list. */
+export function toTrainingExamples(
+  samples: readonly FeaSample[],
+  options: PromptOptions = {},
+): TrainingExample[] {
+  const promptCache = new Map<string, string>();
+  return samples.map((sample) => {
+    const question = sample.question?.replaceAll('<image>', '').trim() || undefined;
+    const cacheKey = `${question ?? ''}\u0000${(options.emotions ?? []).join(',')}`;
+    let promptText = promptCache.get(cacheKey);
+    if (promptText === undefined) {
+      promptText = buildGrpoPrompt({ question, emotions: options.emotions });
+      promptCache.set(cacheKey, promptText);
+    }
+    return { sample, promptText, groundTruth: { labels: sample.labels, AUs: sample.AUs } };
+  });
+}

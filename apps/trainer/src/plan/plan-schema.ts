@@ -1,0 +1,117 @@
+import { z } from 'zod';
+
+/** A dataset the plan trains on: a public benchmark in its native layout, or FEA JSONL. */
+const benchmarkDatasetSchema = z
+  .object({
+    /** Benchmark id from `@facial-r1/benchmarks` (`rafdb`, `disfa`, ...). */
+    benchmark: z.string().min(1),
+    /** The dataset's root folder, as downloaded. */
+    root: z.string().min(1),
+    /** Split to read (default: the adapter's training split). */
+    split: z.string().optional(),
+    /** DISFA/BP4D fold or explicit subjects. */
+    fold: z.number().int().min(0).optional(),
+    subjects: z.array(z.string()).optional(),
+    /** Read at most this many samples. */
+    limit: z.number().int().positive().optional(),
+  })
+  .strict();
+
+const jsonlDatasetSchema = z
+  .object({
+    /** An FEA JSONL file (FEA-20K format). */
+    jsonl: z.string().min(1),
+    /** Folders that `image` paths are resolved against. */
+    images: z.union([z.string(), z.array(z.string())]).optional(),
+    limit: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export const datasetSchema = z.union([benchmarkDatasetSchema, jsonlDatasetSchema]);
+
+export const sftEngineIds = ['llamafactory', 'trl'] as const;
+export const grpoEngineIds = ['verl', 'trl', 'openrlhf', 'easyr1'] as const;
+export const engineIds = ['verl', 'trl', 'openrlhf', 'easyr1', 'llamafactory'] as const;
+export type EngineId = (typeof engineIds)[number];
+
+/** Stage 1: teacher-written SFT data, then supervised fine-tuning (FACTS 2). */
+const stage1Schema = z
+  .object({
+    /** Model id of the teacher (`openai:<baseURL>#<model>`, `onnx:<dir>`, `baseline`). */
+    teacher: z.string().min(1).optional(),
+    /** An existing SFT set (FEA JSONL with `description`) instead of asking a teacher. */
+    data: z.string().optional(),
+    size: z.number().int().positive().default(300),
+    retries: z.number().int().min(0).default(5),
+    engine: z.enum(sftEngineIds).default('llamafactory'),
+    learningRate: z.number().positive().default(5e-6),
+    epochs: z.number().positive().default(2),
+    maxLength: z.number().int().positive().default(2048),
+    packing: z.boolean().default(true),
+    /** Runs the engine through this program, e.g. `["srun", "--nodes=2"]` or `["conda", "run", "-n", "verl"]`. */
+    launcher: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+
+/** Stage 2: GRPO with verifiable rewards; defaults are the paper's (FACTS 2). */
+const stage2Schema = z
+  .object({
+    engine: z.enum(grpoEngineIds).default('verl'),
+    /** Reward preset of `@facial-r1/rewards`. */
+    preset: z.string().default('facial-r1'),
+    groupSize: z.number().int().min(2).default(8),
+    temperature: z.number().positive().default(1.0),
+    klBeta: z.number().min(0).default(0.04),
+    clip: z.number().positive().default(0.2),
+    learningRate: z.number().positive().default(1e-6),
+    epochs: z.number().positive().default(1),
+    maxCompletionLength: z.number().int().positive().default(1024),
+    maxPromptLength: z.number().int().positive().default(2048),
+    batchSize: z.number().int().positive().default(64),
+    /** Where the reward server listens while the engine trains. */
+    rewardPort: z.number().int().min(0).max(65535).default(8765),
+    /** Runs the engine through this program, e.g. `["srun", "--nodes=2"]` or `["conda", "run", "-n", "verl"]`. */
+    launcher: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+
+/** Stage 3: iterative synthesis rounds (FACTS 2). */
+const stage3Schema = z
+  .object({
+    rounds: z.number().int().min(0).default(1),
+    /** The model that writes reasoning: usually the stage-2 checkpoint served by vLLM, or its ONNX export. */
+    model: z.string().min(1).optional(),
+    retries: z.number().int().min(0).default(5),
+    /** `exact`: the reference rule (AU set equals the labels); `f1`: F1 at least `minAuF1`. */
+    auRule: z.enum(['exact', 'f1']).default('exact'),
+    minAuF1: z.number().min(0).max(1).default(1),
+    testFraction: z.number().min(0).max(0.5).default(0.1),
+    concurrency: z.number().int().positive().default(8),
+  })
+  .strict();
+
+const hardwareSchema = z
+  .object({
+    gpus: z.number().int().positive().default(8),
+    nodes: z.number().int().positive().default(1),
+  })
+  .strict();
+
+/** A Facial-R1 training plan: what `fea-train` runs, stage by stage. */
+export const planSchema = z
+  .object({
+    name: z.string().min(1),
+    /** The base VLM (a local checkpoint path or a hub id the engine resolves; we download nothing). */
+    baseModel: z.string().min(1),
+    /** Where every artefact and the state file go (relative to the plan file). */
+    workDir: z.string().default('runs'),
+    datasets: z.array(datasetSchema).min(1),
+    stage1: stage1Schema.default(stage1Schema.parse({})),
+    stage2: stage2Schema.default(stage2Schema.parse({})),
+    stage3: stage3Schema.default(stage3Schema.parse({})),
+    hardware: hardwareSchema.default(hardwareSchema.parse({})),
+  })
+  .strict();
+
+export type Plan = z.infer<typeof planSchema>;
+export type PlanDataset = z.infer<typeof datasetSchema>;
