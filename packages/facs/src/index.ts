@@ -1,1 +1,44 @@
+export {
+  ACTION_UNIT_LIST,
+  ACTION_UNITS,
+  type ActionUnit,
+  AU_CODES,
+  type AuCode,
+  type AuId,
+  type FaceRegion,
+  getActionUnit,
+  INTENSITIES,
+  INTENSITY_MEANINGS,
+  type Intensity,
+  isFacsAu,
+  LATERALITIES,
+  LATERALITY_MEANINGS,
+  type Laterality,
+  toAuId,
+} from './action-units';
+export {
+  bestSupportedEmotion,
+  EMOTION_RULES,
+  type EmotionRule,
+  type EmotionSupport,
+  scoreEmotionsFromAus,
+} from './emotion-rules';
+export {
+  EMOTION_LEXICON,
+  EMOTION_TERMS,
+  EMOTIONS,
+  type Emotion,
+  isEmotion,
+  normalizeEmotion,
+  normalizeTerm,
+} from './emotions';
 export { FeaError } from './errors';
+export {
+  AU_VOCABULARIES,
+  type AuVocabularyId,
+  decodeEmotionCode,
+  LABEL_MAPS,
+  type LabelMap,
+  type LabelMapId,
+  UnknownLabelCodeError,
+} from './label-maps';
