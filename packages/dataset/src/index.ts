@@ -1,1 +1,6 @@
-export {};
+export { CorruptJsonlError, ImageNotFoundError, InvalidRecordError } from './errors';
+export { type FeaSample, feaSampleSchema, parseFeaSample, safeParseFeaSample } from './fea-sample';
+export { createJsonlAppender, type JsonlAppender } from './jsonl-appender';
+export { type ReadJsonlOptions, type ReadStats, readFeaJsonl, readJsonl } from './read-jsonl';
+export { resolveImagePath } from './resolve-image';
+export { writeJsonlAtomic } from './write-jsonl-atomic';

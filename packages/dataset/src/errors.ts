@@ -1,0 +1,40 @@
+import { FeaError } from '@facial-r1/facs';
+
+/** A JSONL line that is not valid JSON or does not match the schema; names file, line and field. */
+export class InvalidRecordError extends FeaError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly field: string | undefined,
+    readonly expected: string,
+  ) {
+    super('dataset/invalid-record', `${file}:${line}: ${field ? `field "${field}": ` : ''}${expected}`);
+  }
+}
+
+/** An image that none of the image roots contains. */
+export class ImageNotFoundError extends FeaError {
+  constructor(
+    readonly image: string,
+    readonly tried: readonly string[],
+  ) {
+    super(
+      'dataset/image-not-found',
+      `image "${image}" not found; tried: ${tried.join(', ') || '(no image roots given)'}. Pass the folder that holds the images as an image root.`,
+    );
+  }
+}
+
+/** A JSONL file whose middle is damaged (only a torn last line is repaired automatically). */
+export class CorruptJsonlError extends FeaError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    detail: string,
+  ) {
+    super(
+      'dataset/corrupt-jsonl',
+      `${file}:${line}: ${detail}; only a torn last line is repaired on open - fix or remove this line.`,
+    );
+  }
+}
