@@ -10,6 +10,7 @@ export {
   type TextSpan,
 } from './parse-completion';
 export { isReferenceWellFormed, parseReference, type ReferenceParse } from './parse-reference';
+export { pythonStrip } from './text-scan';
 export {
   buildGrpoPrompt,
   buildRetryPrompt,

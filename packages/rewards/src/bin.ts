@@ -1,1 +1,45 @@
-export {};
+import { Command, InvalidArgumentError } from 'commander';
+import { PRESETS } from './presets';
+import { createRewardServer } from './server/reward-server';
+
+const port = (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535)
+    throw new InvalidArgumentError('expected a port number (0-65535)');
+  return parsed;
+};
+
+const program = new Command('fea-rewards').description(
+  'Facial-R1 reward server for RL engines (verl, TRL, OpenRLHF, EasyR1).',
+);
+program
+  .command('serve')
+  .description('Serve POST /score, POST /openrlhf, GET /health and GET /metrics until SIGINT/SIGTERM')
+  .option('--preset <name>', `reward preset (${Object.keys(PRESETS).join(', ')})`, 'facial-r1')
+  .option('--host <host>', 'address to bind (keep loopback unless the engine runs elsewhere)', '127.0.0.1')
+  .option('--port <port>', 'port', port, 8765)
+  .option('--token <token>', 'require this bearer token (default: $FEA_REWARD_TOKEN)')
+  .action(async (options: { preset: string; host: string; port: number; token?: string }) => {
+    const server = createRewardServer({
+      preset: options.preset,
+      host: options.host,
+      port: options.port,
+      token: options.token ?? process.env.FEA_REWARD_TOKEN,
+    });
+    const { url } = await server.listen();
+    console.log(
+      `fea-rewards: preset ${options.preset} on ${url} (POST /score, POST /openrlhf, GET /health, GET /metrics)`,
+    );
+    const stop = async (signal: string) => {
+      console.log(`fea-rewards: ${signal}, finishing in-flight requests`);
+      await server.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(`fea-rewards: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

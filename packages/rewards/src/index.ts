@@ -1,1 +1,44 @@
-export {};
+export { bridgePath } from './bridge-path';
+export { RewardConfigurationError } from './errors';
+export {
+  type AdvantageOptions,
+  auRarityWeights,
+  type GroupStatistics,
+  groupAdvantages,
+  groupStatistics,
+} from './group-statistics';
+export {
+  type PresetDefinition,
+  type PresetName,
+  PRESETS,
+  type ResolvedPreset,
+  resolvePreset,
+} from './presets';
+export type { RewardSample, TermResult } from './reward-sample';
+export {
+  type RewardItem,
+  type RewardResult,
+  type ScoreOptions,
+  scoreCompletions,
+  scoreWithPreset,
+} from './score-completions';
+export { decodeLabel, extractResponse } from './server/openrlhf';
+export { createRewardServer, type RewardServer, type RewardServerOptions } from './server/reward-server';
+export { ParsedView } from './terms/parsed-view';
+export {
+  accuracyTerm,
+  auTerm,
+  consistencyTerm,
+  formatTerm,
+  groundingTerm,
+  hedgingTerm,
+  lengthTerm,
+  negationTerm,
+  REWARD_TERMS,
+  type RewardTerm,
+  reasoningEmotion,
+  repetitionTerm,
+  type TermMode,
+  type TermName,
+  type TermOptions,
+} from './terms/reward-terms';

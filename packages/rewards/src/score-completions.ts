@@ -1,0 +1,61 @@
+import { type PresetDefinition, type PresetName, type ResolvedPreset, resolvePreset } from './presets';
+import type { RewardSample } from './reward-sample';
+import { ParsedView } from './terms/parsed-view';
+import type { TermName } from './terms/reward-terms';
+
+/** One completion to score with its sample. */
+export interface RewardItem {
+  readonly completion: string;
+  readonly sample: RewardSample;
+}
+
+/** The reward of one completion. */
+export interface RewardResult {
+  /** Weighted sum of the terms, clamped. */
+  readonly total: number;
+  /** Each term's unweighted value. */
+  readonly terms: Readonly<Record<string, number>>;
+  /** Why terms scored below their maximum, by term name. */
+  readonly reasons: Readonly<Record<string, string>>;
+}
+
+/** Options of {@link scoreCompletions}. */
+export interface ScoreOptions {
+  /** A built-in preset name, a definition, or `{ preset, weights }`. Default `facial-r1`. */
+  readonly preset?:
+    | PresetName
+    | string
+    | PresetDefinition
+    | { readonly preset: PresetName; readonly weights: Readonly<Partial<Record<TermName, number>>> };
+}
+
+/** Scores one item with a resolved preset. */
+export function scoreWithPreset(item: RewardItem, preset: ResolvedPreset): RewardResult {
+  const view = new ParsedView(
+    typeof item.completion === 'string' ? item.completion : String(item.completion ?? ''),
+  );
+  const terms: Record<string, number> = {};
+  const reasons: Record<string, string> = {};
+  let total = 0;
+  for (const entry of preset.entries) {
+    const result = entry.term(view, item.sample ?? {}, preset.options);
+    terms[entry.name] = result.value;
+    if (result.reason !== undefined) reasons[entry.name] = result.reason;
+    total += entry.weight * result.value;
+  }
+  const [low, high] = preset.clamp;
+  return { total: total < low ? low : total > high ? high : total, terms, reasons };
+}
+
+/**
+ * Scores completions against their samples with a preset (default `facial-r1`, the paper's
+ * reward). Each completion is parsed at most once per parsing mode, whatever the number of
+ * terms. Pure and synchronous: safe inside a training loop.
+ */
+export function scoreCompletions(items: readonly RewardItem[], options: ScoreOptions = {}): RewardResult[] {
+  const preset = resolvePreset(options.preset);
+  const results = new Array<RewardResult>(items.length);
+  for (let index = 0; index < items.length; index += 1)
+    results[index] = scoreWithPreset(items[index]!, preset);
+  return results;
+}

@@ -1,0 +1,40 @@
+import type { RewardSample } from '../reward-sample';
+
+// Chat-template special tokens of Qwen2/2.5(-VL) and the common ones of other templates.
+const SPECIAL_TOKEN =
+  /<\|(?:im_start|im_end|endoftext|vision_start|vision_end|image_pad|video_pad|vision_pad|object_ref_start|object_ref_end|box_start|box_end|quad_start|quad_end|fim_prefix|fim_middle|fim_suffix|fim_pad|repo_name|file_sep|eot_id|begin_of_text|end_of_text|start_header_id|end_header_id)\|>|<\/s>|<s>|<pad>/g;
+const ASSISTANT_TURN = '<|im_start|>assistant\n';
+
+/**
+ * The model's response inside an OpenRLHF `query` (prompt + response, special tokens kept):
+ * the text after the prompt when the query starts with it, else after the last assistant
+ * turn marker; chat special tokens removed and the ends trimmed.
+ */
+export function extractResponse(query: string, prompt?: string): string {
+  let response: string;
+  if (prompt && query.startsWith(prompt)) response = query.slice(prompt.length);
+  else {
+    const turn = query.lastIndexOf(ASSISTANT_TURN);
+    response = turn >= 0 ? query.slice(turn + ASSISTANT_TURN.length) : query;
+  }
+  return response.replace(SPECIAL_TOKEN, '').trim();
+}
+
+/**
+ * The sample carried by an OpenRLHF label: a JSON object `{ "labels": [...], "AUs": [...] }`
+ * (what `fea-train prepare --engine openrlhf` writes), or a bare emotion label.
+ */
+export function decodeLabel(label: unknown): RewardSample {
+  if (label && typeof label === 'object') return label as RewardSample;
+  if (typeof label !== 'string') return {};
+  const text = label.trim();
+  if (text.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(text) as RewardSample;
+      if (parsed && typeof parsed === 'object') return parsed;
+    } catch {
+      // not JSON: a bare label
+    }
+  }
+  return { labels: text ? [text] : [], AUs: [] };
+}
