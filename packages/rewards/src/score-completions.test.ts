@@ -286,7 +286,9 @@ print(json.dumps(out))
       execFileSync('python3', ['-c', script], { input: JSON.stringify(items), encoding: 'utf8' }),
     ) as number[];
     const ours = scoreCompletions(items).map((result) => result.total);
-    ours.forEach((value, index) => expect(value, items[index]!.completion).toBeCloseTo(python[index]!, 12));
+    ours.forEach((value, index) => {
+      expect(value, items[index]!.completion).toBeCloseTo(python[index]!, 12);
+    });
   });
 });
 

@@ -44,7 +44,7 @@ export function scoreWithPreset(item: RewardItem, preset: ResolvedPreset): Rewar
     total += entry.weight * result.value;
   }
   const [low, high] = preset.clamp;
-  return { total: total < low ? low : total > high ? high : total, terms, reasons };
+  return { total: Math.min(high, Math.max(low, total)), terms, reasons };
 }
 
 /**

@@ -199,7 +199,10 @@ export function createRewardServer(options: RewardServerOptions = {}): RewardSer
         defaultPreset,
       );
       rewards.push(result.total);
-      for (const [name, value] of Object.entries(result.terms)) (extraLogs[name] ??= []).push(value);
+      for (const [name, value] of Object.entries(result.terms)) {
+        extraLogs[name] ??= [];
+        extraLogs[name].push(value);
+      }
     });
     items.inc({ route: '/openrlhf' }, rewards.length);
     return context.json({ rewards, scores: rewards, extra_logs: extraLogs });
