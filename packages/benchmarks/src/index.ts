@@ -1,1 +1,19 @@
-export {};
+export { BP4D_FOLDS, DISFA_FOLDS } from './adapters/au-folds';
+export type {
+  BenchmarkAdapter,
+  BenchmarkSample,
+  BenchmarkTask,
+  LoadOptions,
+} from './adapters/benchmark-adapter';
+export { BenchmarkDataError, DatasetLayoutError, UnknownBenchmarkError } from './adapters/errors';
+export { parseRafAuLabel } from './adapters/raf-au-adapter';
+export {
+  BENCHMARK_IDS,
+  BENCHMARKS,
+  type BenchmarkId,
+  getBenchmark,
+  listBenchmarks,
+} from './adapters/registry';
+export * from './evaluate/index';
+export * from './metrics/index';
+export { type FixtureDataset, type FixtureOptions, writeFixtureDataset } from './testing/fixture-datasets';

@@ -24,6 +24,11 @@ export function findAuCodes(lower: string, original: string): CodeMatch[] {
   let index = 0;
   while (index < length) {
     const code = lower.charCodeAt(index);
+    // Only 'a' (au, action unit), 'l' and 'r' (side codes) can start a code.
+    if (code !== 97 && code !== 108 && code !== 114) {
+      index += 1;
+      continue;
+    }
     const boundary =
       index === 0 || !(isLetter(lower.charCodeAt(index - 1)) || isDigit(lower.charCodeAt(index - 1)));
     let cursor = -1;

@@ -319,8 +319,10 @@ export function parseCompletion(text: string, options: ParseOptions = {}): Parse
     };
   }
 
-  // Raw mentions: codes, then names and phrases.
-  const raw: Omit<AuMention, 'negated' | 'hedged' | 'inThink'>[] = [];
+  // Mentions: codes, then names and phrases. One fixed object shape (no conditional spreads)
+  // keeps this hot loop monomorphic; negated/hedged/inThink are filled in below.
+  type MutableMention = { -readonly [K in keyof AuMention]: AuMention[K] };
+  const raw: MutableMention[] = [];
   for (const match of findAuCodes(lower, input)) {
     raw.push({
       au: `AU${match.code}`,
@@ -329,8 +331,11 @@ export function parseCompletion(text: string, options: ParseOptions = {}): Parse
       start: match.start,
       end: match.end,
       via: 'code',
-      ...(match.intensity ? { intensity: match.intensity } : {}),
-      ...(match.side ? { side: match.side } : {}),
+      intensity: match.intensity,
+      side: match.side,
+      negated: false,
+      hedged: false,
+      inThink: false,
     });
   }
   for (let position = 0; position < tokens.length; position += 1) {
@@ -340,7 +345,19 @@ export function parseCompletion(text: string, options: ParseOptions = {}): Parse
     const start = tokens[position]!.start;
     const end = tokens[last]!.end;
     const { code, via } = found.entry.value;
-    raw.push({ au: `AU${code}`, code, text: input.slice(start, end), start, end, via });
+    raw.push({
+      au: `AU${code}`,
+      code,
+      text: input.slice(start, end),
+      start,
+      end,
+      via,
+      intensity: undefined,
+      side: undefined,
+      negated: false,
+      hedged: false,
+      inThink: false,
+    });
     position = last;
   }
   raw.sort((a, b) => a.start - b.start);
@@ -349,7 +366,7 @@ export function parseCompletion(text: string, options: ParseOptions = {}): Parse
   // post-cue right after it ("AU9 is absent"), or a list that continues a negated mention.
   const negationEnds = new Map(negations.map((item) => [item.to, item]));
   const hedgeEnds = new Map(hedges.map((item) => [item.to, item]));
-  const mentions: AuMention[] = [];
+  const mentions = raw;
   const spans: { first: number; last: number; sentence: number; postNegated: boolean }[] = [];
   const onlyListBetween = (from: number, to: number) => {
     for (let position = from; position < to; position += 1) {
@@ -389,7 +406,9 @@ export function parseCompletion(text: string, options: ParseOptions = {}): Parse
     ) {
       negated = true;
     }
-    mentions.push({ ...mention, negated, hedged, inThink: within(thinkBlocks, mention.start) });
+    mention.negated = negated;
+    mention.hedged = hedged;
+    mention.inThink = within(thinkBlocks, mention.start);
     spans.push({ first, last: lastToken, sentence, postNegated });
     previous = { negated, lastToken, sentence };
   }
@@ -404,7 +423,7 @@ export function parseCompletion(text: string, options: ParseOptions = {}): Parse
       before.sentence === current.sentence &&
       onlyListBetween(before.last + 1, current.first)
     ) {
-      mentions[index - 1] = { ...mentions[index - 1]!, negated: true };
+      mentions[index - 1]!.negated = true;
       spans[index - 1] = { ...before, postNegated: true };
     }
   }

@@ -33,7 +33,7 @@ export function tokenize(lower: string): Token[] {
         index += 1;
       }
       const word = lower.slice(start, index);
-      if (CLAUSE_WORDS.has(word)) clause += 1;
+      if (word.length >= 3 && word.length <= 8 && CLAUSE_WORDS.has(word)) clause += 1;
       tokens.push({ word, start, end: index, clause, sentence });
       continue;
     }

@@ -1,0 +1,97 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { AU_VOCABULARIES } from '@facial-r1/facs';
+import type { BenchmarkAdapter } from './benchmark-adapter';
+import { BP4D_FOLDS } from './au-folds';
+import { BenchmarkDataError } from './errors';
+import {
+  checkSplit,
+  findImage,
+  foldSubjects,
+  limited,
+  readLines,
+  rejectRow,
+  requireOne,
+  sample,
+} from './shared';
+
+const LAYOUT =
+  'AUCoding/AU_OCC/F001_T1.csv (header Frame,1,2,4,...; 0/1, 9 = unknown) and frames <subject>/<task>/<frame>.jpg';
+
+/**
+ * BP4D: per-sequence occurrence csvs (1 present, 0 absent, 9 unknown). An unknown AU is kept
+ * out of that AU's counts for that frame (`meta_info.unknownAus`, read by the AU metrics).
+ * Frames as `<subject>/<task>/<frame>.jpg` (or zero-padded to 4 digits). 3-fold subject protocol.
+ */
+export const bp4dAdapter: BenchmarkAdapter = {
+  id: 'bp4d',
+  version: 1,
+  title: 'BP4D',
+  task: 'au',
+  labelSet: { aus: AU_VOCABULARIES.bp4d },
+  splits: ['train', 'test', 'all'],
+  defaultSplit: 'test',
+  layout: LAYOUT,
+  load(root, options = {}) {
+    const split = options.split ?? 'test';
+    checkSplit('bp4d', split, this.splits);
+    const wanted = foldSubjects(BP4D_FOLDS, options, split);
+    const stride = Math.max(1, options.stride ?? 1);
+    async function* rows() {
+      const labels = await requireOne('BP4D', root, LAYOUT, ['AUCoding/AU_OCC']);
+      const files = (await readdir(labels))
+        .filter((name) => /^[FM]\d{3}_T\d+\.csv$/.test(name) && wanted.has(name.slice(0, 4)))
+        .sort();
+      for (const name of files) {
+        const file = path.join(labels, name);
+        const [subject, task] = name.replace('.csv', '').split('_') as [string, string];
+        const lines = await readLines(file);
+        const header = lines[0]?.text.split(',').map((cell) => cell.trim()) ?? [];
+        if (header[0]?.toLowerCase() !== 'frame' || header.length < 2) {
+          throw new BenchmarkDataError(file, 1, 'header', 'expected "Frame,1,2,4,..."');
+        }
+        const aus = header.slice(1).map((cell) => `AU${Number(cell)}`);
+        for (let index = 1; index < lines.length; index += stride) {
+          const { line, text } = lines[index]!;
+          const cells = text.split(',').map((cell) => cell.trim());
+          const bad =
+            cells.length !== header.length ||
+            !/^\d+$/.test(cells[0]!) ||
+            cells.slice(1).some((cell) => !['0', '1', '9'].includes(cell));
+          if (bad) {
+            rejectRow(
+              options,
+              new BenchmarkDataError(
+                file,
+                line,
+                undefined,
+                `expected ${header.length} cells: a frame number, then 0, 1 or 9 for each AU`,
+              ),
+            );
+            continue;
+          }
+          const frame = Number(cells[0]);
+          const present = aus.filter((_, position) => cells[position + 1] === '1');
+          const unknown = aus.filter((_, position) => cells[position + 1] === '9');
+          try {
+            const folder = path.join(root, subject, task);
+            const image = await findImage(
+              [path.join(folder, `${frame}.jpg`), path.join(folder, `${String(frame).padStart(4, '0')}.jpg`)],
+              { file, line },
+            );
+            yield sample({
+              id: `${subject}/${task}/${frame}`,
+              dataset: 'bp4d',
+              image,
+              aus: present,
+              meta: { subject, task, frame, unknownAus: unknown },
+            });
+          } catch (error) {
+            rejectRow(options, error as Error);
+          }
+        }
+      }
+    }
+    return limited(rows(), options.limit);
+  },
+};

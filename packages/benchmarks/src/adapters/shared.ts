@@ -1,0 +1,103 @@
+import { access, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Emotion } from '@facial-r1/facs';
+import type { BenchmarkSample, LoadOptions } from './benchmark-adapter';
+import { BenchmarkDataError, DatasetLayoutError } from './errors';
+
+export const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
+
+/** Throws {@link DatasetLayoutError} unless one of `candidates` exists; returns the first that does. */
+export async function requireOne(
+  benchmark: string,
+  root: string,
+  layout: string,
+  candidates: readonly string[],
+): Promise<string> {
+  for (const candidate of candidates)
+    if (await exists(path.join(root, candidate))) return path.join(root, candidate);
+  throw new DatasetLayoutError(benchmark, root, layout);
+}
+
+/** Lines of a text file with 1-based numbers, blank lines dropped. */
+export async function readLines(file: string): Promise<{ line: number; text: string }[]> {
+  const text = await readFile(file, 'utf8');
+  return text
+    .split(/\r?\n/)
+    .map((value, index) => ({ line: index + 1, text: value.trim() }))
+    .filter((item) => item.text !== '');
+}
+
+/** Applies the load policy to a bad row: throw, or report and skip. */
+export function rejectRow(options: LoadOptions | undefined, error: Error): void {
+  if (options?.onInvalid === 'skip') options.onSkip?.(error);
+  else throw error;
+}
+
+/** The first existing image among candidates, or a typed error naming the annotation line. */
+export async function findImage(
+  candidates: readonly string[],
+  annotation: { file: string; line?: number },
+): Promise<string> {
+  for (const candidate of candidates) if (await exists(candidate)) return candidate;
+  throw new BenchmarkDataError(
+    annotation.file,
+    annotation.line,
+    'image',
+    `no image at ${candidates.join(' or ')}`,
+  );
+}
+
+/** Builds a sample. */
+export function sample(fields: {
+  id: string;
+  dataset: string;
+  image: string;
+  emotion?: Emotion | null;
+  aus?: readonly string[];
+  description?: string;
+  meta?: Record<string, unknown>;
+}): BenchmarkSample {
+  return {
+    id: fields.id,
+    dataset: fields.dataset,
+    image: fields.image,
+    AUs: [...(fields.aus ?? [])],
+    labels: fields.emotion ? [fields.emotion] : [],
+    ...(fields.description ? { description: fields.description } : {}),
+    meta_info: fields.meta ?? {},
+  };
+}
+
+/** Yields at most `limit` items. */
+export async function* limited<T>(source: AsyncIterable<T>, limit: number | undefined): AsyncGenerator<T> {
+  if (limit === 0) return;
+  let count = 0;
+  for await (const item of source) {
+    yield item;
+    count += 1;
+    if (limit !== undefined && count >= limit) return;
+  }
+}
+
+/** The train/test subjects of a 3-fold protocol: test = fold `fold`, train = the others. */
+export function foldSubjects(
+  folds: readonly (readonly string[])[],
+  options: LoadOptions,
+  split: string,
+): Set<string> {
+  if (options.subjects) return new Set(options.subjects);
+  const fold = options.fold ?? 0;
+  if (!Number.isInteger(fold) || fold < 0 || fold >= folds.length)
+    throw new RangeError(`fold must be 0, 1 or 2, got ${fold}`);
+  if (split === 'all') return new Set(folds.flat());
+  return new Set(split === 'test' ? folds[fold]! : folds.filter((_, index) => index !== fold).flat());
+}
+
+export function checkSplit(benchmark: string, split: string, splits: readonly string[]): void {
+  if (!splits.includes(split))
+    throw new RangeError(`${benchmark} has no split "${split}"; splits: ${splits.join(', ')}`);
+}

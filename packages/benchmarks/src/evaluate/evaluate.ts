@@ -1,0 +1,216 @@
+import { toAuId } from '@facial-r1/facs';
+import { type ParsedCompletion, parseCompletion } from '@facial-r1/parsers';
+import type { BenchmarkAdapter, BenchmarkSample } from '../adapters/benchmark-adapter';
+import { type AuMetrics, auMetrics } from '../metrics/au-metrics';
+import { corpusBleu } from '../metrics/bleu';
+import {
+  type BootstrapOptions,
+  bootstrapInterval,
+  bootstrapMean,
+  type Interval,
+  regeScore,
+} from '../metrics/bootstrap';
+import { type EmotionMetrics, emotionMetrics, extractEmotion } from '../metrics/emotion-metrics';
+import { type FeaRates, feaRates } from '../metrics/fea-rates';
+import { rougeL } from '../metrics/rouge';
+
+/** What `evaluate` needs to know of a benchmark. */
+export type EvaluationTarget = Pick<BenchmarkAdapter, 'id' | 'version' | 'task' | 'labelSet'> & {
+  readonly title?: string;
+};
+
+/** One model output. */
+export interface Prediction {
+  readonly id: string;
+  readonly text: string;
+}
+
+/** One evaluated sample. */
+export interface EvaluationRow {
+  readonly id: string;
+  readonly image: string;
+  readonly goldLabel: string | null;
+  readonly goldAus: readonly string[];
+  /** AUs unknown for this sample (BP4D code 9). */
+  readonly unknownAus: readonly string[];
+  readonly text: string | null;
+  readonly predictedLabel: string | null;
+  readonly referenceLabel: string | null;
+  readonly predictedAus: readonly string[];
+  readonly correct: boolean | null;
+  readonly rougeL: number | null;
+  readonly wellFormed: boolean;
+}
+
+/** A headline metric: estimate, 95 % bootstrap interval, and its direction. */
+export interface HeadlineMetric extends Interval {
+  readonly label: string;
+  readonly higherIsBetter: boolean;
+}
+
+/** The JSON report of one model on one benchmark split. */
+export interface EvaluationReport {
+  readonly benchmark: {
+    readonly id: string;
+    readonly version: number;
+    readonly task: string;
+    readonly title?: string;
+  };
+  readonly counts: { readonly samples: number; readonly predicted: number; readonly missing: number };
+  /** Keyed by `auF1`, `accuracy`, `rege`, `rougeL`, as the task has them. */
+  readonly headline: Readonly<Record<string, HeadlineMetric>>;
+  readonly emotion?: EmotionMetrics & { readonly referenceAccuracy: number };
+  readonly au?: AuMetrics;
+  readonly reasoning?: { readonly rougeL: number; readonly bleu: number };
+  readonly fea: FeaRates;
+  readonly rows: readonly EvaluationRow[];
+}
+
+const mean = (values: readonly number[]) =>
+  values.length ? values.reduce((sum, value) => sum + value, 0) / values.length : 0;
+
+/**
+ * Scores predictions against a benchmark's samples: per-sample rows, the emotion and AU
+ * tables, reasoning scores against `description`, FEA rates, and headline metrics with seeded
+ * 95 % bootstrap intervals, chosen by task: AU F1 (macro over the benchmark's AUs with a
+ * positive) for AU benchmarks; accuracy for emotion benchmarks; AU F1, accuracy and REGE for
+ * FABA; ROUGE-L for reasoning. A missing prediction counts as wrong.
+ */
+export function evaluate(
+  samples: readonly BenchmarkSample[],
+  predictions: readonly Prediction[],
+  target: EvaluationTarget,
+  options: BootstrapOptions = {},
+): EvaluationReport {
+  const byId = new Map(predictions.map((prediction) => [prediction.id, prediction.text]));
+  const emotions = target.labelSet.emotions ?? [];
+  const parsedList: ParsedCompletion[] = [];
+  const rows: EvaluationRow[] = samples.map((sample) => {
+    const text = byId.get(sample.id) ?? null;
+    const parsed = parseCompletion(text ?? '');
+    parsedList.push(parsed);
+    const goldLabel = sample.labels[0] ?? null;
+    const predictedLabel =
+      text === null || !emotions.length ? null : extractEmotion(text, emotions, 'normalized', parsed);
+    const unknown = sample.meta_info?.unknownAus;
+    return {
+      id: sample.id,
+      image: sample.image,
+      goldLabel,
+      goldAus: sample.AUs.map((au) => toAuId(au) ?? au),
+      unknownAus: Array.isArray(unknown) ? (unknown as string[]) : [],
+      text,
+      predictedLabel,
+      referenceLabel:
+        text === null || !emotions.length ? null : extractEmotion(text, emotions, 'reference', parsed),
+      predictedAus: text === null ? [] : parsed.presentAus,
+      correct: goldLabel && emotions.length ? predictedLabel === goldLabel : null,
+      rougeL:
+        sample.description && text !== null
+          ? rougeL(text, sample.description)
+          : sample.description
+            ? 0
+            : null,
+      wellFormed: parsed.wellFormed,
+    };
+  });
+
+  const hasEmotion = emotions.length > 0 && rows.some((row) => row.goldLabel);
+  const hasAus = target.task !== 'emotion' && rows.some((row) => row.goldAus.length > 0);
+  const hasReasoning = rows.some((row) => row.rougeL !== null);
+  const headline: Record<string, HeadlineMetric> = {};
+  const interval = <T>(data: readonly T[], statistic: (rows: readonly T[]) => number) =>
+    bootstrapInterval(data, statistic, options);
+
+  let emotion: EvaluationReport['emotion'];
+  if (hasEmotion) {
+    const labelled = rows.filter((row) => row.goldLabel && emotions.includes(row.goldLabel as never));
+    const metrics = emotionMetrics(
+      labelled.map((row) => row.goldLabel!),
+      labelled.map((row) => row.predictedLabel),
+      emotions,
+    );
+    emotion = {
+      ...metrics,
+      referenceAccuracy: mean(labelled.map((row) => (row.referenceLabel === row.goldLabel ? 1 : 0))),
+    };
+    headline.accuracy = {
+      label: 'Accuracy',
+      higherIsBetter: true,
+      ...bootstrapMean(
+        labelled.map((row) => (row.correct ? 1 : 0)),
+        options,
+      ),
+    };
+  }
+  let au: AuMetrics | undefined;
+  if (hasAus) {
+    const vocabulary = target.labelSet.aus;
+    const statistic = (data: readonly EvaluationRow[]) =>
+      auMetrics(
+        data.map((row) => row.goldAus),
+        data.map((row) => row.predictedAus),
+        { vocabulary, unknown: data.map((row) => row.unknownAus) },
+      ).macroF1;
+    au = auMetrics(
+      rows.map((row) => row.goldAus),
+      rows.map((row) => row.predictedAus),
+      { vocabulary, unknown: rows.map((row) => row.unknownAus) },
+    );
+    headline.auF1 = { label: 'AU F1', higherIsBetter: true, ...interval(rows, statistic), value: au.macroF1 };
+  }
+  let reasoning: EvaluationReport['reasoning'];
+  if (hasReasoning) {
+    const withReference = rows.filter((row) => row.rougeL !== null);
+    const described = samples.filter((sample) => sample.description);
+    reasoning = {
+      rougeL: mean(withReference.map((row) => row.rougeL!)),
+      bleu: corpusBleu(
+        described.map((sample) => byId.get(sample.id) ?? ''),
+        described.map((sample) => sample.description!),
+      ).bleu,
+    };
+    if (target.task === 'reasoning' || target.task === 'au+emotion') {
+      headline.rougeL = {
+        label: 'ROUGE-L',
+        higherIsBetter: true,
+        ...bootstrapMean(
+          withReference.map((row) => row.rougeL!),
+          options,
+        ),
+      };
+    }
+    if (target.task === 'au+emotion' && emotion) {
+      const pairs = withReference.map((row) => ({ correct: row.correct ? 1 : 0, rouge: row.rougeL! }));
+      headline.rege = {
+        label: 'REGE',
+        higherIsBetter: true,
+        ...interval(pairs, (data) =>
+          regeScore(mean(data.map((pair) => pair.correct)), mean(data.map((pair) => pair.rouge))),
+        ),
+      };
+    }
+  }
+  return {
+    benchmark: {
+      id: target.id,
+      version: target.version,
+      task: target.task,
+      ...(target.title ? { title: target.title } : {}),
+    },
+    counts: {
+      samples: samples.length,
+      predicted: rows.filter((row) => row.text !== null).length,
+      missing: rows.filter((row) => row.text === null).length,
+    },
+    headline,
+    ...(emotion ? { emotion } : {}),
+    ...(au ? { au } : {}),
+    ...(reasoning ? { reasoning } : {}),
+    fea: feaRates(
+      parsedList,
+      rows.map((row) => row.goldAus),
+    ),
+    rows,
+  };
+}

@@ -1,0 +1,130 @@
+/** mulberry32: a seeded PRNG, the same stream on every platform. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = Math.imul(state ^ (state >>> 15), 1 | state);
+    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A point estimate with a percentile bootstrap interval. */
+export interface Interval {
+  readonly value: number;
+  readonly low: number;
+  readonly high: number;
+}
+
+/** Options of the bootstrap functions. */
+export interface BootstrapOptions {
+  /** Resamples. Default 1000. */
+  readonly resamples?: number;
+  /** Default 0. */
+  readonly seed?: number;
+  /** Default 0.95. */
+  readonly confidence?: number;
+}
+
+function percentile(sorted: readonly number[], quantile: number): number {
+  if (!sorted.length) return Number.NaN;
+  const position = (sorted.length - 1) * quantile;
+  const lower = Math.floor(position);
+  const upper = Math.ceil(position);
+  return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
+}
+
+/**
+ * A seeded percentile bootstrap interval of `statistic` over `rows` (resampled with
+ * replacement, same size). Deterministic for a given seed.
+ */
+export function bootstrapInterval<T>(
+  rows: readonly T[],
+  statistic: (rows: readonly T[]) => number,
+  options: BootstrapOptions = {},
+): Interval {
+  const value = statistic(rows);
+  if (rows.length === 0) return { value, low: value, high: value };
+  const random = seededRandom(options.seed ?? 0);
+  const values: number[] = [];
+  const sample = new Array<T>(rows.length);
+  for (let resample = 0; resample < (options.resamples ?? 1000); resample += 1) {
+    for (let index = 0; index < rows.length; index += 1)
+      sample[index] = rows[Math.floor(random() * rows.length)]!;
+    values.push(statistic(sample));
+  }
+  values.sort((a, b) => a - b);
+  const tail = (1 - (options.confidence ?? 0.95)) / 2;
+  return { value, low: percentile(values, tail), high: percentile(values, 1 - tail) };
+}
+
+/**
+ * {@link bootstrapInterval} of the mean of `values`, without building resampled arrays:
+ * the fast path for accuracy-like (0/1) and per-sample scores.
+ */
+export function bootstrapMean(values: ArrayLike<number>, options: BootstrapOptions = {}): Interval {
+  const count = values.length;
+  let total = 0;
+  for (let index = 0; index < count; index += 1) total += values[index]!;
+  const value = count ? total / count : 0;
+  if (count === 0) return { value, low: value, high: value };
+  const random = seededRandom(options.seed ?? 0);
+  const means = new Float64Array(options.resamples ?? 1000);
+  for (let resample = 0; resample < means.length; resample += 1) {
+    let sum = 0;
+    for (let index = 0; index < count; index += 1) sum += values[Math.floor(random() * count)]!;
+    means[resample] = sum / count;
+  }
+  means.sort();
+  const tail = (1 - (options.confidence ?? 0.95)) / 2;
+  return {
+    value,
+    low: percentile(means as unknown as number[], tail),
+    high: percentile(means as unknown as number[], 1 - tail),
+  };
+}
+
+/**
+ * A paired bootstrap of the difference statistic(B) - statistic(A) over rows aligned by
+ * index (the same samples scored by two models): the delta, its interval, and the share of
+ * resamples where B does not beat A (a one-sided p-value).
+ */
+export function pairedBootstrap<T>(
+  rowsA: readonly T[],
+  rowsB: readonly T[],
+  statistic: (rows: readonly T[]) => number,
+  options: BootstrapOptions = {},
+): Interval & { readonly pValue: number } {
+  if (rowsA.length !== rowsB.length)
+    throw new RangeError(`paired bootstrap needs aligned rows: ${rowsA.length} vs ${rowsB.length}`);
+  const value = statistic(rowsB) - statistic(rowsA);
+  if (rowsA.length === 0) return { value, low: value, high: value, pValue: 1 };
+  const random = seededRandom(options.seed ?? 0);
+  const deltas: number[] = [];
+  const sampleA = new Array<T>(rowsA.length);
+  const sampleB = new Array<T>(rowsB.length);
+  let notBetter = 0;
+  for (let resample = 0; resample < (options.resamples ?? 1000); resample += 1) {
+    for (let index = 0; index < rowsA.length; index += 1) {
+      const pick = Math.floor(random() * rowsA.length);
+      sampleA[index] = rowsA[pick]!;
+      sampleB[index] = rowsB[pick]!;
+    }
+    const delta = statistic(sampleB) - statistic(sampleA);
+    deltas.push(delta);
+    if (delta <= 0) notBetter += 1;
+  }
+  deltas.sort((a, b) => a - b);
+  const tail = (1 - (options.confidence ?? 0.95)) / 2;
+  return {
+    value,
+    low: percentile(deltas, tail),
+    high: percentile(deltas, 1 - tail),
+    pValue: notBetter / deltas.length,
+  };
+}
+
+/** REGE (FABA): S_re + S_ge, both x100, with S_re an accuracy or F1 and S_ge a ROUGE-L F1 in [0, 1]. */
+export function regeScore(recognition: number, generation: number): number {
+  return 100 * recognition + 100 * generation;
+}

@@ -1,0 +1,148 @@
+import { rougeTokenize } from './text-tokens';
+
+/** Precision, recall and F-measure of one ROUGE variant. */
+export interface RougeScore {
+  readonly precision: number;
+  readonly recall: number;
+  readonly fmeasure: number;
+}
+
+/** ROUGE-1, ROUGE-2 and ROUGE-L of one prediction against one reference. */
+export interface RougeScores {
+  readonly rouge1: RougeScore;
+  readonly rouge2: RougeScore;
+  readonly rougeL: RougeScore;
+}
+
+const fmeasure = (precision: number, recall: number) =>
+  precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+
+function ngramScore(reference: Int32Array, prediction: Int32Array, n: number): RougeScore {
+  const counts = new Map<string, number>();
+  let referenceTotal = 0;
+  for (let index = 0; index + n <= reference.length; index += 1) {
+    const key =
+      n === 1 ? String(reference[index]) : Array.from(reference.subarray(index, index + n)).join(',');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    referenceTotal += 1;
+  }
+  let overlap = 0;
+  let predictionTotal = 0;
+  for (let index = 0; index + n <= prediction.length; index += 1) {
+    const key =
+      n === 1 ? String(prediction[index]) : Array.from(prediction.subarray(index, index + n)).join(',');
+    predictionTotal += 1;
+    const available = counts.get(key);
+    if (available) {
+      overlap += 1;
+      counts.set(key, available - 1);
+    }
+  }
+  const precision = overlap / Math.max(predictionTotal, 1);
+  const recall = overlap / Math.max(referenceTotal, 1);
+  return { precision, recall, fmeasure: fmeasure(precision, recall) };
+}
+
+/**
+ * Length of the longest common subsequence of two integer sequences, bit-parallel
+ * (Allison-Dix / Hyyro): one pass over `prediction` with the reference's match masks packed
+ * 32 positions to a word, O(n x ceil(m / 32)) instead of the O(n x m) table.
+ */
+let maskPool = new Uint32Array(4096);
+let vectorPool = new Uint32Array(64);
+const slotOf = new Map<number, number>();
+
+export function lcsLength(reference: ArrayLike<number>, prediction: ArrayLike<number>): number {
+  const length = reference.length;
+  if (length === 0 || prediction.length === 0) return 0;
+  const words = (length + 31) >>> 5;
+  // Match masks of the reference's distinct tokens, packed into one reused buffer.
+  slotOf.clear();
+  if (maskPool.length < length * words) maskPool = new Uint32Array(length * words * 2);
+  for (let index = 0; index < length; index += 1) {
+    const token = reference[index]!;
+    let slot = slotOf.get(token);
+    if (slot === undefined) {
+      slot = slotOf.size * words;
+      slotOf.set(token, slot);
+      maskPool.fill(0, slot, slot + words);
+    }
+    maskPool[slot + (index >>> 5)]! |= 1 << (index & 31);
+  }
+  if (vectorPool.length < words) vectorPool = new Uint32Array(words * 2);
+  const vector = vectorPool;
+  vector.fill(0xffffffff, 0, words);
+  for (let position = 0; position < prediction.length; position += 1) {
+    const slot = slotOf.get(prediction[position]!);
+    if (slot === undefined) continue;
+    let carry = 0;
+    let borrow = 0;
+    for (let word = 0; word < words; word += 1) {
+      const v = vector[word]!;
+      const u = (v & maskPool[slot + word]!) >>> 0;
+      const sum = v + u + carry;
+      carry = sum > 0xffffffff ? 1 : 0;
+      const difference = v - u - borrow;
+      borrow = difference < 0 ? 1 : 0;
+      vector[word] = ((sum >>> 0) | (difference >>> 0)) >>> 0;
+    }
+  }
+  let zeros = 0;
+  for (let index = 0; index < length; index += 1)
+    if ((vector[index >>> 5]! & (1 << (index & 31))) === 0) zeros += 1;
+  return zeros;
+}
+
+// Tokens are interned to integers once (bounded), so the LCS compares numbers.
+const INTERNED = new Map<string, number>();
+function toIds(tokens: readonly string[]): Int32Array {
+  if (INTERNED.size > 500_000) INTERNED.clear();
+  const ids = new Int32Array(tokens.length);
+  for (let index = 0; index < tokens.length; index += 1) {
+    const token = tokens[index]!;
+    let id = INTERNED.get(token);
+    if (id === undefined) {
+      id = INTERNED.size;
+      INTERNED.set(token, id);
+    }
+    ids[index] = id;
+  }
+  return ids;
+}
+
+/**
+ * ROUGE-1/2/L F-measures with `rouge-score` semantics (`RougeScorer(['rouge1', 'rouge2',
+ * 'rougeL'], use_stemmer=True)`, `score(target=reference, prediction=prediction)`): ROUGE-N
+ * from clipped n-gram counts (precision over the prediction's n-grams, recall over the
+ * reference's, each over at least 1); ROUGE-L from the longest common subsequence (0 when
+ * either side has no tokens); F = 2PR / (P + R), 0 when P + R = 0.
+ */
+export function rougeScores(
+  prediction: string,
+  reference: string,
+  options: { readonly stem?: boolean } = {},
+): RougeScores {
+  const referenceIds = toIds(rougeTokenize(reference, options));
+  const predictionIds = toIds(rougeTokenize(prediction, options));
+  let rougeL: RougeScore = { precision: 0, recall: 0, fmeasure: 0 };
+  if (referenceIds.length && predictionIds.length) {
+    const lcs = lcsLength(referenceIds, predictionIds);
+    const precision = lcs / predictionIds.length;
+    const recall = lcs / referenceIds.length;
+    rougeL = { precision, recall, fmeasure: fmeasure(precision, recall) };
+  }
+  return {
+    rouge1: ngramScore(referenceIds, predictionIds, 1),
+    rouge2: ngramScore(referenceIds, predictionIds, 2),
+    rougeL,
+  };
+}
+
+/** ROUGE-L F-measure only (the FEA-20K column), without the n-gram work. */
+export function rougeL(prediction: string, reference: string): number {
+  const referenceIds = toIds(rougeTokenize(reference));
+  const predictionIds = toIds(rougeTokenize(prediction));
+  if (!referenceIds.length || !predictionIds.length) return 0;
+  const lcs = lcsLength(referenceIds, predictionIds);
+  return fmeasure(lcs / predictionIds.length, lcs / referenceIds.length);
+}
