@@ -18,9 +18,9 @@ export interface JsonlAppender<T> {
 /**
  * Opens (or creates) a JSONL file for crash-safe appends. On open, a torn last line (a write
  * cut short by a crash: no trailing newline, or not valid JSON) is cut off, and the keys of
- * the complete records are loaded, so a rerun skips what is done. Each record is written with
- * one `write` of the whole line and `fsync`ed before `append` resolves; appends are serialised,
- * so lines never interleave. A damaged line before the last is a {@link CorruptJsonlError}.
+ * the complete records are loaded, so a rerun skips what is done. Records are written whole
+ * (never interleaved) and `fsync`ed before `append` resolves; concurrent appends are group-
+ * committed (one write and one fsync per batch). A damaged line before the last is a {@link CorruptJsonlError}.
  */
 export async function createJsonlAppender<T>(
   file: string,
@@ -56,8 +56,38 @@ export async function createJsonlAppender<T>(
   if (validBytes !== Buffer.byteLength(existing)) await truncate(file, validBytes);
 
   const handle: FileHandle = await open(file, 'a');
-  let queue: Promise<unknown> = Promise.resolve();
+  // Group commit: appends that arrive while a batch is being written join the next batch,
+  // which is written with one write and made durable with one fsync. Each append resolves
+  // only after its own batch is on disk.
+  type Pending = {
+    line: string;
+    key: string;
+    resolve: (written: boolean) => void;
+    reject: (error: unknown) => void;
+  };
+  let pending: Pending[] = [];
+  const pendingKeys = new Set<string>();
+  let flushing: Promise<void> | undefined;
   let closed = false;
+  const flush = async () => {
+    while (pending.length) {
+      const batch = pending;
+      pending = [];
+      try {
+        await handle.write(batch.map((item) => item.line).join(''));
+        await handle.sync();
+        for (const item of batch) {
+          keys.add(item.key);
+          item.resolve(true);
+        }
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+      } finally {
+        for (const item of batch) pendingKeys.delete(item.key);
+      }
+    }
+    flushing = undefined;
+  };
   return {
     has: (key) => keys.has(key),
     get size() {
@@ -66,20 +96,17 @@ export async function createJsonlAppender<T>(
     append(record) {
       if (closed) return Promise.reject(new Error(`appender for ${file} is closed`));
       const key = options.key(record);
-      const write = queue.then(async () => {
-        if (keys.has(key)) return false;
-        await handle.write(`${JSON.stringify(record)}\n`);
-        await handle.sync();
-        keys.add(key);
-        return true;
+      if (keys.has(key) || pendingKeys.has(key)) return Promise.resolve(false);
+      pendingKeys.add(key);
+      return new Promise<boolean>((resolve, reject) => {
+        pending.push({ line: `${JSON.stringify(record)}\n`, key, resolve, reject });
+        flushing ??= flush();
       });
-      queue = write.catch(() => undefined);
-      return write;
     },
     async close() {
       if (closed) return;
       closed = true;
-      await queue;
+      await flushing;
       await handle.close();
     },
   };

@@ -1,1 +1,16 @@
-export {};
+export type {
+  ChatMessage,
+  Completion,
+  ContentPart,
+  FeaModel,
+  FeaModelV1,
+  FinishReason,
+  GenerateRequest,
+  GenerateResult,
+  GenerationTimings,
+  ImageInput,
+  PromptInput,
+  PromptResult,
+  SamplingOptions,
+  StreamEvent,
+} from './model';

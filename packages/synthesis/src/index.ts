@@ -1,1 +1,33 @@
+export { ReviewSheetError } from './errors';
 export * from './export/index';
+export {
+  exportReviewSheet,
+  importReviewDecisions,
+  REVIEW_COLUMNS,
+  type ReviewResult,
+} from './review/review-sheet';
+export { type MergeOptions, mergeRounds } from './split/merge-rounds';
+export { type SplitOptions, splitTrainTest } from './split/split-dataset';
+export { type AttemptOptions, type SampleOutcome, synthesizeSample } from './synthesize/attempt-loop';
+export { jaccard, NearDuplicateIndex, shingles } from './synthesize/shingles';
+export { mulberry32, stratifiedPick } from './synthesize/stratified-pick';
+export {
+  type OutcomeRecord,
+  outcomesPath,
+  type RoundManifest,
+  readRoundManifest,
+  type SynthesisProgress,
+  type SynthesizeOptions,
+  synthesize,
+} from './synthesize/synthesize';
+export { buildTeacherSet, type TeacherSetManifest, type TeacherSetOptions } from './synthesize/teacher-set';
+export {
+  CHECK_NAMES,
+  type CheckName,
+  type CheckResult,
+  createVerifier,
+  type Verification,
+  type VerificationSample,
+  type Verifier,
+  type VerifierOptions,
+} from './verify/verifier';

@@ -7,7 +7,10 @@ export interface TrlConversationRecord {
   readonly id: string;
   readonly messages: readonly {
     readonly role: 'user' | 'assistant';
-    readonly content: readonly ({ readonly type: 'image' } | { readonly type: 'text'; readonly text: string })[];
+    readonly content: readonly (
+      | { readonly type: 'image' }
+      | { readonly type: 'text'; readonly text: string }
+    )[];
   }[];
   readonly images: readonly string[];
 }
@@ -28,10 +31,16 @@ export function toTrlConversationRecord(example: SftExample): TrlConversationRec
 }
 
 /** Writes a TRL conversational JSONL file atomically; returns its path. */
-export async function writeTrlConversationJsonl(examples: readonly SftExample[], file: string): Promise<string> {
+export async function writeTrlConversationJsonl(
+  examples: readonly SftExample[],
+  file: string,
+): Promise<string> {
   await mkdir(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.partial`;
-  await writeFile(temporary, examples.map((example) => JSON.stringify(toTrlConversationRecord(example))).join('\n') + '\n');
+  await writeFile(
+    temporary,
+    examples.map((example) => JSON.stringify(toTrlConversationRecord(example))).join('\n') + '\n',
+  );
   await rename(temporary, file);
   return file;
 }
