@@ -1,0 +1,269 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FeaModelV1, GenerateRequest, GenerateResult } from '../model';
+import { createModelRegistry, formatModelId, parseModelId } from '../registry/model-registry';
+import { type OpenAICompatibleServer, serveOpenAICompatible } from '../server/serve-openai-compatible';
+import { createOpenAICompatibleModel } from './openai-compatible-model';
+
+/**
+ * A deterministic local model served by the real HTTP server: it answers with what it
+ * received (text, image digests, sampling), so the test can see every field cross the wire.
+ */
+class EchoModel implements FeaModelV1 {
+  readonly specificationVersion = 'v1' as const;
+  readonly provider = 'echo';
+  readonly modelId = 'echo-model';
+  constructor(private readonly delayMs = 0) {}
+  async doGenerate(request: GenerateRequest): Promise<GenerateResult> {
+    if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    return {
+      results: await Promise.all(
+        request.prompts.map(async (prompt, promptIndex) => {
+          const text = prompt.messages
+            .map((message) =>
+              typeof message.content === 'string'
+                ? message.content
+                : message.content
+                    .map((part) => (part.type === 'text' ? part.text : `<image ${part.index}>`))
+                    .join(''),
+            )
+            .join('|');
+          const digests = (prompt.images ?? []).map((image) =>
+            createHash('sha256')
+              .update(image as Uint8Array)
+              .digest('hex')
+              .slice(0, 12),
+          );
+          const n = request.sampling?.n ?? 1;
+          const completions = Array.from({ length: n }, (_, index) => {
+            const output = JSON.stringify({
+              text,
+              digests,
+              index,
+              seed: request.sampling?.seed ?? null,
+              temperature: request.sampling?.temperature ?? null,
+              topK: request.sampling?.topK ?? null,
+            });
+            for (const piece of output.match(/.{1,16}/g) ?? [])
+              request.onStream?.({ promptIndex, completionIndex: index, delta: piece });
+            return { text: output, finishReason: 'stop' as const, completionTokens: 10 };
+          });
+          return {
+            completions,
+            promptTokens: text.length,
+            timings: { prefillMs: 0, decodeMs: 0, totalMs: 0 },
+          };
+        }),
+      ),
+    };
+  }
+  async dispose() {}
+}
+
+describe('OpenAI-compatible backend against a real local server', () => {
+  let directory: string;
+  let image: string;
+  let server: OpenAICompatibleServer;
+  beforeAll(async () => {
+    directory = await mkdtemp(path.join(os.tmpdir(), 'fea-openai-'));
+    image = path.join(directory, 'face.jpg');
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 100, b: 50 } } })
+      .jpeg()
+      .toFile(image);
+    server = await serveOpenAICompatible(new EchoModel());
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  const request = (extra: Partial<GenerateRequest> = {}): GenerateRequest => ({
+    prompts: [
+      {
+        messages: [
+          { role: 'user', content: [{ type: 'image' }, { type: 'text', text: 'What is the emotion?' }] },
+        ],
+        images: [image],
+      },
+    ],
+    sampling: { n: 2, temperature: 0.7, seed: 42, topK: 5, maxTokens: 64 },
+    ...extra,
+  });
+
+  it('sends images as data URLs that arrive as the same bytes, with n, seed and sampling', async () => {
+    const model = createOpenAICompatibleModel({ baseURL: server.url, model: 'echo-model' });
+    const { results } = await model.doGenerate(request());
+    expect(results[0]!.completions).toHaveLength(2);
+    const echoed = JSON.parse(results[0]!.completions[1]!.text);
+    const { readFile } = await import('node:fs/promises');
+    expect(echoed).toEqual({
+      text: '<image 0>What is the emotion?',
+      digests: [
+        createHash('sha256')
+          .update(await readFile(image))
+          .digest('hex')
+          .slice(0, 12),
+      ],
+      index: 1,
+      seed: 42,
+      temperature: 0.7,
+      topK: 5,
+    });
+    expect(results[0]!.completions[0]!.finishReason).toBe('stop');
+    expect(results[0]!.completions[0]!.completionTokens).toBe(10);
+  });
+
+  it('streams deltas that concatenate to the full text', async () => {
+    const model = createOpenAICompatibleModel({ baseURL: server.url, model: 'echo-model' });
+    const deltas: string[] = [];
+    const { results } = await model.doGenerate(
+      request({ sampling: { n: 1 }, onStream: (event) => deltas.push(event.delta) }),
+    );
+    expect(deltas.length).toBeGreaterThan(1);
+    expect(deltas.join('')).toBe(results[0]!.completions[0]!.text);
+  });
+
+  it('retries 503 and 429 (honouring Retry-After) and then succeeds', async () => {
+    const flaky = await serveOpenAICompatible(new EchoModel(), { faults: { failFirst: 2, status: 503 } });
+    const limited = await serveOpenAICompatible(new EchoModel(), {
+      faults: { failFirst: 1, status: 429, retryAfter: 0 },
+    });
+    try {
+      const model = createOpenAICompatibleModel({ baseURL: flaky.url, model: 'm', retryBaseMs: 5 });
+      expect((await model.doGenerate(request())).results[0]!.completions).toHaveLength(2);
+      expect(flaky.stats.requests).toBe(3);
+      const second = createOpenAICompatibleModel({ baseURL: limited.url, model: 'm', retryBaseMs: 5 });
+      await second.doGenerate(request());
+      expect(limited.stats.requests).toBe(2);
+    } finally {
+      await flaky.close();
+      await limited.close();
+    }
+  });
+
+  it('fails with a typed error naming the URL when the server is gone, and does not retry 400', async () => {
+    const gone = await serveOpenAICompatible(new EchoModel());
+    await gone.close();
+    const model = createOpenAICompatibleModel({
+      baseURL: gone.url,
+      model: 'm',
+      maxRetries: 1,
+      retryBaseMs: 5,
+    });
+    await expect(model.doGenerate(request())).rejects.toThrow(
+      new RegExp(`cannot reach ${gone.url.replace(/[/.]/g, '\\$&')}/chat/completions`),
+    );
+    const bad = createOpenAICompatibleModel({ baseURL: server.url, model: 'm' });
+    const before = server.stats.requests;
+    await expect(
+      bad.doGenerate({ prompts: [{ messages: [{ role: 'tool' as never, content: 'x' }] }] }),
+    ).rejects.toThrow(/answered 400: .*messages\.0\.role/);
+    expect(server.stats.requests).toBe(before + 1);
+  });
+
+  it('times out slow requests', async () => {
+    const slow = await serveOpenAICompatible(new EchoModel(300));
+    try {
+      const model = createOpenAICompatibleModel({
+        baseURL: slow.url,
+        model: 'm',
+        timeoutMs: 50,
+        maxRetries: 0,
+      });
+      await expect(model.doGenerate(request())).rejects.toThrow(/timed out after 50 ms/);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('honours the concurrency limit and spreads requests round-robin over endpoints', async () => {
+    const a = await serveOpenAICompatible(new EchoModel(30));
+    const b = await serveOpenAICompatible(new EchoModel(30));
+    try {
+      const model = createOpenAICompatibleModel({ baseURL: [a.url, b.url], model: 'm', concurrency: 2 });
+      const prompts = Array.from({ length: 8 }, () => request().prompts[0]!);
+      await model.doGenerate({ prompts, sampling: { n: 1 } });
+      expect(a.stats.requests).toBe(4);
+      expect(b.stats.requests).toBe(4);
+      expect(a.stats.maxInFlight + b.stats.maxInFlight).toBeLessThanOrEqual(2);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('rejects an unreadable or non-image input with a typed error', async () => {
+    const model = createOpenAICompatibleModel({ baseURL: server.url, model: 'm' });
+    const text = path.join(directory, 'not-an-image.txt');
+    await writeFile(text, 'hello');
+    await expect(
+      model.doGenerate(
+        request({
+          prompts: [{ messages: [{ role: 'user', content: [{ type: 'image' }] }], images: [text] }],
+        }),
+      ),
+    ).rejects.toThrow(/is not a JPEG, PNG, GIF, WebP or BMP image/);
+    await expect(
+      model.doGenerate(
+        request({
+          prompts: [
+            {
+              messages: [{ role: 'user', content: [{ type: 'image' }] }],
+              images: [path.join(directory, 'missing.jpg')],
+            },
+          ],
+        }),
+      ),
+    ).rejects.toThrow(/cannot read image .*missing\.jpg: ENOENT/);
+  });
+});
+
+describe('model registry', () => {
+  it('resolves openai ids with several endpoints and options', async () => {
+    const registry = createModelRegistry();
+    const model = await registry.resolve(
+      'openai:http://127.0.0.1:1/v1,http://127.0.0.1:2/v1#Qwen/Qwen2.5-VL-7B-Instruct?concurrency=4',
+    );
+    expect(model).toMatchObject({
+      provider: 'openai',
+      modelId: 'Qwen/Qwen2.5-VL-7B-Instruct',
+      specificationVersion: 'v1',
+    });
+    expect(parseModelId('openai:http://a:8000/v1#m?concurrency=4')).toEqual({
+      provider: 'openai',
+      spec: 'http://a:8000/v1#m',
+      options: { concurrency: '4' },
+    });
+    expect(parseModelId('baseline')).toEqual({ provider: 'baseline', spec: '', options: {} });
+  });
+
+  it('explains unknown providers and malformed ids', async () => {
+    const registry = createModelRegistry({ providers: { baseline: () => new EchoModel() } });
+    expect(registry.providers).toEqual(['openai', 'baseline']);
+    await expect(registry.resolve('opnai:http://x/v1#m')).rejects.toThrow(
+      /unknown model provider "opnai" .*did you mean openai.*known: openai, baseline/,
+    );
+    await expect(registry.resolve('openai:http://x/v1')).rejects.toThrow(/expected openai:<baseURL>/);
+    await expect(registry.resolve('openai:ftp://x#m')).rejects.toThrow(/must start with http/);
+    expect((await registry.resolve('baseline')).provider).toBe('echo');
+  });
+
+  it('parse(format(id)) round-trips', () => {
+    const provider = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/);
+    const spec = fc.stringMatching(/^[A-Za-z0-9/:.#,_-]{0,20}$/);
+    const options = fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), fc.stringMatching(/^[a-z0-9]{1,6}$/), {
+      maxKeys: 3,
+    });
+    fc.assert(
+      fc.property(provider, spec, options, (name, body, extra) => {
+        const id = { provider: name, spec: body, options: extra };
+        expect(parseModelId(formatModelId(id))).toEqual(id);
+      }),
+    );
+  });
+});

@@ -1,0 +1,5 @@
+export {
+  type OpenAICompatibleServer,
+  type ServeOptions,
+  serveOpenAICompatible,
+} from './serve-openai-compatible';

@@ -1,0 +1,250 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ChatMessage, ContentPart, FeaModel, SamplingOptions } from '../model';
+import { decodeDataUrl } from '../openai/image-data-url';
+
+/** Options of {@link serveOpenAICompatible}. */
+export interface ServeOptions {
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 0 (a free port). */
+  readonly port?: number;
+  /** Test faults: the first `failFirst` requests answer `status` (with `Retry-After` when set); `delayMs` delays every answer. */
+  readonly faults?: {
+    readonly failFirst?: number;
+    readonly status?: number;
+    readonly retryAfter?: number;
+    readonly delayMs?: number;
+  };
+}
+
+/** A running server. */
+export interface OpenAICompatibleServer {
+  /** Base URL ending in `/v1`, ready for `createOpenAICompatibleModel({ baseURL })`. */
+  readonly url: string;
+  /** Requests seen and the most in flight at once. */
+  readonly stats: { requests: number; maxInFlight: number };
+  close(): Promise<void>;
+}
+
+type WirePart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } | string };
+
+class BadRequest extends Error {}
+
+function toPrompt(messages: unknown): { messages: ChatMessage[]; images: Uint8Array[] } {
+  if (!Array.isArray(messages) || messages.length === 0)
+    throw new BadRequest('messages: expected a non-empty array');
+  const images: Uint8Array[] = [];
+  const converted = messages.map((message: { role?: unknown; content?: unknown }, index) => {
+    if (message?.role !== 'system' && message?.role !== 'user' && message?.role !== 'assistant') {
+      throw new BadRequest(`messages.${index}.role: expected system, user or assistant`);
+    }
+    if (typeof message.content === 'string')
+      return { role: message.role, content: message.content } satisfies ChatMessage;
+    if (!Array.isArray(message.content))
+      throw new BadRequest(`messages.${index}.content: expected a string or an array of parts`);
+    const parts: ContentPart[] = (message.content as WirePart[]).map((part, partIndex) => {
+      if (part?.type === 'text' && typeof part.text === 'string') return { type: 'text', text: part.text };
+      if (part?.type === 'image_url') {
+        const url = typeof part.image_url === 'string' ? part.image_url : part.image_url?.url;
+        const bytes = typeof url === 'string' ? decodeDataUrl(url) : null;
+        if (!bytes)
+          throw new BadRequest(
+            `messages.${index}.content.${partIndex}.image_url: expected a base64 data URL (this server reads no remote URLs)`,
+          );
+        images.push(bytes);
+        return { type: 'image', index: images.length - 1 };
+      }
+      throw new BadRequest(`messages.${index}.content.${partIndex}: expected a text or image_url part`);
+    });
+    return { role: message.role, content: parts } satisfies ChatMessage;
+  });
+  return { messages: converted, images };
+}
+
+function toSampling(body: Record<string, unknown>): SamplingOptions {
+  const number = (key: string) => (typeof body[key] === 'number' ? (body[key] as number) : undefined);
+  const stop =
+    typeof body.stop === 'string'
+      ? [body.stop]
+      : Array.isArray(body.stop)
+        ? (body.stop as string[])
+        : undefined;
+  return {
+    n: number('n') ?? 1,
+    temperature: number('temperature'),
+    topP: number('top_p'),
+    topK: number('top_k'),
+    seed: number('seed'),
+    maxTokens: number('max_tokens') ?? number('max_completion_tokens'),
+    stop,
+    stopTokenIds: Array.isArray(body.stop_token_ids) ? (body.stop_token_ids as number[]) : undefined,
+  };
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const sendJson = (
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) => {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  response.end(JSON.stringify(body));
+};
+
+/**
+ * Serves any {@link FeaModel} over the OpenAI chat-completions protocol on a real HTTP
+ * server: `POST /v1/chat/completions` (JSON or SSE streaming, `n`, sampling fields, data-URL
+ * images), `GET /v1/models`, `GET /health`. It is the test stand-in for vLLM and a way to put
+ * the local ONNX model or the face baseline behind any OpenAI client.
+ */
+export async function serveOpenAICompatible(
+  model: FeaModel,
+  options: ServeOptions = {},
+): Promise<OpenAICompatibleServer> {
+  const stats = { requests: 0, maxInFlight: 0 };
+  let inFlight = 0;
+  const server = createServer(async (request, response) => {
+    const path = request.url?.split('?')[0];
+    if (request.method === 'GET' && path === '/health') return sendJson(response, 200, { status: 'ok' });
+    if (request.method === 'GET' && path === '/v1/models') {
+      return sendJson(response, 200, {
+        object: 'list',
+        data: [{ id: model.modelId, object: 'model', owned_by: model.provider }],
+      });
+    }
+    if (request.method !== 'POST' || path !== '/v1/chat/completions') {
+      return sendJson(response, 404, {
+        error: { message: `no route ${request.method} ${path}`, type: 'invalid_request_error' },
+      });
+    }
+    stats.requests += 1;
+    inFlight += 1;
+    stats.maxInFlight = Math.max(stats.maxInFlight, inFlight);
+    try {
+      const faults = options.faults;
+      if (faults?.delayMs) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
+      if (faults?.failFirst && stats.requests <= faults.failFirst) {
+        const headers: Record<string, string> =
+          faults.retryAfter !== undefined ? { 'retry-after': String(faults.retryAfter) } : {};
+        return sendJson(
+          response,
+          faults.status ?? 503,
+          { error: { message: 'injected fault', type: 'server_error' } },
+          headers,
+        );
+      }
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(await readBody(request)) as Record<string, unknown>;
+      } catch {
+        return sendJson(response, 400, {
+          error: { message: 'the body is not valid JSON', type: 'invalid_request_error' },
+        });
+      }
+      const prompt = toPrompt(body.messages);
+      const sampling = toSampling(body);
+      const id = `chatcmpl-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+      const created = Math.floor(Date.now() / 1000);
+      if (body.stream === true) {
+        response.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+        });
+        const send = (payload: unknown) => response.write(`data: ${JSON.stringify(payload)}\n\n`);
+        const result = await model.doGenerate({
+          prompts: [prompt],
+          sampling,
+          onStream: (event) =>
+            send({
+              id,
+              object: 'chat.completion.chunk',
+              created,
+              model: model.modelId,
+              choices: [
+                { index: event.completionIndex, delta: { content: event.delta }, finish_reason: null },
+              ],
+            }),
+        });
+        const first = result.results[0]!;
+        first.completions.forEach((completion, index) => {
+          send({
+            id,
+            object: 'chat.completion.chunk',
+            created,
+            model: model.modelId,
+            choices: [{ index, delta: {}, finish_reason: completion.finishReason }],
+          });
+        });
+        const completionTokens = first.completions.reduce(
+          (sum, completion) => sum + completion.completionTokens,
+          0,
+        );
+        send({
+          id,
+          object: 'chat.completion.chunk',
+          created,
+          model: model.modelId,
+          choices: [],
+          usage: {
+            prompt_tokens: first.promptTokens,
+            completion_tokens: completionTokens,
+            total_tokens: first.promptTokens + completionTokens,
+          },
+        });
+        response.end('data: [DONE]\n\n');
+        return;
+      }
+      const result = await model.doGenerate({ prompts: [prompt], sampling });
+      const first = result.results[0]!;
+      const completionTokens = first.completions.reduce(
+        (sum, completion) => sum + completion.completionTokens,
+        0,
+      );
+      return sendJson(response, 200, {
+        id,
+        object: 'chat.completion',
+        created,
+        model: model.modelId,
+        choices: first.completions.map((completion, index) => ({
+          index,
+          message: { role: 'assistant', content: completion.text },
+          finish_reason: completion.finishReason,
+        })),
+        usage: {
+          prompt_tokens: first.promptTokens,
+          completion_tokens: completionTokens,
+          total_tokens: first.promptTokens + completionTokens,
+        },
+      });
+    } catch (error) {
+      if (error instanceof BadRequest)
+        return sendJson(response, 400, { error: { message: error.message, type: 'invalid_request_error' } });
+      return sendJson(response, 500, { error: { message: (error as Error).message, type: 'server_error' } });
+    } finally {
+      inFlight -= 1;
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}/v1`,
+    stats,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
