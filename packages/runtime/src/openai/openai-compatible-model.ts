@@ -133,7 +133,7 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleOptions): F
         if (response.ok)
           return onChunk
             ? await readStream(response, onChunk)
-            : ((await response.json()) as Record<string, any>);
+            : ((await response.json()) as Record<string, unknown>);
         const text = await response.text();
         lastError = new ModelRequestError(
           url,
