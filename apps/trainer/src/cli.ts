@@ -26,7 +26,8 @@ function eventPrinter(reporter: ProgressReporter, verbose: boolean) {
     if (event.type === 'step-skipped') reporter.log(`- ${event.step}: up to date, skipped`);
     else if (event.type === 'step-started') reporter.log(`> ${event.step}`);
     else if (event.type === 'step-finished') reporter.log(`+ ${event.step}: done`);
-    else if (event.type === 'progress') reporter.update(`  ${event.step}  ${describeProgress(event.progress)}`);
+    else if (event.type === 'progress')
+      reporter.update(`  ${event.step}  ${describeProgress(event.progress)}`);
     else if (event.type === 'log' && verbose) reporter.log(`  | ${event.line}`);
   };
 }
@@ -52,7 +53,9 @@ function interruptible() {
 /** Builds the `fea-train` program. */
 export function createProgram(): Command {
   const program = new Command('fea-train')
-    .description("Facial-R1's three training stages on existing engines (verl, TRL, OpenRLHF, EasyR1, LLaMA-Factory).")
+    .description(
+      "Facial-R1's three training stages on existing engines (verl, TRL, OpenRLHF, EasyR1, LLaMA-Factory).",
+    )
     .showHelpAfterError()
     .addHelpText(
       'after',
@@ -80,18 +83,30 @@ Examples:
       const steps = planSteps(loaded).map((step) => ({ step, done: Boolean(state.snapshot.steps[step]) }));
       const { plan } = loaded;
       if (options.json) {
-        console.log(JSON.stringify({ plan, workDir: loaded.workDir, samples: samples.length, perDataset, steps }, null, 2));
+        console.log(
+          JSON.stringify(
+            { plan, workDir: loaded.workDir, samples: samples.length, perDataset, steps },
+            null,
+            2,
+          ),
+        );
         return;
       }
       console.log(`Plan "${plan.name}"  base model ${plan.baseModel}  work dir ${loaded.workDir}`);
-      console.log(`Data: ${samples.length} samples (${Object.entries(perDataset).map(([name, count]) => `${name} ${count}`).join(', ')})`);
+      console.log(
+        `Data: ${samples.length} samples (${Object.entries(perDataset)
+          .map(([name, count]) => `${name} ${count}`)
+          .join(', ')})`,
+      );
       console.log(
         `Stage 1 (SFT, ${plan.stage1.engine}): ${plan.stage1.data ? `data ${plan.stage1.data}` : `teacher ${plan.stage1.teacher ?? '(none)'}, ${plan.stage1.size} examples`}, lr ${plan.stage1.learningRate}, ${plan.stage1.epochs} epochs, max length ${plan.stage1.maxLength}`,
       );
       console.log(
         `Stage 2 (GRPO, ${plan.stage2.engine}): preset ${plan.stage2.preset}, group ${plan.stage2.groupSize}, temperature ${plan.stage2.temperature}, KL ${plan.stage2.klBeta}, clip ${plan.stage2.clip}, lr ${plan.stage2.learningRate}, max completion ${plan.stage2.maxCompletionLength}`,
       );
-      console.log(`Stage 3: ${plan.stage3.rounds} round(s), model ${plan.stage3.model ?? '(set stage3.model)'}, rule ${plan.stage3.auRule}, retries ${plan.stage3.retries}`);
+      console.log(
+        `Stage 3: ${plan.stage3.rounds} round(s), model ${plan.stage3.model ?? '(set stage3.model)'}, rule ${plan.stage3.auRule}, retries ${plan.stage3.retries}`,
+      );
       console.log(`Hardware: ${plan.hardware.nodes} node(s) x ${plan.hardware.gpus} GPU(s)`);
       console.log('Steps:');
       for (const { step, done } of steps) console.log(`  [${done ? 'x' : ' '}] ${step}`);
@@ -102,10 +117,19 @@ Examples:
     .argument('<plan>', 'plan file')
     .description("Write an engine's dataset, its config or command line, and the reward bridge")
     .addOption(new Option('--stage <stage>', 'training stage').choices(['sft', 'grpo']).makeOptionMandatory())
-    .addOption(new Option('--engine <engine>', 'engine (default: the plan\'s)').choices(['verl', 'trl', 'openrlhf', 'easyr1', 'llamafactory']))
+    .addOption(
+      new Option('--engine <engine>', "engine (default: the plan's)").choices([
+        'verl',
+        'trl',
+        'openrlhf',
+        'easyr1',
+        'llamafactory',
+      ]),
+    )
     .action(async (file: string, options: { stage: 'sft' | 'grpo'; engine?: string }) => {
       const loaded = await loadPlan(file);
-      const engine = options.engine ?? (options.stage === 'sft' ? loaded.plan.stage1.engine : loaded.plan.stage2.engine);
+      const engine =
+        options.engine ?? (options.stage === 'sft' ? loaded.plan.stage1.engine : loaded.plan.stage2.engine);
       const stopAfter = options.stage === 'sft' ? 'stage1/prepare' : 'stage2/prepare';
       const reporter = new ProgressReporter();
       const patched = withEngine(loaded, options.stage, engine);
@@ -113,11 +137,16 @@ Examples:
         resolveModel: createPlanModelResolver(),
         stopAfter,
         onEvent: eventPrinter(reporter, false),
-        only: options.stage === 'sft' ? ['collect', 'stage1/teacher', 'stage1/prepare'] : ['collect', 'stage2/prepare'],
+        only:
+          options.stage === 'sft'
+            ? ['collect', 'stage1/teacher', 'stage1/prepare']
+            : ['collect', 'stage2/prepare'],
       });
       const state = await StateStore.open(loaded.workDir);
       const record = state.snapshot.steps[stopAfter];
-      console.log(`Prepared ${engine} ${options.stage} data in ${record?.values.directory as string} (${JSON.stringify(record?.values.rows)})`);
+      console.log(
+        `Prepared ${engine} ${options.stage} data in ${record?.values.directory as string} (${JSON.stringify(record?.values.rows)})`,
+      );
       console.log(`State: ${result.stateFile}`);
     });
 
@@ -150,7 +179,9 @@ Examples:
   program
     .command('launch')
     .argument('<plan>', 'plan file')
-    .description('Prepare (if needed) and start the engine for one stage; streams progress; Ctrl-C stops it cleanly')
+    .description(
+      'Prepare (if needed) and start the engine for one stage; streams progress; Ctrl-C stops it cleanly',
+    )
     .addOption(new Option('--stage <stage>', 'training stage').choices(['sft', 'grpo']).makeOptionMandatory())
     .option('--dry-run', 'print the command instead of starting the engine')
     .option('--verbose', 'echo the engine log')
@@ -176,7 +207,16 @@ Examples:
       }
       const state = await StateStore.open(loaded.workDir);
       const values = state.snapshot.steps[stopAfter]?.values ?? {};
-      if (options.dryRun) console.log(formatCommand({ command: '', args: (values.command as string[]) ?? [], env: {}, files: {}, outputDirectory: '' }).trim());
+      if (options.dryRun)
+        console.log(
+          formatCommand({
+            command: '',
+            args: (values.command as string[]) ?? [],
+            env: {},
+            files: {},
+            outputDirectory: '',
+          }).trim(),
+        );
       else console.log(`Checkpoint: ${values.checkpoint as string}`);
     });
 
@@ -188,7 +228,10 @@ Examples:
     .action(async (file: string, options: { round: number }) => {
       const loaded = await loadPlan(file);
       if (options.round < 1 || options.round > loaded.plan.stage3.rounds) {
-        throw new FeaError('trainer/usage', `--round must be between 1 and stage3.rounds (${loaded.plan.stage3.rounds})`);
+        throw new FeaError(
+          'trainer/usage',
+          `--round must be between 1 and stage3.rounds (${loaded.plan.stage3.rounds})`,
+        );
       }
       const reporter = new ProgressReporter();
       const interrupt = interruptible();
@@ -208,7 +251,9 @@ Examples:
   program
     .command('run')
     .argument('<plan>', 'plan file')
-    .description('Run every stage as a resumable state machine; rerun to continue, changed sections are redone')
+    .description(
+      'Run every stage as a resumable state machine; rerun to continue, changed sections are redone',
+    )
     .option('--dry-run', 'write data and record engine commands without starting engines')
     .option('--stop-after <step>', 'stop cleanly after this step (see `fea-train plan` for step names)')
     .option('--verbose', 'echo engine logs')
@@ -224,7 +269,9 @@ Examples:
           signal: interrupt.signal,
           onEvent: eventPrinter(reporter, Boolean(options.verbose)),
         });
-        console.log(`${result.stopped ? 'Stopped' : 'Finished'}: ${result.steps.filter((step) => !step.skipped).length} step(s) run, ${result.steps.filter((step) => step.skipped).length} skipped. State: ${result.stateFile}`);
+        console.log(
+          `${result.stopped ? 'Stopped' : 'Finished'}: ${result.steps.filter((step) => !step.skipped).length} step(s) run, ${result.steps.filter((step) => step.skipped).length} skipped. State: ${result.stateFile}`,
+        );
       } finally {
         interrupt.dispose();
       }

@@ -1,7 +1,15 @@
 export { createProgram, EXIT, main } from './cli';
 export { collectDataset, collectSamples } from './data/collect-samples';
 export { ENGINES, getEngine, toTrainingExamples } from './engines/index';
-export type { EngineCommand, EngineProgress, LaunchContext, PreparedDataset, Stage, TrainingEngine, TrainingExample } from './engines/index';
+export type {
+  EngineCommand,
+  EngineProgress,
+  LaunchContext,
+  PreparedDataset,
+  Stage,
+  TrainingEngine,
+  TrainingExample,
+} from './engines/index';
 export { writeVerlParquet } from './engines/verl-engine';
 export { EngineRunError, PipelineError, PlanError } from './errors';
 export { formatCommand, type LaunchOptions, type LaunchRecord, launchEngine } from './launch/launch-engine';

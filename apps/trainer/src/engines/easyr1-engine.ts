@@ -55,7 +55,11 @@ export const easyR1Engine: TrainingEngine = {
     };
     return {
       command: 'python3',
-      args: ['-m', 'verl.trainer.main', ...Object.entries(overrides).map(([key, value]) => `${key}=${value}`)],
+      args: [
+        '-m',
+        'verl.trainer.main',
+        ...Object.entries(overrides).map(([key, value]) => `${key}=${value}`),
+      ],
       env: {},
       files: {},
       outputDirectory,

@@ -7,7 +7,14 @@ import { openRlhfEngine } from './openrlhf-engine';
 import { trlEngine } from './trl-engine';
 import { verlEngine } from './verl-engine';
 
-export type { EngineCommand, EngineProgress, LaunchContext, PreparedDataset, Stage, TrainingEngine } from './engine';
+export type {
+  EngineCommand,
+  EngineProgress,
+  LaunchContext,
+  PreparedDataset,
+  Stage,
+  TrainingEngine,
+} from './engine';
 export { toTrainingExamples, type TrainingExample } from './training-example';
 
 /** Every engine `fea-train` can feed, by id. */
@@ -23,13 +30,19 @@ export const ENGINES = {
 export function getEngine(id: string, stage: Stage): TrainingEngine {
   const engine = (ENGINES as Record<string, TrainingEngine>)[id];
   if (!engine) {
-    throw new FeaError('trainer/unknown-engine', `unknown engine "${id}"; known: ${Object.keys(ENGINES).join(', ')}`);
+    throw new FeaError(
+      'trainer/unknown-engine',
+      `unknown engine "${id}"; known: ${Object.keys(ENGINES).join(', ')}`,
+    );
   }
   if (!engine.stages.includes(stage)) {
     const able = Object.values(ENGINES)
       .filter((candidate) => (candidate.stages as readonly Stage[]).includes(stage))
       .map((candidate) => candidate.id);
-    throw new FeaError('trainer/unsupported-stage', `engine "${id}" does not run stage "${stage}"; use one of: ${able.join(', ')}`);
+    throw new FeaError(
+      'trainer/unsupported-stage',
+      `engine "${id}" does not run stage "${stage}"; use one of: ${able.join(', ')}`,
+    );
   }
   return engine;
 }

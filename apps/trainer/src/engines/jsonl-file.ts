@@ -5,7 +5,10 @@ import path from 'node:path';
 export async function writeJsonlFile(file: string, records: readonly unknown[]): Promise<number> {
   await mkdir(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.partial`;
-  await writeFile(temporary, records.map((record) => JSON.stringify(record)).join('\n') + (records.length ? '\n' : ''));
+  await writeFile(
+    temporary,
+    records.map((record) => JSON.stringify(record)).join('\n') + (records.length ? '\n' : ''),
+  );
   await rename(temporary, file);
   return records.length;
 }

@@ -27,7 +27,9 @@ export const llamaFactoryEngine: TrainingEngine = {
 
   command({ plan, stageDirectory, dataset, modelPath }) {
     const stage1 = plan.stage1;
-    const trainInfo = dataset.files.find((file) => file.endsWith(`${path.sep}train${path.sep}dataset_info.json`));
+    const trainInfo = dataset.files.find((file) =>
+      file.endsWith(`${path.sep}train${path.sep}dataset_info.json`),
+    );
     const outputDirectory = path.join(stageDirectory, 'checkpoints');
     // Keys of LLaMA-Factory's training arguments (examples/train_full/qwen2_5vl_full_sft.yaml).
     const config = {
@@ -79,6 +81,10 @@ export function withTqdmSteps(parse: TrainingEngine['parseLogLine']): TrainingEn
     const parsed = parse(line);
     const bar = /(?:^|\s|\|)(\d+)\/(\d+)\s*\[/.exec(line);
     if (!bar) return parsed;
-    return { ...parsed, step: parsed?.step ?? Number(bar[1]), totalSteps: parsed?.totalSteps ?? Number(bar[2]) };
+    return {
+      ...parsed,
+      step: parsed?.step ?? Number(bar[1]),
+      totalSteps: parsed?.totalSteps ?? Number(bar[2]),
+    };
   };
 }

@@ -2,7 +2,10 @@ import type { EngineProgress } from './engine';
 
 const numberPattern = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf|-inf`;
 // `name:value`, `name=value`, `'name': value` - the three shapes engine loggers print.
-const pairPattern = new RegExp(String.raw`['"]?([A-Za-z_][\w/.@-]*)['"]?\s*(?::|=)\s*(${numberPattern})(?![\w.])`, 'g');
+const pairPattern = new RegExp(
+  String.raw`['"]?([A-Za-z_][\w/.@-]*)['"]?\s*(?::|=)\s*(${numberPattern})(?![\w.])`,
+  'g',
+);
 
 /** Every `name: number` pair on a log line (verl console, HF Trainer dicts, tqdm postfixes). */
 export function parseMetricPairs(line: string): Map<string, number> {
@@ -43,6 +46,8 @@ export function createLogParser(names: {
       checkpoint,
     };
     const hasAny = Object.values(progress).some((value) => value !== undefined);
-    return hasAny ? Object.fromEntries(Object.entries(progress).filter(([, value]) => value !== undefined)) : null;
+    return hasAny
+      ? Object.fromEntries(Object.entries(progress).filter(([, value]) => value !== undefined))
+      : null;
   };
 }

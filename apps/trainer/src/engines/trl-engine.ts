@@ -43,7 +43,11 @@ export const trlEngine: TrainingEngine = {
     const test = dataset.files.find((file) => file.endsWith('test.jsonl'));
     const hyperparameters =
       stage === 'sft'
-        ? { learning_rate: plan.stage1.learningRate, epochs: plan.stage1.epochs, max_length: plan.stage1.maxLength }
+        ? {
+            learning_rate: plan.stage1.learningRate,
+            epochs: plan.stage1.epochs,
+            max_length: plan.stage1.maxLength,
+          }
         : {
             learning_rate: plan.stage2.learningRate,
             epochs: plan.stage2.epochs,

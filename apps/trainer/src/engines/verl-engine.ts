@@ -24,15 +24,27 @@ function schema(embedImages: boolean) {
   return [
     { name: 'root', num_children: 6 },
     text('data_source'),
-    { name: 'prompt', repetition_type: 'OPTIONAL' as const, converted_type: 'LIST' as const, num_children: 1 },
+    {
+      name: 'prompt',
+      repetition_type: 'OPTIONAL' as const,
+      converted_type: 'LIST' as const,
+      num_children: 1,
+    },
     { name: 'list', repetition_type: 'REPEATED' as const, num_children: 1 },
     { name: 'element', repetition_type: 'OPTIONAL' as const, num_children: 2 },
     text('role'),
     text('content'),
-    { name: 'images', repetition_type: 'OPTIONAL' as const, converted_type: 'LIST' as const, num_children: 1 },
+    {
+      name: 'images',
+      repetition_type: 'OPTIONAL' as const,
+      converted_type: 'LIST' as const,
+      num_children: 1,
+    },
     { name: 'list', repetition_type: 'REPEATED' as const, num_children: 1 },
     { name: 'element', repetition_type: 'OPTIONAL' as const, num_children: 1 },
-    embedImages ? { name: 'bytes', type: 'BYTE_ARRAY' as const, repetition_type: 'OPTIONAL' as const } : text('image'),
+    embedImages
+      ? { name: 'bytes', type: 'BYTE_ARRAY' as const, repetition_type: 'OPTIONAL' as const }
+      : text('image'),
     text('ability'),
     { name: 'reward_model', repetition_type: 'OPTIONAL' as const, num_children: 2 },
     text('style'),
@@ -139,7 +151,11 @@ export const verlEngine: TrainingEngine = {
     };
     return {
       command: 'python3',
-      args: ['-m', 'verl.trainer.main_ppo', ...Object.entries(overrides).map(([key, value]) => `${key}=${value}`)],
+      args: [
+        '-m',
+        'verl.trainer.main_ppo',
+        ...Object.entries(overrides).map(([key, value]) => `${key}=${value}`),
+      ],
       env: {},
       files: {},
       outputDirectory,

@@ -61,7 +61,9 @@ describe('launchEngine', () => {
     expect(log).toContain('reward url: http://127.0.0.1:9/');
     expect(log).toContain("{'loss': 0.2500, 'epoch': 1.00}");
     expect(JSON.parse(await readFile(configFile, 'utf8'))).toEqual({ a: 1 });
-    expect(JSON.parse(await readFile(path.join(runDirectory, 'launch.json'), 'utf8'))).toMatchObject({ exitCode: 0 });
+    expect(JSON.parse(await readFile(path.join(runDirectory, 'launch.json'), 'utf8'))).toMatchObject({
+      exitCode: 0,
+    });
   });
 
   it('reports a failing engine with its exit code', async () => {
@@ -88,13 +90,23 @@ describe('launchEngine', () => {
 
   it('rejects with an actionable error when the engine cannot be started', async () => {
     await expect(
-      launchEngine(engine, { ...command({}), command: path.join(directory, 'no-such-engine') }, { directory: path.join(directory, 'missing') }),
+      launchEngine(
+        engine,
+        { ...command({}), command: path.join(directory, 'no-such-engine') },
+        { directory: path.join(directory, 'missing') },
+      ),
     ).rejects.toThrow(/cannot start stand-in: .*ENOENT.*--dry-run/);
   });
 
   it('formats commands for copy-paste', () => {
     expect(
-      formatCommand({ command: 'python3', args: ['-m', 'verl.trainer.main_ppo', "trainer.logger=['console']"], env: { A: 'b c' }, files: {}, outputDirectory: '' }),
+      formatCommand({
+        command: 'python3',
+        args: ['-m', 'verl.trainer.main_ppo', "trainer.logger=['console']"],
+        env: { A: 'b c' },
+        files: {},
+        outputDirectory: '',
+      }),
     ).toBe(String.raw`A='b c' python3 -m verl.trainer.main_ppo 'trainer.logger=['\''console'\'']'`);
   });
 });

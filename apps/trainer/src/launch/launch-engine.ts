@@ -73,7 +73,8 @@ export async function launchEngine(
     options.onLine?.(line);
     const progress = engine.parseLogLine(line);
     if (!progress) return;
-    if (progress.checkpoint && !checkpoints.includes(progress.checkpoint)) checkpoints.push(progress.checkpoint);
+    if (progress.checkpoint && !checkpoints.includes(progress.checkpoint))
+      checkpoints.push(progress.checkpoint);
     lastProgress = { ...lastProgress, ...progress };
     options.onProgress?.(lastProgress);
   };
@@ -98,18 +99,20 @@ export async function launchEngine(
   options.signal?.addEventListener('abort', stop, { once: true });
   if (options.signal?.aborted) stop();
 
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.once('error', (error) =>
-      reject(
-        new EngineRunError(
-          `cannot start ${engine.id}: ${command.command} (${(error as NodeJS.ErrnoException).code ?? error.message}). ` +
-            `Is the engine installed in this environment? Try --dry-run to print the command.`,
-          { cause: error },
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+    (resolve, reject) => {
+      child.once('error', (error) =>
+        reject(
+          new EngineRunError(
+            `cannot start ${engine.id}: ${command.command} (${(error as NodeJS.ErrnoException).code ?? error.message}). ` +
+              `Is the engine installed in this environment? Try --dry-run to print the command.`,
+            { cause: error },
+          ),
         ),
-      ),
-    );
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  }).finally(() => {
+      );
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    },
+  ).finally(() => {
     options.signal?.removeEventListener('abort', stop);
     if (killTimer) clearTimeout(killTimer);
   });
@@ -143,7 +146,10 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals) {
 
 /** Quotes a command for printing (`--dry-run`), POSIX shell rules. */
 export function formatCommand(command: EngineCommand): string {
-  const quote = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`);
+  const quote = (word: string) =>
+    /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
   const env = Object.entries(command.env).map(([key, value]) => `${key}=${quote(value)}`);
-  return [...env, command.command, ...command.args].map((word, index) => (index < env.length ? word : quote(word))).join(' ');
+  return [...env, command.command, ...command.args]
+    .map((word, index) => (index < env.length ? word : quote(word)))
+    .join(' ');
 }

@@ -35,14 +35,25 @@ describe('loadPlan', () => {
       klBeta: 0.04,
       clip: 0.2,
     });
-    expect(loaded.plan.stage1).toMatchObject({ size: 300, retries: 5, learningRate: 5e-6, epochs: 2, maxLength: 2048 });
+    expect(loaded.plan.stage1).toMatchObject({
+      size: 300,
+      retries: 5,
+      learningRate: 5e-6,
+      epochs: 2,
+      maxLength: 2048,
+    });
     expect(loaded.plan.hardware).toEqual({ gpus: 8, nodes: 1 });
     expect(loaded.resolve('data/x')).toBe(path.join(directory, 'data/x'));
   });
 
   it('reads JSON plans too', () => {
     const loaded = parsePlan(
-      JSON.stringify({ name: 'j', baseModel: 'm', datasets: [{ jsonl: 'a.jsonl' }], stage2: { engine: 'trl' } }),
+      JSON.stringify({
+        name: 'j',
+        baseModel: 'm',
+        datasets: [{ jsonl: 'a.jsonl' }],
+        stage2: { engine: 'trl' },
+      }),
       '/plans/plan.json',
     );
     expect(loaded.plan.stage2.engine).toBe('trl');
@@ -65,8 +76,12 @@ describe('loadPlan', () => {
   });
 
   it('rejects unknown fields by name and a wrong engine with the allowed ones', () => {
-    expect(() => parsePlan(`${valid}stage2:\n  enigne: verl\n`, 'p.yaml')).toThrow(/unknown field\(s\) "enigne"/);
-    expect(() => parsePlan(`${valid}stage2:\n  engine: deepspeed\n`, 'p.yaml')).toThrow(/stage2\.engine.*verl.*trl/);
+    expect(() => parsePlan(`${valid}stage2:\n  enigne: verl\n`, 'p.yaml')).toThrow(
+      /unknown field\(s\) "enigne"/,
+    );
+    expect(() => parsePlan(`${valid}stage2:\n  engine: deepspeed\n`, 'p.yaml')).toThrow(
+      /stage2\.engine.*verl.*trl/,
+    );
   });
 
   it('explains a malformed dataset entry and a YAML syntax error with its line', () => {

@@ -39,11 +39,17 @@ export function parsePlan(text: string, file: string): LoadedPlan {
   const syntaxError = document.errors[0];
   if (syntaxError) {
     const line = lineCounter.linePos(syntaxError.pos[0]).line;
-    throw new PlanError({ file, line, message: `not valid YAML/JSON: ${syntaxError.message.split('\n')[0]}` });
+    throw new PlanError({
+      file,
+      line,
+      message: `not valid YAML/JSON: ${syntaxError.message.split('\n')[0]}`,
+    });
   }
   const result = planSchema.safeParse(document.toJS());
   if (!result.success) {
-    throw issueToError(result.error.issues[0]!, file, (fieldPath) => lineOf(document, lineCounter, fieldPath));
+    throw issueToError(result.error.issues[0]!, file, (fieldPath) =>
+      lineOf(document, lineCounter, fieldPath),
+    );
   }
   const directory = path.dirname(file);
   const resolve = (relative: string) => path.resolve(directory, relative);
@@ -58,7 +64,8 @@ function issueToError(
   const fieldPath = issue.path;
   const field = fieldPath.map(String).join('.') || undefined;
   let message = issue.message;
-  if (issue.code === 'unrecognized_keys') message = `unknown field(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    message = `unknown field(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
   if (issue.code === 'invalid_union' && fieldPath[0] === 'datasets') {
     message = 'expected { benchmark, root, split?, fold?, subjects?, limit? } or { jsonl, images?, limit? }';
   }
@@ -75,7 +82,9 @@ function lineOf(
   let offset: number | undefined = (node as { range?: [number] } | null)?.range?.[0];
   for (const key of fieldPath) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => String((item.key as { value?: unknown })?.value) === String(key));
+      const pair = node.items.find(
+        (item) => String((item.key as { value?: unknown })?.value) === String(key),
+      );
       if (!pair) break;
       offset = (pair.key as { range?: [number] }).range?.[0] ?? offset;
       node = pair.value;

@@ -23,7 +23,11 @@ export type RunEvent =
   | { readonly type: 'step-skipped'; readonly step: string }
   | { readonly type: 'step-started'; readonly step: string }
   | { readonly type: 'step-finished'; readonly step: string; readonly record: StepRecord }
-  | { readonly type: 'progress'; readonly step: string; readonly progress: EngineProgress | { readonly done: number; readonly total: number } }
+  | {
+      readonly type: 'progress';
+      readonly step: string;
+      readonly progress: EngineProgress | { readonly done: number; readonly total: number };
+    }
   | { readonly type: 'log'; readonly step: string; readonly line: string };
 
 /** What `runPlan` needs from outside: models, and hooks for display and interruption. */
@@ -56,10 +60,23 @@ class StopRequested extends Error {}
 
 /** The names of the steps a plan runs, in order. */
 export function planSteps(loaded: LoadedPlan): string[] {
-  const steps = ['collect', 'stage1/teacher', 'stage1/prepare', 'stage1/train', 'stage2/prepare', 'stage2/train'];
+  const steps = [
+    'collect',
+    'stage1/teacher',
+    'stage1/prepare',
+    'stage1/train',
+    'stage2/prepare',
+    'stage2/train',
+  ];
   for (let round = 1; round <= loaded.plan.stage3.rounds; round += 1) {
     const prefix = `stage3/round-${round}`;
-    steps.push(`${prefix}/synthesize`, `${prefix}/sft-prepare`, `${prefix}/sft-train`, `${prefix}/grpo-prepare`, `${prefix}/grpo-train`);
+    steps.push(
+      `${prefix}/synthesize`,
+      `${prefix}/sft-prepare`,
+      `${prefix}/sft-train`,
+      `${prefix}/grpo-prepare`,
+      `${prefix}/grpo-train`,
+    );
   }
   return steps;
 }
@@ -84,7 +101,8 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     work: () => Promise<{ outputs: string[]; values?: Record<string, unknown> }>,
   ): Promise<StepRecord | null> {
     if (options.only && !options.only.includes(name)) return store.snapshot.steps[name] ?? null;
-    if (options.signal?.aborted) throw new EngineRunError('run interrupted; rerun the same command to resume.');
+    if (options.signal?.aborted)
+      throw new EngineRunError('run interrupted; rerun the same command to resume.');
     const inputsHash = hashValue(inputs);
     const done = await store.upToDate(name, inputsHash);
     if (done) {
@@ -107,7 +125,13 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     return samples;
   };
 
-  async function prepare(stepName: string, stage: Stage, engineId: string, sourceStep: StepRecord | null, source: string) {
+  async function prepare(
+    stepName: string,
+    stage: Stage,
+    engineId: string,
+    sourceStep: StepRecord | null,
+    source: string,
+  ) {
     const directory = path.join(workDir, stepName.replace(/\/[^/]+$/, ''), `${stage}-data`);
     return step(stepName, { engineId, stage, source: sourceStep?.outputs }, async () => {
       const engine = getEngine(engineId, stage);
@@ -124,132 +148,216 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     });
   }
 
-  async function train(stepName: string, stage: Stage, engineId: string, prepared: StepRecord | null, modelPath: string) {
+  // `modelStep`: the inputs hash of the step that produced `modelPath`. A retrained checkpoint
+  // keeps its path, so downstream steps hash the producing step, not just the path.
+  async function train(
+    stepName: string,
+    stage: Stage,
+    engineId: string,
+    prepared: StepRecord | null,
+    modelPath: string,
+    modelStep?: string,
+  ) {
     const stageDirectory = path.join(workDir, stepName.replace(/\/[^/]+$/, ''), stage);
     const section = stage === 'sft' ? plan.stage1 : plan.stage2;
-    return step(stepName, { engineId, section, hardware: plan.hardware, baseModel: plan.baseModel, modelPath, prepared: prepared?.outputs }, async () => {
-      if (!prepared) throw new PipelineError(`${stepName} needs its prepare step first; run \`fea-train prepare --stage ${stage}\`.`);
-      const engine = getEngine(engineId, stage);
-      const dataset: PreparedDataset = { files: prepared.values.files as string[], rows: prepared.values.rows as Record<string, number> };
-      const directory = prepared.values.directory as string;
-      const bridge = Object.keys(prepared.outputs).find((file) => file.endsWith('.py'));
-      const server =
-        stage === 'grpo' && !options.dryRun
-          ? createRewardServer({ preset: plan.stage2.preset, port: plan.stage2.rewardPort })
-          : undefined;
-      const listening = await server?.listen();
-      try {
-        let command: EngineCommand = engine.command({
-          plan,
-          stage,
-          stageDirectory,
-          dataset: { files: dataset.files.map((file) => (path.isAbsolute(file) ? file : path.join(directory, file))), rows: dataset.rows },
-          rewardBridge: bridge,
-          rewardUrl: listening?.url ?? `http://127.0.0.1:${plan.stage2.rewardPort}`,
-          modelPath,
-        });
-        if (section.launcher) {
-          const [program, ...prefix] = section.launcher;
-          command = { ...command, command: program!, args: [...prefix, command.command, ...command.args] };
-        }
-        if (options.dryRun) {
-          return { outputs: [], values: { checkpoint: command.outputDirectory, command: [command.command, ...command.args] } };
-        }
-        const record = await launchEngine(engine, command, {
-          directory: stageDirectory,
-          signal: options.signal,
-          env: listening ? { FEA_REWARD_URL: listening.url } : {},
-          onProgress: (progress) => emit({ type: 'progress', step: stepName, progress }),
-          onLine: (line) => emit({ type: 'log', step: stepName, line }),
-        });
-        if (record.exitCode !== 0) {
-          throw new EngineRunError(
-            `${engine.id} ${record.interrupted ? 'was interrupted' : `exited with ${record.exitCode ?? record.signal}`}; ` +
-              `see ${record.logFile}. Rerun to resume from this step.`,
+    return step(
+      stepName,
+      {
+        engineId,
+        section,
+        hardware: plan.hardware,
+        baseModel: plan.baseModel,
+        modelPath,
+        modelStep,
+        prepared: prepared?.outputs,
+      },
+      async () => {
+        if (!prepared)
+          throw new PipelineError(
+            `${stepName} needs its prepare step first; run \`fea-train prepare --stage ${stage}\`.`,
           );
+        const engine = getEngine(engineId, stage);
+        const dataset: PreparedDataset = {
+          files: prepared.values.files as string[],
+          rows: prepared.values.rows as Record<string, number>,
+        };
+        const directory = prepared.values.directory as string;
+        const bridge = Object.keys(prepared.outputs).find((file) => file.endsWith('.py'));
+        const server =
+          stage === 'grpo' && !options.dryRun
+            ? createRewardServer({ preset: plan.stage2.preset, port: plan.stage2.rewardPort })
+            : undefined;
+        const listening = await server?.listen();
+        try {
+          let command: EngineCommand = engine.command({
+            plan,
+            stage,
+            stageDirectory,
+            dataset: {
+              files: dataset.files.map((file) => (path.isAbsolute(file) ? file : path.join(directory, file))),
+              rows: dataset.rows,
+            },
+            rewardBridge: bridge,
+            rewardUrl: listening?.url ?? `http://127.0.0.1:${plan.stage2.rewardPort}`,
+            modelPath,
+          });
+          if (section.launcher) {
+            const [program, ...prefix] = section.launcher;
+            command = { ...command, command: program!, args: [...prefix, command.command, ...command.args] };
+          }
+          if (options.dryRun) {
+            return {
+              outputs: [],
+              values: { checkpoint: command.outputDirectory, command: [command.command, ...command.args] },
+            };
+          }
+          const record = await launchEngine(engine, command, {
+            directory: stageDirectory,
+            signal: options.signal,
+            env: listening ? { FEA_REWARD_URL: listening.url } : {},
+            onProgress: (progress) => emit({ type: 'progress', step: stepName, progress }),
+            onLine: (line) => emit({ type: 'log', step: stepName, line }),
+          });
+          if (record.exitCode !== 0) {
+            throw new EngineRunError(
+              `${engine.id} ${record.interrupted ? 'was interrupted' : `exited with ${record.exitCode ?? record.signal}`}; ` +
+                `see ${record.logFile}. Rerun to resume from this step.`,
+            );
+          }
+          const checkpoint = record.checkpoints.at(-1) ?? command.outputDirectory;
+          return {
+            outputs: [path.join(stageDirectory, 'launch.json')],
+            values: { checkpoint, checkpoints: record.checkpoints },
+          };
+        } finally {
+          await server?.close();
         }
-        const checkpoint = record.checkpoints.at(-1) ?? command.outputDirectory;
-        return { outputs: [path.join(stageDirectory, 'launch.json')], values: { checkpoint, checkpoints: record.checkpoints } };
-      } finally {
-        await server?.close();
-      }
-    });
+      },
+    );
   }
 
   try {
     const samplesFile = path.join(workDir, 'data', 'samples.jsonl');
     const collected = await step('collect', { datasets: plan.datasets }, async () => {
       const samples = await collectSamples(loaded);
-      if (samples.length === 0) throw new PipelineError('the plan\'s datasets yielded no samples; check "datasets".');
+      if (samples.length === 0)
+        throw new PipelineError('the plan\'s datasets yielded no samples; check "datasets".');
       await writeJsonlAtomic(samplesFile, samples);
       return { outputs: [samplesFile], values: { count: samples.length } };
     });
 
     const teacherFile = path.join(workDir, 'stage1', 'teacher.jsonl');
-    const teacher = await step('stage1/teacher', { stage1: plan.stage1, samples: collected?.outputs }, async () => {
-      await mkdir(path.dirname(teacherFile), { recursive: true });
-      if (plan.stage1.data) {
-        await writeJsonlAtomic(teacherFile, await readSamples(loaded.resolve(plan.stage1.data)));
-        return { outputs: [teacherFile], values: { source: 'file' } };
-      }
-      if (!plan.stage1.teacher) {
-        throw new PipelineError('stage1 needs "teacher" (a model id) or "data" (an FEA JSONL with descriptions).');
-      }
-      const model = await options.resolveModel(plan.stage1.teacher);
-      try {
-        const manifest = await buildTeacherSet(await readSamples(samplesFile), model, {
-          size: plan.stage1.size,
-          retries: plan.stage1.retries,
-          output: teacherFile,
-          signal: options.signal,
-          onProgress: (done: number, total: number) => emit({ type: 'progress', step: 'stage1/teacher', progress: { done, total } }),
-        });
-        return { outputs: [teacherFile], values: { manifest } };
-      } finally {
-        await model.dispose();
-      }
-    });
+    const teacher = await step(
+      'stage1/teacher',
+      { stage1: plan.stage1, samples: collected?.outputs },
+      async () => {
+        await mkdir(path.dirname(teacherFile), { recursive: true });
+        if (plan.stage1.data) {
+          await writeJsonlAtomic(teacherFile, await readSamples(loaded.resolve(plan.stage1.data)));
+          return { outputs: [teacherFile], values: { source: 'file' } };
+        }
+        if (!plan.stage1.teacher) {
+          throw new PipelineError(
+            'stage1 needs "teacher" (a model id) or "data" (an FEA JSONL with descriptions).',
+          );
+        }
+        const model = await options.resolveModel(plan.stage1.teacher);
+        try {
+          const manifest = await buildTeacherSet(await readSamples(samplesFile), model, {
+            size: plan.stage1.size,
+            retries: plan.stage1.retries,
+            output: teacherFile,
+            signal: options.signal,
+            onProgress: (done: number, total: number) =>
+              emit({ type: 'progress', step: 'stage1/teacher', progress: { done, total } }),
+          });
+          return { outputs: [teacherFile], values: { manifest } };
+        } finally {
+          await model.dispose();
+        }
+      },
+    );
 
     const sftData = await prepare('stage1/prepare', 'sft', plan.stage1.engine, teacher, teacherFile);
     const sft = await train('stage1/train', 'sft', plan.stage1.engine, sftData, plan.baseModel);
     const grpoData = await prepare('stage2/prepare', 'grpo', plan.stage2.engine, collected, samplesFile);
-    const grpo = await train('stage2/train', 'grpo', plan.stage2.engine, grpoData, (sft?.values.checkpoint as string) ?? plan.baseModel);
+    const grpo = await train(
+      'stage2/train',
+      'grpo',
+      plan.stage2.engine,
+      grpoData,
+      (sft?.values.checkpoint as string) ?? plan.baseModel,
+      sft?.inputsHash,
+    );
     let model = (grpo?.values.checkpoint as string) ?? plan.baseModel;
+    let modelStep = grpo?.inputsHash;
 
     const previousRounds: string[] = [];
     for (let round = 1; round <= plan.stage3.rounds; round += 1) {
       const prefix = `stage3/round-${round}`;
       const roundFile = path.join(workDir, 'stage3', `round-${round}`, 'synthesized.jsonl');
-      const synthesized = await step(`${prefix}/synthesize`, { stage3: plan.stage3, model, samples: collected?.outputs, previousRounds }, async () => {
-        if (!plan.stage3.model) {
-          throw new PipelineError(
-            `stage3 needs "model": serve the stage-2 checkpoint (${model}) with vLLM and give its id, e.g. "openai:http://127.0.0.1:8000/v1#facial-r1".`,
-          );
-        }
-        const synthesisModel = await options.resolveModel(plan.stage3.model);
-        try {
-          const manifest = await synthesize(await readSamples(samplesFile), synthesisModel, {
-            output: roundFile,
-            retries: plan.stage3.retries,
-            auRule: plan.stage3.auRule,
-            minAuF1: plan.stage3.minAuF1,
-            concurrency: plan.stage3.concurrency,
-            previousRounds,
-            signal: options.signal,
-            onProgress: (done: number, total: number) => emit({ type: 'progress', step: `${prefix}/synthesize`, progress: { done, total } }),
-          });
-          return { outputs: [roundFile], values: { manifest } };
-        } finally {
-          await synthesisModel.dispose();
-        }
-      });
+      const synthesized = await step(
+        `${prefix}/synthesize`,
+        { stage3: plan.stage3, model, modelStep, samples: collected?.outputs, previousRounds },
+        async () => {
+          if (!plan.stage3.model) {
+            throw new PipelineError(
+              `stage3 needs "model": serve the stage-2 checkpoint (${model}) with vLLM and give its id, e.g. "openai:http://127.0.0.1:8000/v1#facial-r1".`,
+            );
+          }
+          const synthesisModel = await options.resolveModel(plan.stage3.model);
+          try {
+            const manifest = await synthesize(await readSamples(samplesFile), synthesisModel, {
+              output: roundFile,
+              retries: plan.stage3.retries,
+              auRule: plan.stage3.auRule,
+              minAuF1: plan.stage3.minAuF1,
+              concurrency: plan.stage3.concurrency,
+              previousRounds,
+              signal: options.signal,
+              onProgress: (done: number, total: number) =>
+                emit({ type: 'progress', step: `${prefix}/synthesize`, progress: { done, total } }),
+            });
+            return { outputs: [roundFile], values: { manifest } };
+          } finally {
+            await synthesisModel.dispose();
+          }
+        },
+      );
       previousRounds.push(roundFile);
-      const roundSft = await prepare(`${prefix}/sft-prepare`, 'sft', plan.stage1.engine, synthesized, roundFile);
-      const retrained = await train(`${prefix}/sft-train`, 'sft', plan.stage1.engine, roundSft, model);
-      const roundGrpo = await prepare(`${prefix}/grpo-prepare`, 'grpo', plan.stage2.engine, collected, samplesFile);
+      const roundSft = await prepare(
+        `${prefix}/sft-prepare`,
+        'sft',
+        plan.stage1.engine,
+        synthesized,
+        roundFile,
+      );
+      const retrained = await train(
+        `${prefix}/sft-train`,
+        'sft',
+        plan.stage1.engine,
+        roundSft,
+        model,
+        modelStep,
+      );
+      const roundGrpo = await prepare(
+        `${prefix}/grpo-prepare`,
+        'grpo',
+        plan.stage2.engine,
+        collected,
+        samplesFile,
+      );
       const roundModel = (retrained?.values.checkpoint as string) ?? model;
-      const trained = await train(`${prefix}/grpo-train`, 'grpo', plan.stage2.engine, roundGrpo, roundModel);
+      const trained = await train(
+        `${prefix}/grpo-train`,
+        'grpo',
+        plan.stage2.engine,
+        roundGrpo,
+        roundModel,
+        retrained?.inputsHash ?? modelStep,
+      );
       model = (trained?.values.checkpoint as string) ?? roundModel;
+      modelStep = trained?.inputsHash ?? modelStep;
     }
     return { steps: visited, stateFile: store.file, stopped: false };
   } catch (error) {

@@ -1,0 +1,116 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { writeFixtureDataset } from '@facial-r1/benchmarks';
+import { bridgePath } from '@facial-r1/rewards';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
+const tsx = createRequire(import.meta.url).resolve('tsx');
+const node = [process.execPath, '--conditions=@facial-r1/source', '--import', tsx, bin];
+const hasPython = await run('python3', ['--version']).then(
+  () => true,
+  () => {
+    console.warn('python3 not found: the bridge-against-serve-rewards test is skipped');
+    return false;
+  },
+);
+
+const cli = (args: string[], cwd: string) =>
+  run(node[0]!, [...node.slice(1), ...args], { cwd }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      stdout: error.stdout,
+      stderr: error.stderr,
+    }),
+  );
+
+describe('fea-train CLI', () => {
+  let directory: string;
+  let server: ChildProcess | undefined;
+  beforeAll(async () => {
+    directory = await mkdtemp(path.join(os.tmpdir(), 'fea-train-cli-'));
+    await writeFixtureDataset('fea20k', path.join(directory, 'fea20k'), { perClass: 1 });
+    await writeFile(
+      path.join(directory, 'plan.yaml'),
+      `name: cli\nbaseModel: /models/qwen\ndatasets:\n  - benchmark: fea20k\n    root: fea20k\n    split: train\nstage1:\n  data: fea20k/train.jsonl\nstage2:\n  engine: verl\n  preset: aligned\n  rewardPort: 0\nstage3:\n  rounds: 0\n`,
+    );
+  });
+  afterAll(async () => {
+    server?.kill('SIGTERM');
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('plan: prints stages, data sizes and steps', async () => {
+    const result = await cli(['plan', 'plan.yaml'], directory);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Data: 4 samples');
+    expect(result.stdout).toContain(
+      'Stage 2 (GRPO, verl): preset aligned, group 8, temperature 1, KL 0.04, clip 0.2',
+    );
+    expect(result.stdout).toContain('[ ] stage2/train');
+  });
+
+  it('launch --dry-run prints the engine command without starting it', async () => {
+    const result = await cli(['launch', 'plan.yaml', '--stage', 'grpo', '--dry-run'], directory);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/python3 -m verl\.trainer\.main_ppo .*algorithm\.adv_estimator=grpo/);
+    expect(result.stdout).toContain('custom_reward_function.path=');
+  });
+
+  it('exit codes: 2 for usage errors, 1 for a failed run with a clear message', async () => {
+    expect((await cli(['launch', 'plan.yaml', '--stage', 'rl'], directory)).code).toBe(2);
+    expect((await cli(['frobnicate'], directory)).code).toBe(2);
+    const missing = await cli(['plan', 'nope.yaml'], directory);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/nope\.yaml: cannot read the plan file/);
+  });
+
+  it.skipIf(!hasPython)(
+    'serve-rewards answers the Python bridges (verl, TRL, EasyR1) run by python3',
+    async () => {
+      server = spawn(node[0]!, [...node.slice(1), 'serve-rewards', 'plan.yaml', '--port', '0'], {
+        cwd: directory,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const url = await new Promise<string>((resolve, reject) => {
+        server!.stdout!.on('data', (chunk: Buffer) => {
+          const match = /listening on (http:\/\/\S+)/.exec(chunk.toString());
+          if (match) resolve(match[1]!);
+        });
+        server!.once('exit', (code) => reject(new Error(`serve-rewards exited with ${code}`)));
+      });
+      const truth = JSON.stringify(JSON.stringify({ labels: ['happiness'], AUs: ['AU6', 'AU12'] }));
+      const good = JSON.stringify(
+        '<think>Cheeks raised (AU6) and lip corners pulled (AU12).</think><answer>happiness</answer>',
+      );
+      const load = (engine: 'verl' | 'trl' | 'easyr1') =>
+        `import importlib.util, json\nspec = importlib.util.spec_from_file_location("b", ${JSON.stringify(bridgePath(engine))})\nb = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(b)\n`;
+      const python = async (code: string) =>
+        JSON.parse(
+          (await run('python3', ['-c', code], { env: { ...process.env, FEA_REWARD_URL: url } })).stdout,
+        );
+      const verl = await python(
+        `${load('verl')}print(json.dumps(b.compute_score("fea20k", ${good}, ${truth})))`,
+      );
+      expect(verl).toMatchObject({ score: 3.5, consistency: 1 });
+      const trl = await python(
+        `${load('trl')}print(json.dumps(b.facial_r1_reward(completions=[${good}], labels=[["happiness"]], AUs=[["AU6", "AU12"]])))`,
+      );
+      expect(trl).toEqual([3.5]);
+      const easyr1 = await python(
+        `${load('easyr1')}print(json.dumps(b.compute_score([{"response": ${good}, "response_length": 9, "ground_truth": ${truth}}])))`,
+      );
+      expect(easyr1[0].overall).toBe(3.5);
+      server.kill('SIGTERM');
+      expect(await new Promise((resolve) => server!.once('exit', (code) => resolve(code)))).toBe(0);
+      server = undefined;
+    },
+  );
+});

@@ -1,0 +1,147 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFixtureDataset } from '@facial-r1/benchmarks';
+import { type OpenAICompatibleServer, serveOpenAICompatible } from '@facial-r1/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InstructionFollowingModel } from '../__fixtures__/instruction-following-model';
+import { createPlanModelResolver } from '../models';
+import { loadPlan } from '../plan/load-plan';
+import { planSteps, runPlan } from './run-plan';
+import { StateStore } from './state-store';
+
+const standIn = fileURLToPath(new URL('../__fixtures__/stand-in-engine.mjs', import.meta.url));
+
+describe('fea-train run: a resumable state machine', () => {
+  let directory: string;
+  let server: OpenAICompatibleServer;
+  beforeAll(async () => {
+    directory = await mkdtemp(path.join(os.tmpdir(), 'fea-run-'));
+    await writeFixtureDataset('fea20k', path.join(directory, 'fea20k'));
+    server = await serveOpenAICompatible(new InstructionFollowingModel());
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  async function writePlan(name: string, extra = '') {
+    const file = path.join(directory, `${name}.yaml`);
+    await writeFile(
+      file,
+      `name: ${name}
+baseModel: /models/qwen2.5-vl-7b
+workDir: runs/${name}
+datasets:
+  - benchmark: fea20k
+    root: fea20k
+    split: train
+stage1:
+  data: fea20k/train.jsonl
+  engine: llamafactory
+  launcher: ["${process.execPath}", "${standIn}"]
+stage2:
+  engine: verl
+  rewardPort: 0
+  launcher: ["${process.execPath}", "${standIn}"]
+stage3:
+  rounds: 1
+  model: openai:${server.url}#instruction-follower
+${extra}`,
+    );
+    return loadPlan(file);
+  }
+
+  const relativeOutputs = async (workDir: string) => {
+    const state = (await StateStore.open(workDir)).snapshot;
+    return Object.fromEntries(
+      Object.entries(state.steps).map(([step, record]) => [
+        step,
+        Object.fromEntries(
+          Object.entries(record.outputs)
+            .filter(([file]) => !file.endsWith('launch.json'))
+            .map(([file, hash]) => [path.relative(workDir, file), hash]),
+        ),
+      ]),
+    );
+  };
+
+  it('runs every stage through the engines, the reward server and a synthesis round', async () => {
+    const loaded = await writePlan('full');
+    const events: string[] = [];
+    const result = await runPlan(loaded, {
+      resolveModel: createPlanModelResolver(),
+      onEvent: (event) => event.type === 'step-finished' && events.push(event.step),
+    });
+    expect(result.stopped).toBe(false);
+    expect(events).toEqual(planSteps(loaded));
+    const state = (await StateStore.open(loaded.workDir)).snapshot;
+    // The stand-in prints verl-style lines; LLaMA-Factory's pattern does not match them, so the
+    // step falls back to the engine's output directory. verl's pattern finds the checkpoint.
+    expect(state.steps['stage1/train']!.values.checkpoint).toBe(
+      path.join(loaded.workDir, 'stage1/sft/checkpoints'),
+    );
+    expect(state.steps['stage2/train']!.values.checkpoint).toBe(
+      path.join(loaded.workDir, 'stage2/grpo/checkpoints/global_step_3'),
+    );
+    const synthesized = (
+      await readFile(path.join(loaded.workDir, 'stage3/round-1/synthesized.jsonl'), 'utf8')
+    )
+      .trim()
+      .split('\n');
+    // 8 samples, two of each AU prototype: identical reasoning is de-duplicated to 4.
+    expect(synthesized).toHaveLength(4);
+    const launch = JSON.parse(await readFile(path.join(loaded.workDir, 'stage2/grpo/launch.json'), 'utf8'));
+    expect(launch).toMatchObject({ exitCode: 0, lastProgress: { step: 3, reward: 0.3 } });
+    expect(launch.command).toContain('verl.trainer.main_ppo');
+    const log = await readFile(path.join(loaded.workDir, 'stage2/grpo/engine.log'), 'utf8');
+    expect(log).toMatch(/reward url: http:\/\/127\.0\.0\.1:\d+/);
+
+    // A rerun does nothing.
+    const again = await runPlan(loaded, { resolveModel: createPlanModelResolver() });
+    expect(again.steps.every((step) => step.skipped)).toBe(true);
+  });
+
+  it('interrupted after each step and resumed, it reaches the same final state', async () => {
+    const reference = await writePlan('reference');
+    await runPlan(reference, { resolveModel: createPlanModelResolver() });
+    const loaded = await writePlan('interrupted');
+    const steps = planSteps(loaded);
+    for (const [index, step] of steps.entries()) {
+      const result = await runPlan(loaded, { resolveModel: createPlanModelResolver(), stopAfter: step });
+      expect(result.stopped).toBe(true);
+      expect(result.steps.filter((item) => !item.skipped).map((item) => item.step)).toEqual([step]);
+      expect(result.steps.filter((item) => item.skipped)).toHaveLength(index);
+    }
+    const final = await runPlan(loaded, { resolveModel: createPlanModelResolver() });
+    expect(final.steps.every((step) => step.skipped)).toBe(true);
+    expect(await relativeOutputs(loaded.workDir)).toEqual(await relativeOutputs(reference.workDir));
+  });
+
+  it('redoes a changed section and what depends on it, and reports engine failures', async () => {
+    const loaded = await writePlan('changed');
+    await runPlan(loaded, { resolveModel: createPlanModelResolver() });
+    const changed = await writePlan('changed', '');
+    const patched = { ...changed, plan: { ...changed.plan, stage2: { ...changed.plan.stage2, clip: 0.3 } } };
+    const result = await runPlan(patched, { resolveModel: createPlanModelResolver() });
+    expect(result.steps.filter((step) => !step.skipped).map((step) => step.step)).toEqual([
+      'stage2/train',
+      'stage3/round-1/synthesize',
+      'stage3/round-1/sft-train',
+      'stage3/round-1/grpo-train',
+    ]);
+
+    const failing = await writePlan('failing');
+    process.env.STAND_IN_EXIT = '2';
+    try {
+      await expect(runPlan(failing, { resolveModel: createPlanModelResolver() })).rejects.toThrow(
+        /llamafactory exited with 2; see .*engine\.log\. Rerun to resume from this step\./,
+      );
+    } finally {
+      delete process.env.STAND_IN_EXIT;
+    }
+    const state = (await StateStore.open(failing.workDir)).snapshot;
+    expect(Object.keys(state.steps)).toEqual(['collect', 'stage1/teacher', 'stage1/prepare']);
+  });
+});
