@@ -291,7 +291,7 @@ function withEngine(loaded: Awaited<ReturnType<typeof loadPlan>>, stage: 'sft' |
 /** Runs the CLI and returns the exit code (0 ok, 1 failed, 2 usage). */
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
   const program = createProgram().exitOverride();
-  program.commands.forEach((command) => command.exitOverride());
+  for (const command of program.commands) command.exitOverride();
   try {
     await mkdir(path.resolve('.'), { recursive: true });
     await program.parseAsync([...argv]);

@@ -14,7 +14,9 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 console.log(`stand-in engine started with ${process.argv.length - 2} arguments`);
 console.log(`reward url: ${process.env.FEA_REWARD_URL ?? '(none)'}`);
 for (let step = 1; step <= steps; step += 1) {
-  console.log(`step:${step} - training/total_steps:${steps} - critic/score/mean:${(0.1 * step).toFixed(3)} - actor/pg_loss:${(1 / step).toFixed(4)}`);
+  console.log(
+    `step:${step} - training/total_steps:${steps} - critic/score/mean:${(0.1 * step).toFixed(3)} - actor/pg_loss:${(1 / step).toFixed(4)}`,
+  );
   console.error(`{'loss': ${(1 / step).toFixed(4)}, 'epoch': ${(step / steps).toFixed(2)}}`);
   if (delay) await sleep(delay);
 }

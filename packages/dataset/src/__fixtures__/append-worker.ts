@@ -4,7 +4,9 @@ import { createJsonlAppender } from '../jsonl-appender';
 
 const [file, countText] = process.argv.slice(2);
 const count = Number(countText);
-const appender = await createJsonlAppender<{ id: string; payload: string }>(file!, { key: (record) => record.id });
+const appender = await createJsonlAppender<{ id: string; payload: string }>(file!, {
+  key: (record) => record.id,
+});
 for (let index = 0; index < count; index += 1) {
   const id = `sample-${String(index).padStart(5, '0')}`;
   if (appender.has(id)) continue;

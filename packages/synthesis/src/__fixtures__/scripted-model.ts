@@ -23,15 +23,24 @@ export class ScriptedModel implements FeaModelV1 {
     return {
       results: request.prompts.map((prompt) => {
         const message = prompt.messages.at(-1)!;
-        const text = typeof message.content === 'string' ? message.content : message.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+        const text =
+          typeof message.content === 'string'
+            ? message.content
+            : message.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
         const image = String(prompt.images?.[0] ?? '');
         const call = (this.calls.get(image) ?? 0) + 1;
         this.calls.set(image, call);
         this.prompts.push(text);
         const output = this.script(text, call, image);
-        const outputs = Array.isArray(output) ? output : Array.from({ length: request.sampling?.n ?? 1 }, () => output);
+        const outputs = Array.isArray(output)
+          ? output
+          : Array.from({ length: request.sampling?.n ?? 1 }, () => output);
         return {
-          completions: outputs.map((completion) => ({ text: completion, finishReason: 'stop' as const, completionTokens: completion.length })),
+          completions: outputs.map((completion) => ({
+            text: completion,
+            finishReason: 'stop' as const,
+            completionTokens: completion.length,
+          })),
           promptTokens: text.length,
           timings: { prefillMs: 0, decodeMs: 0, totalMs: 0 },
         };

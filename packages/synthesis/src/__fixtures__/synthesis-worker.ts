@@ -19,9 +19,12 @@ const model = new ScriptedModel((_prompt, call, image) => {
   if (index % 3 === 0 && call === 1) return completion(['AU9'], sample.labels[0]!);
   return completion(sample.AUs, sample.labels[0]!, ` in picture number ${index}`);
 });
-const slow = { ...model, doGenerate: async (request: Parameters<typeof model.doGenerate>[0]) => {
-  await new Promise((resolve) => setTimeout(resolve, 2));
-  return model.doGenerate(request);
-} };
+const slow = {
+  ...model,
+  doGenerate: async (request: Parameters<typeof model.doGenerate>[0]) => {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    return model.doGenerate(request);
+  },
+};
 await synthesize(samples, slow as ScriptedModel, { output: output!, concurrency: 2 });
 process.stdout.write('done\n');
