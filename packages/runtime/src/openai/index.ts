@@ -1,2 +1,8 @@
+export { ImageInputError, ModelRequestError } from './errors';
 export { decodeDataUrl, imageBytes, imageDataUrl, sniffImageType } from './image-data-url';
-export { createOpenAICompatibleModel, type OpenAICompatibleOptions } from './openai-compatible-model';
+export {
+  createOpenAICompatibleModel,
+  mapFinishReason,
+  type OpenAICompatibleOptions,
+  parseRetryAfter,
+} from './openai-compatible-model';

@@ -2,11 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import fc from 'fast-check';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeaModelV1, GenerateRequest, GenerateResult } from '../model';
-import { createModelRegistry, formatModelId, parseModelId } from '../registry/model-registry';
 import { type OpenAICompatibleServer, serveOpenAICompatible } from '../server/serve-openai-compatible';
 import { createOpenAICompatibleModel } from './openai-compatible-model';
 
@@ -220,50 +218,5 @@ describe('OpenAI-compatible backend against a real local server', () => {
         }),
       ),
     ).rejects.toThrow(/cannot read image .*missing\.jpg: ENOENT/);
-  });
-});
-
-describe('model registry', () => {
-  it('resolves openai ids with several endpoints and options', async () => {
-    const registry = createModelRegistry();
-    const model = await registry.resolve(
-      'openai:http://127.0.0.1:1/v1,http://127.0.0.1:2/v1#Qwen/Qwen2.5-VL-7B-Instruct?concurrency=4',
-    );
-    expect(model).toMatchObject({
-      provider: 'openai',
-      modelId: 'Qwen/Qwen2.5-VL-7B-Instruct',
-      specificationVersion: 'v1',
-    });
-    expect(parseModelId('openai:http://a:8000/v1#m?concurrency=4')).toEqual({
-      provider: 'openai',
-      spec: 'http://a:8000/v1#m',
-      options: { concurrency: '4' },
-    });
-    expect(parseModelId('baseline')).toEqual({ provider: 'baseline', spec: '', options: {} });
-  });
-
-  it('explains unknown providers and malformed ids', async () => {
-    const registry = createModelRegistry({ providers: { baseline: () => new EchoModel() } });
-    expect(registry.providers).toEqual(['openai', 'baseline']);
-    await expect(registry.resolve('opnai:http://x/v1#m')).rejects.toThrow(
-      /unknown model provider "opnai" .*did you mean openai.*known: openai, baseline/,
-    );
-    await expect(registry.resolve('openai:http://x/v1')).rejects.toThrow(/expected openai:<baseURL>/);
-    await expect(registry.resolve('openai:ftp://x#m')).rejects.toThrow(/must start with http/);
-    expect((await registry.resolve('baseline')).provider).toBe('echo');
-  });
-
-  it('parse(format(id)) round-trips', () => {
-    const provider = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/);
-    const spec = fc.stringMatching(/^[A-Za-z0-9/:.#,_-]{0,20}$/);
-    const options = fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), fc.stringMatching(/^[a-z0-9]{1,6}$/), {
-      maxKeys: 3,
-    });
-    fc.assert(
-      fc.property(provider, spec, options, (name, body, extra) => {
-        const id = { provider: name, spec: body, options: extra };
-        expect(parseModelId(formatModelId(id))).toEqual(id);
-      }),
-    );
   });
 });

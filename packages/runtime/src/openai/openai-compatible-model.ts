@@ -1,4 +1,4 @@
-import { ModelRequestError } from '../errors';
+import { ModelRequestError } from './errors';
 import type {
   ChatMessage,
   Completion,
@@ -27,6 +27,7 @@ export interface OpenAICompatibleOptions {
   readonly timeoutMs?: number;
   /** First backoff; doubles each retry, with jitter. Default 500 ms. */
   readonly retryBaseMs?: number;
+  /** Extra HTTP headers on every request. */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -53,6 +54,15 @@ async function toWireMessages(prompt: PromptInput): Promise<WireMessage[]> {
       }),
     };
   });
+}
+
+/** Milliseconds to wait from a `Retry-After` header (seconds or an HTTP date); undefined when absent or invalid. */
+export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const trimmed = header.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -84,12 +94,22 @@ function limiter(concurrency: number) {
   };
 }
 
-const finish = (reason: unknown): FinishReason =>
-  reason === 'length'
-    ? 'length'
-    : reason === 'stop' || reason === 'eos' || reason === null || reason === undefined
-      ? 'stop'
-      : 'stop';
+/** Maps OpenAI / vLLM / TGI / Ollama finish reasons to ours. */
+export function mapFinishReason(reason: unknown): FinishReason {
+  switch (reason) {
+    case 'length':
+    case 'max_tokens':
+    case 'model_length':
+      return 'length';
+    case 'content_filter':
+    case 'error':
+    case 'abort':
+      return 'error';
+    default:
+      // 'stop', 'eos', 'eos_token', 'stop_sequence', 'tool_calls', null: the model ended on its own.
+      return 'stop';
+  }
+}
 
 /**
  * A model served by any OpenAI-compatible chat-completions endpoint (vLLM, SGLang, TGI,
@@ -105,6 +125,22 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleOptions): F
   const limit = limiter(options.concurrency ?? 8);
   const apiKey = options.apiKey ?? process.env.OPENAI_API_KEY;
   let cursor = 0;
+  // When each endpoint last failed; a retry goes to one that has not just failed, if any.
+  const failedAt = new Map<string, number>();
+  const cooldownMs = 1_000;
+  function pickEndpoint(previous: string | undefined): string {
+    for (let step = 0; step < endpoints.length; step += 1) {
+      const endpoint = endpoints[cursor % endpoints.length]!;
+      cursor += 1;
+      const failed = failedAt.get(endpoint);
+      if (endpoint !== previous && (failed === undefined || performance.now() - failed > cooldownMs))
+        return endpoint;
+    }
+    // Every endpoint failed recently: plain round-robin.
+    const endpoint = endpoints[cursor % endpoints.length]!;
+    cursor += 1;
+    return endpoint;
+  }
 
   async function post(
     body: unknown,
@@ -113,9 +149,10 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleOptions): F
   ) {
     const maxRetries = options.maxRetries ?? 4;
     let lastError: ModelRequestError | undefined;
+    let previous: string | undefined;
     for (let attempt = 0; attempt <= maxRetries; attempt += 1) {
-      const endpoint = endpoints[cursor % endpoints.length]!;
-      cursor += 1;
+      const endpoint = attempt === 0 ? pickEndpoint(undefined) : pickEndpoint(previous);
+      previous = endpoint;
       const url = `${endpoint}/chat/completions`;
       let retryAfterMs: number | undefined;
       try {
@@ -130,10 +167,13 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleOptions): F
           body: JSON.stringify(body),
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         });
-        if (response.ok)
+        if (response.ok) {
+          failedAt.delete(endpoint);
           return onChunk
             ? await readStream(response, onChunk)
             : ((await response.json()) as Record<string, unknown>);
+        }
+        failedAt.set(endpoint, performance.now());
         const text = await response.text();
         lastError = new ModelRequestError(
           url,
@@ -141,8 +181,7 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleOptions): F
           `${url} answered ${response.status}: ${text.slice(0, 300)}`,
         );
         if (response.status !== 429 && response.status < 500) throw lastError;
-        const header = response.headers.get('retry-after');
-        if (header && /^\d+(\.\d+)?$/.test(header)) retryAfterMs = Number(header) * 1000;
+        retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       } catch (error) {
         if (signal?.aborted) throw error;
         if (
@@ -153,6 +192,7 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleOptions): F
         )
           throw error;
         if (!(error instanceof ModelRequestError)) {
+          failedAt.set(endpoint, performance.now());
           const reason =
             (error as Error).name === 'TimeoutError'
               ? `timed out after ${options.timeoutMs ?? 120_000} ms`
@@ -183,13 +223,25 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleOptions): F
       buffer += decoder.decode(chunk, { stream: true });
       let newline = buffer.indexOf('\n');
       while (newline >= 0) {
-        const line = buffer.slice(0, newline).trim();
+        const line = buffer.slice(0, newline).replace(/\r$/, '');
         buffer = buffer.slice(newline + 1);
         newline = buffer.indexOf('\n');
+        // Comments (`: ping`), `event:`/`id:` fields and blank separators carry no text.
         if (!line.startsWith('data:')) continue;
         const data = line.slice(5).trim();
-        if (data === '[DONE]') continue;
-        const event = JSON.parse(data) as {
+        if (!data || data === '[DONE]') continue;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(data);
+        } catch (cause) {
+          throw new ModelRequestError(
+            response.url,
+            response.status,
+            `${response.url} streamed a data line that is not JSON: ${data.slice(0, 200)}`,
+            { cause },
+          );
+        }
+        const event = parsed as {
           choices?: { index: number; delta?: { content?: string }; finish_reason?: unknown }[];
           usage?: Record<string, number>;
         };
@@ -257,7 +309,7 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleOptions): F
     const perCompletion = choices.length ? Math.round((usage.completion_tokens ?? 0) / choices.length) : 0;
     const completions: Completion[] = choices.map((choice) => ({
       text: choice.message?.content ?? '',
-      finishReason: finish(choice.finish_reason),
+      finishReason: mapFinishReason(choice.finish_reason),
       completionTokens: perCompletion,
     }));
     const totalMs = performance.now() - started;

@@ -1,6 +1,9 @@
-import { ModelIdError } from '../errors';
+import { ModelIdError, UnknownModelProviderError } from './errors';
 import type { FeaModel } from '../model';
 import { createOpenAICompatibleModel } from '../openai/openai-compatible-model';
+
+// Written by the ONNX backend's folder; loaded lazily so resolving other providers never loads onnxruntime.
+const ONNX_MODULE = '../onnx/index';
 
 /** A parsed model id: `provider:spec?key=value&...`. */
 export interface ModelId {
@@ -71,36 +74,103 @@ export const openAIProvider: ModelProviderFactory = (spec, options) => {
     ...(options.concurrency ? { concurrency: Number(options.concurrency) } : {}),
     ...(options.retries ? { maxRetries: Number(options.retries) } : {}),
     ...(options.timeout ? { timeoutMs: Number(options.timeout) } : {}),
+    ...(options.apiKey ? { apiKey: options.apiKey } : {}),
   });
+};
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** Known names close to `name` (edit distance at most a third of its length, or a shared prefix), best first. */
+export function suggestProviders(name: string, known: readonly string[]): string[] {
+  return known
+    .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))
+    .filter(
+      ({ candidate, distance }) =>
+        distance <= Math.max(1, Math.ceil(candidate.length / 3)) ||
+        (name.length >= 2 && (candidate.startsWith(name) || name.startsWith(candidate))),
+    )
+    .sort((a, b) => a.distance - b.distance)
+    .map(({ candidate }) => candidate);
+}
+
+/**
+ * The built-in `onnx:` provider: `onnx:<directory>?device=cuda&dtype=q4&threads=1&workers=2&deviceId=0`.
+ * The ONNX backend is loaded on first use, so ids of other providers never load onnxruntime.
+ */
+export const onnxProvider: ModelProviderFactory = async (spec, options) => {
+  if (!spec) throw new ModelIdError('onnx: expected onnx:<model directory>, e.g. onnx:/models/qwen2.5-vl-3b');
+  const device = options.device;
+  if (device !== undefined && device !== 'cpu' && device !== 'cuda' && device !== 'webgpu')
+    throw new ModelIdError(`onnx:${spec}: device=${device}; expected cpu, cuda or webgpu`);
+  const integer = (key: string) => {
+    const value = options[key];
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value))
+      throw new ModelIdError(`onnx:${spec}: ${key}=${value}; expected a non-negative integer`);
+    return Number(value);
+  };
+  const settings = {
+    ...(device ? { device } : {}),
+    ...(options.dtype ? { dtype: options.dtype } : {}),
+    ...(integer('deviceId') !== undefined ? { deviceId: integer('deviceId') } : {}),
+    ...(integer('threads') !== undefined ? { threads: integer('threads') } : {}),
+    ...(integer('workers') !== undefined ? { workers: integer('workers') } : {}),
+  };
+  const onnx = (await import(ONNX_MODULE)) as {
+    createOnnxModel: (directory: string, options?: Record<string, unknown>) => Promise<FeaModel>;
+  };
+  return onnx.createOnnxModel(spec, settings);
 };
 
 /** A registry of model providers that resolves ids to models. */
 export interface ModelRegistry {
-  /** Creates the model an id names. Unknown providers are {@link ModelIdError}s listing the known ones. */
+  /** Creates the model an id names. Unknown providers are {@link UnknownModelProviderError}s listing the known ones. */
   resolve(id: string): Promise<FeaModel>;
   /** Registered provider names. */
   readonly providers: readonly string[];
 }
 
 /**
- * A model registry with the `openai` provider built in; apps add more (`baseline`, `onnx`)
- * through `providers`. Resolution is by the id's provider prefix.
+ * A model registry with the `onnx` and `openai` providers built in; apps add more
+ * (`baseline`) through `providers`, which may also replace the built-in ones. Resolution is
+ * by the id's provider prefix.
  */
 export function createModelRegistry(
   options: { readonly providers?: Readonly<Record<string, ModelProviderFactory>> } = {},
 ): ModelRegistry {
-  const providers: Record<string, ModelProviderFactory> = { openai: openAIProvider, ...options.providers };
+  const providers: Record<string, ModelProviderFactory> = {
+    onnx: onnxProvider,
+    openai: openAIProvider,
+    ...options.providers,
+  };
+  const known = Object.keys(providers);
   return {
-    providers: Object.keys(providers),
+    providers: known,
     async resolve(id) {
       const parsed = parseModelId(id);
       const factory = providers[parsed.provider];
-      if (!factory) {
-        const close = Object.keys(providers).filter((name) => name[0] === parsed.provider[0]);
-        throw new ModelIdError(
-          `unknown model provider "${parsed.provider}" in "${id}"${close.length ? ` (did you mean ${close.join(' or ')}?)` : ''}; known: ${Object.keys(providers).join(', ')}`,
+      if (!factory)
+        throw new UnknownModelProviderError(
+          parsed.provider,
+          known,
+          suggestProviders(parsed.provider, known),
+          id,
         );
-      }
       return factory(parsed.spec, parsed.options);
     },
   };

@@ -1,0 +1,27 @@
+import { FeaError } from '@facial-r1/facs';
+
+/** A model server answered with an error, timed out, or could not be reached, after the retries. */
+export class ModelRequestError extends FeaError {
+  /**
+   * @param url the endpoint that failed last
+   * @param status the HTTP status, or undefined for network errors and timeouts
+   * @param message what went wrong and what to do
+   */
+  constructor(
+    /** The endpoint that failed last (`http://host:8000/v1/chat/completions`). */
+    readonly url: string,
+    /** The HTTP status; undefined for network errors and timeouts. */
+    readonly status: number | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('runtime/request-failed', message, options);
+  }
+}
+
+/** An image that cannot be read or is not an encoded image. */
+export class ImageInputError extends FeaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('runtime/invalid-image', message, options);
+  }
+}
