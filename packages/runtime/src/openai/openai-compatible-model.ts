@@ -191,7 +191,8 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleOptions): F
           error.status < 500
         )
           throw error;
-        if (!(error instanceof ModelRequestError)) {
+        if (error instanceof ModelRequestError) lastError = error;
+        else {
           failedAt.set(endpoint, performance.now());
           const reason =
             (error as Error).name === 'TimeoutError'
@@ -244,7 +245,16 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleOptions): F
         const event = parsed as {
           choices?: { index: number; delta?: { content?: string }; finish_reason?: unknown }[];
           usage?: Record<string, number>;
+          error?: { message?: string; code?: unknown };
         };
+        if (event.error) {
+          const code = Number(event.error.code);
+          throw new ModelRequestError(
+            response.url,
+            Number.isInteger(code) && code >= 400 ? code : 500,
+            `${response.url} reported an error mid-stream: ${event.error.message ?? JSON.stringify(event.error)}`,
+          );
+        }
         if (event.usage) usage = event.usage;
         for (const choice of event.choices ?? []) {
           const delta = choice.delta?.content ?? '';

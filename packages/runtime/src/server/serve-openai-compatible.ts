@@ -9,27 +9,46 @@ export interface ServeOptions {
   readonly host?: string;
   /** Default 0 (a free port). */
   readonly port?: number;
-  /** Test faults: the first `failFirst` requests answer `status` (with `Retry-After` when set); `delayMs` delays every answer. */
-  readonly faults?: {
-    readonly failFirst?: number;
-    readonly status?: number;
-    readonly retryAfter?: number;
-    readonly delayMs?: number;
-  };
+  /** Largest request body accepted, in bytes (413 beyond). Default 64 MiB. */
+  readonly maxBodyBytes?: number;
+  /** Test-only fault injection, so clients' retry paths run against a real server. */
+  readonly faults?: ServerFaults;
+}
+
+/** Faults a test server injects into `POST /v1/chat/completions`. */
+export interface ServerFaults {
+  /** The first `failFirst` chat requests answer `status` with an OpenAI error body. */
+  readonly failFirst?: number;
+  /** Status of the injected failures. Default 503. */
+  readonly status?: number;
+  /** `Retry-After` header (seconds) sent with the injected failures. */
+  readonly retryAfter?: number;
+  /** The first `dropFirst` chat requests (after the `failFirst` ones) have their socket destroyed: a network error. */
+  readonly dropFirst?: number;
+  /** Delay before every chat answer, in milliseconds. */
+  readonly delayMs?: number;
 }
 
 /** A running server. */
 export interface OpenAICompatibleServer {
   /** Base URL ending in `/v1`, ready for `createOpenAICompatibleModel({ baseURL })`. */
   readonly url: string;
-  /** Requests seen and the most in flight at once. */
-  readonly stats: { requests: number; maxInFlight: number };
+  /** Chat requests seen, in flight now, and the most in flight at once. */
+  readonly stats: { requests: number; inFlight: number; maxInFlight: number };
+  /** Stops listening and closes open connections. */
   close(): Promise<void>;
 }
 
 type WirePart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } | string };
 
-class BadRequest extends Error {}
+class BadRequest extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
 
 function toPrompt(messages: unknown): { messages: ChatMessage[]; images: Uint8Array[] } {
   if (!Array.isArray(messages) || messages.length === 0)
@@ -63,13 +82,26 @@ function toPrompt(messages: unknown): { messages: ChatMessage[]; images: Uint8Ar
 }
 
 function toSampling(body: Record<string, unknown>): SamplingOptions {
-  const number = (key: string) => (typeof body[key] === 'number' ? (body[key] as number) : undefined);
+  const number = (key: string) => {
+    const value = body[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw new BadRequest(`${key}: expected a number, got ${JSON.stringify(value)}`);
+    return value;
+  };
+  const n = number('n');
+  if (n !== undefined && (!Number.isInteger(n) || n < 1))
+    throw new BadRequest(`n: expected a positive integer, got ${n}`);
   const stop =
     typeof body.stop === 'string'
       ? [body.stop]
-      : Array.isArray(body.stop)
+      : Array.isArray(body.stop) && body.stop.every((item) => typeof item === 'string')
         ? (body.stop as string[])
-        : undefined;
+        : body.stop === undefined || body.stop === null
+          ? undefined
+          : (() => {
+              throw new BadRequest('stop: expected a string or an array of strings');
+            })();
   return {
     n: number('n') ?? 1,
     temperature: number('temperature'),
@@ -82,9 +114,14 @@ function toSampling(body: Record<string, unknown>): SamplingOptions {
   };
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
+async function readBody(request: IncomingMessage, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new BadRequest(`the request body is over ${maxBytes} bytes`, 413);
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -108,8 +145,8 @@ export async function serveOpenAICompatible(
   model: FeaModel,
   options: ServeOptions = {},
 ): Promise<OpenAICompatibleServer> {
-  const stats = { requests: 0, maxInFlight: 0 };
-  let inFlight = 0;
+  const stats = { requests: 0, inFlight: 0, maxInFlight: 0 };
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const server = createServer(async (request, response) => {
     const path = request.url?.split('?')[0];
     if (request.method === 'GET' && path === '/health') return sendJson(response, 200, { status: 'ok' });
@@ -125,8 +162,13 @@ export async function serveOpenAICompatible(
       });
     }
     stats.requests += 1;
-    inFlight += 1;
-    stats.maxInFlight = Math.max(stats.maxInFlight, inFlight);
+    stats.inFlight += 1;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    // A client that goes away (timeout, abort) cancels the model's work.
+    const abort = new AbortController();
+    response.on('close', () => {
+      if (!response.writableFinished) abort.abort(new Error('the client closed the connection'));
+    });
     try {
       const faults = options.faults;
       if (faults?.delayMs) await new Promise((resolve) => setTimeout(resolve, faults.delayMs));
@@ -140,14 +182,22 @@ export async function serveOpenAICompatible(
           headers,
         );
       }
+      const dropFirst = faults?.dropFirst ?? 0;
+      if (dropFirst && stats.requests - (faults?.failFirst ?? 0) <= dropFirst) {
+        request.socket.destroy();
+        return;
+      }
       let body: Record<string, unknown>;
       try {
-        body = JSON.parse(await readBody(request)) as Record<string, unknown>;
-      } catch {
+        body = JSON.parse(await readBody(request, maxBodyBytes)) as Record<string, unknown>;
+      } catch (error) {
+        if (error instanceof BadRequest) throw error;
         return sendJson(response, 400, {
           error: { message: 'the body is not valid JSON', type: 'invalid_request_error' },
         });
       }
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        throw new BadRequest('the body must be a JSON object');
       const prompt = toPrompt(body.messages);
       const sampling = toSampling(body);
       const id = `chatcmpl-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
@@ -162,6 +212,7 @@ export async function serveOpenAICompatible(
         const result = await model.doGenerate({
           prompts: [prompt],
           sampling,
+          signal: abort.signal,
           onStream: (event) =>
             send({
               id,
@@ -202,7 +253,7 @@ export async function serveOpenAICompatible(
         response.end('data: [DONE]\n\n');
         return;
       }
-      const result = await model.doGenerate({ prompts: [prompt], sampling });
+      const result = await model.doGenerate({ prompts: [prompt], sampling, signal: abort.signal });
       const first = result.results[0]!;
       const completionTokens = first.completions.reduce(
         (sum, completion) => sum + completion.completionTokens,
@@ -225,11 +276,25 @@ export async function serveOpenAICompatible(
         },
       });
     } catch (error) {
+      if (response.headersSent) {
+        // Mid-stream: the status is gone; vLLM-style error event, then close the stream.
+        if (!response.writableEnded) {
+          response.write(
+            `data: ${JSON.stringify({ error: { message: (error as Error).message, type: 'server_error', code: 500 } })}\n\n`,
+          );
+          response.end();
+        }
+        return;
+      }
       if (error instanceof BadRequest)
-        return sendJson(response, 400, { error: { message: error.message, type: 'invalid_request_error' } });
-      return sendJson(response, 500, { error: { message: (error as Error).message, type: 'server_error' } });
+        return sendJson(response, error.status, {
+          error: { message: error.message, type: 'invalid_request_error', param: null, code: null },
+        });
+      return sendJson(response, 500, {
+        error: { message: (error as Error).message, type: 'server_error', param: null, code: null },
+      });
     } finally {
-      inFlight -= 1;
+      stats.inFlight -= 1;
     }
   });
   await new Promise<void>((resolve, reject) => {
