@@ -6,7 +6,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeaModelV1, GenerateRequest, GenerateResult } from '../model';
 import { type OpenAICompatibleServer, serveOpenAICompatible } from '../server/serve-openai-compatible';
-import { createOpenAICompatibleModel } from './openai-compatible-model';
+import { ModelRequestError } from './errors';
+import { createOpenAICompatibleModel, mapFinishReason, parseRetryAfter } from './openai-compatible-model';
 
 /**
  * A deterministic local model served by the real HTTP server: it answers with what it
@@ -62,6 +63,26 @@ class EchoModel implements FeaModelV1 {
   }
   async dispose() {}
 }
+
+describe('parseRetryAfter and mapFinishReason', () => {
+  it('reads seconds and HTTP dates, ignores garbage', () => {
+    expect(parseRetryAfter('2')).toBe(2000);
+    expect(parseRetryAfter(' 0.5 ')).toBe(500);
+    expect(parseRetryAfter(null)).toBeUndefined();
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:03 GMT', now)).toBe(3000);
+    expect(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
+  });
+
+  it('maps OpenAI, vLLM, TGI and Ollama finish reasons', () => {
+    expect(['stop', 'eos_token', 'stop_sequence', null, undefined].map(mapFinishReason)).toEqual(
+      Array(5).fill('stop'),
+    );
+    expect(['length', 'max_tokens', 'model_length'].map(mapFinishReason)).toEqual(Array(3).fill('length'));
+    expect(['content_filter', 'abort', 'error'].map(mapFinishReason)).toEqual(Array(3).fill('error'));
+  });
+});
 
 describe('OpenAI-compatible backend against a real local server', () => {
   let directory: string;
@@ -135,7 +156,8 @@ describe('OpenAI-compatible backend against a real local server', () => {
       const model = createOpenAICompatibleModel({ baseURL: flaky.url, model: 'm', retryBaseMs: 5 });
       expect((await model.doGenerate(request())).results[0]!.completions).toHaveLength(2);
       expect(flaky.stats.requests).toBe(3);
-      const second = createOpenAICompatibleModel({ baseURL: limited.url, model: 'm', retryBaseMs: 5 });
+      // A one-minute backoff would time the test out: finishing proves Retry-After: 0 was used instead.
+      const second = createOpenAICompatibleModel({ baseURL: limited.url, model: 'm', retryBaseMs: 60_000 });
       await second.doGenerate(request());
       expect(limited.stats.requests).toBe(2);
     } finally {
@@ -192,6 +214,51 @@ describe('OpenAI-compatible backend against a real local server', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('skips an endpoint that just failed and sends its share to the healthy one', async () => {
+    const gone = await serveOpenAICompatible(new EchoModel());
+    await gone.close();
+    const healthy = await serveOpenAICompatible(new EchoModel());
+    try {
+      const model = createOpenAICompatibleModel({
+        baseURL: [gone.url, healthy.url],
+        model: 'm',
+        concurrency: 1,
+        maxRetries: 1,
+        retryBaseMs: 1,
+        endpointCooldownMs: 600_000,
+      });
+      const prompts = Array.from({ length: 6 }, () => request().prompts[0]!);
+      const { results } = await model.doGenerate({ prompts, sampling: { n: 1 } });
+      expect(results).toHaveLength(6);
+      // One failed attempt on the dead endpoint, then it is skipped while it cools down.
+      expect(healthy.stats.requests).toBe(6);
+    } finally {
+      await healthy.close();
+    }
+  });
+
+  it('gives up after the retries with a typed error naming the URL and the status', async () => {
+    const down = await serveOpenAICompatible(new EchoModel(), { faults: { failFirst: 100, status: 503 } });
+    try {
+      const model = createOpenAICompatibleModel({
+        baseURL: down.url,
+        model: 'm',
+        maxRetries: 2,
+        retryBaseMs: 1,
+      });
+      const error = await model.doGenerate(request()).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ModelRequestError);
+      expect(error).toMatchObject({
+        code: 'runtime/request-failed',
+        status: 503,
+        url: `${down.url}/chat/completions`,
+      });
+      expect(down.stats.requests).toBe(3);
+    } finally {
+      await down.close();
     }
   });
 

@@ -27,6 +27,8 @@ export interface OpenAICompatibleOptions {
   readonly timeoutMs?: number;
   /** First backoff; doubles each retry, with jitter. Default 500 ms. */
   readonly retryBaseMs?: number;
+  /** How long an endpoint that failed is passed over while others are healthy. Default 1 s. */
+  readonly endpointCooldownMs?: number;
   /** Extra HTTP headers on every request. */
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -127,7 +129,7 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleOptions): F
   let cursor = 0;
   // When each endpoint last failed; a retry goes to one that has not just failed, if any.
   const failedAt = new Map<string, number>();
-  const cooldownMs = 1_000;
+  const cooldownMs = options.endpointCooldownMs ?? 1_000;
   function pickEndpoint(previous: string | undefined): string {
     for (let step = 0; step < endpoints.length; step += 1) {
       const endpoint = endpoints[cursor % endpoints.length]!;
