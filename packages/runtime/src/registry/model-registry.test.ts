@@ -1,4 +1,6 @@
 import { FeaError } from '@facial-r1/facs';
+import os from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FeaModel } from '../model';
@@ -113,6 +115,14 @@ describe('createModelRegistry', () => {
     await expect(registry.resolve('onnx:/m?threads=two')).rejects.toThrow(
       /threads=two; expected a non-negative integer/,
     );
+  });
+
+  it('loads the ONNX backend lazily and reports a typed error when it cannot', async () => {
+    const outcome = await createModelRegistry()
+      .resolve(`onnx:${path.join(os.tmpdir(), 'no-such-fea-model')}`)
+      .catch((caught: unknown) => caught);
+    // Whether or not the backend is part of this build, a missing model directory is a typed error.
+    expect(FeaError.isInstance(outcome)).toBe(true);
   });
 });
 

@@ -131,9 +131,20 @@ export const onnxProvider: ModelProviderFactory = async (spec, options) => {
     ...(integer('threads') !== undefined ? { threads: integer('threads') } : {}),
     ...(integer('workers') !== undefined ? { workers: integer('workers') } : {}),
   };
-  const onnx = (await import(ONNX_MODULE)) as {
-    createOnnxModel: (directory: string, options?: Record<string, unknown>) => Promise<FeaModel>;
-  };
+  let onnx: { createOnnxModel?: (directory: string, options?: Record<string, unknown>) => Promise<FeaModel> };
+  try {
+    onnx = await import(/* @vite-ignore */ ONNX_MODULE);
+  } catch (cause) {
+    throw new ModelIdError(
+      `onnx:${spec}: the ONNX backend cannot be loaded (${(cause as Error).message}); use an openai: id, or register your own onnx provider`,
+      'runtime/provider-unavailable',
+    );
+  }
+  if (typeof onnx.createOnnxModel !== 'function')
+    throw new ModelIdError(
+      `onnx:${spec}: the ONNX backend module exports no createOnnxModel`,
+      'runtime/provider-unavailable',
+    );
   return onnx.createOnnxModel(spec, settings);
 };
 
