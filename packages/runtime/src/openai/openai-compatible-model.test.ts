@@ -262,6 +262,22 @@ describe('OpenAI-compatible backend against a real local server', () => {
     }
   });
 
+  it('stops at once when the caller aborts, also while waiting to retry', async () => {
+    const down = await serveOpenAICompatible(new EchoModel(), { faults: { failFirst: 100, status: 503 } });
+    try {
+      // A ten-minute backoff: only the abort can end this request within the test's time.
+      const model = createOpenAICompatibleModel({ baseURL: down.url, model: 'm', retryBaseMs: 600_000 });
+      const controller = new AbortController();
+      const pending = model.doGenerate({ ...request(), signal: controller.signal });
+      await expect.poll(() => down.stats.requests).toBe(1);
+      controller.abort(new Error('stopped by the caller'));
+      await expect(pending).rejects.toThrow('stopped by the caller');
+      expect(down.stats.requests).toBe(1);
+    } finally {
+      await down.close();
+    }
+  });
+
   it('rejects an unreadable or non-image input with a typed error', async () => {
     const model = createOpenAICompatibleModel({ baseURL: server.url, model: 'm' });
     const text = path.join(directory, 'not-an-image.txt');

@@ -69,6 +69,7 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener(
       'abort',
@@ -138,9 +139,13 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleOptions): F
       if (endpoint !== previous && (failed === undefined || performance.now() - failed > cooldownMs))
         return endpoint;
     }
-    // Every endpoint failed recently: plain round-robin.
-    const endpoint = endpoints[cursor % endpoints.length]!;
+    // Every endpoint failed recently: plain round-robin, still away from the one that just failed.
+    let endpoint = endpoints[cursor % endpoints.length]!;
     cursor += 1;
+    if (endpoint === previous && endpoints.length > 1) {
+      endpoint = endpoints[cursor % endpoints.length]!;
+      cursor += 1;
+    }
     return endpoint;
   }
 
