@@ -1,1 +1,9 @@
-export {};
+export { createProgram, EXIT, main } from './cli';
+export { type ComparedMetric, compareReports, readRunReports, renderComparison } from './compare-runs';
+export { PAPER_RESULTS } from './paper-results';
+export {
+  type PredictionRecord,
+  type RunBenchmarkOptions,
+  type RunBenchmarkResult,
+  runBenchmark,
+} from './run-benchmark';

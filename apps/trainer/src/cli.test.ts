@@ -114,3 +114,23 @@ describe('fea-train CLI', () => {
     },
   );
 });
+
+describe('fea-train init', () => {
+  it('writes an example plan whose dry run prepares every step', async () => {
+    const directory = await mkdtemp(path.join(os.tmpdir(), 'fea-train-init-'));
+    try {
+      const init = await cli(['init', 'example'], directory);
+      expect(init.code).toBe(0);
+      const result = await cli(['run', 'example/plan.yaml', '--dry-run'], directory);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/Finished: 6 step\(s\) run, 0 skipped/);
+      const { readFile } = await import('node:fs/promises');
+      const state = JSON.parse(
+        await readFile(path.join(directory, 'example/runs/example/state.json'), 'utf8'),
+      );
+      expect(state.steps['stage2/train'].values.command).toContain('verl.trainer.main_ppo');
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});

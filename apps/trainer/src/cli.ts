@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FeaError } from '@facial-r1/facs';
 import { createRewardServer } from '@facial-r1/rewards';
@@ -7,7 +7,7 @@ import { collectSamples } from './data/collect-samples';
 import { formatCommand } from './launch/launch-engine';
 import { createPlanModelResolver } from './models';
 import { loadPlan } from './plan/load-plan';
-import { describeProgress, ProgressReporter } from './progress-reporter';
+import { describeProgress, ProgressReporter } from '@facial-r1/cli-kit';
 import { planSteps, type RunEvent, runPlan } from './run/run-plan';
 import { StateStore } from './run/state-store';
 
@@ -61,6 +61,7 @@ export function createProgram(): Command {
       'after',
       `
 Examples:
+  fea-train init example                         an example plan and a small synthetic dataset
   fea-train plan plan.yaml                       what will run, with data sizes and step state
   fea-train prepare plan.yaml --stage grpo       write the engine's dataset, config and reward bridge
   fea-train serve-rewards plan.yaml              the reward server with the plan's preset
@@ -68,6 +69,47 @@ Examples:
   fea-train synth plan.yaml --round 1            one stage-3 synthesis round
   fea-train run plan.yaml                        the whole loop; rerun to resume`,
     );
+
+  program
+    .command('init')
+    .argument('[directory]', 'where to write the example', 'fea-train-example')
+    .description(
+      'Write an example plan and a small synthetic dataset (FEA-20K layout) to try every step without GPUs',
+    )
+    .action(async (directory: string) => {
+      const root = path.resolve(directory);
+      const { writeFixtureDataset } = await import('@facial-r1/benchmarks');
+      const data = await writeFixtureDataset('fea20k', path.join(root, 'data', 'fea20k'), { perClass: 3 });
+      const plan = `# An example Facial-R1 plan on a small SYNTHETIC dataset (coloured shapes, fixed labels):
+# it exercises data preparation, the reward server and the run state machine, not learning.
+# Replace the datasets with real ones (fea-eval list shows the layouts) and baseModel with a checkpoint.
+name: example
+baseModel: /models/Qwen2.5-VL-7B-Instruct
+workDir: runs/example
+datasets:
+  - benchmark: fea20k
+    root: data/fea20k
+    split: train
+stage1:
+  data: data/fea20k/train.jsonl   # or teacher: "openai:http://127.0.0.1:8001/v1#gpt-4o-mini"
+  engine: llamafactory
+stage2:
+  engine: verl
+  preset: facial-r1
+stage3:
+  rounds: 0                       # set 1+ with model: "openai:<vLLM serving the stage-2 checkpoint>#<name>"
+hardware:
+  gpus: 8
+  nodes: 1
+`;
+      await writeFile(path.join(root, 'plan.yaml'), plan);
+      console.log(
+        `Wrote ${path.join(root, 'plan.yaml')} and a synthetic FEA-20K-layout dataset (${data.counts.train} train / ${data.counts.test} test samples).`,
+      );
+      console.log(
+        `Next: fea-train plan ${path.join(directory, 'plan.yaml')}   then   fea-train run ${path.join(directory, 'plan.yaml')} --dry-run`,
+      );
+    });
 
   program
     .command('plan')

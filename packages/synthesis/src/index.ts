@@ -10,6 +10,7 @@ export { type MergeOptions, mergeRounds } from './split/merge-rounds';
 export { type SplitOptions, splitTrainTest } from './split/split-dataset';
 export { type AttemptOptions, type SampleOutcome, synthesizeSample } from './synthesize/attempt-loop';
 export { jaccard, NearDuplicateIndex, shingles } from './synthesize/shingles';
+export { runPool } from './synthesize/run-pool';
 export { mulberry32, stratifiedPick } from './synthesize/stratified-pick';
 export {
   type OutcomeRecord,

@@ -1,0 +1,172 @@
+import { BENCHMARK_IDS, getBenchmark, listBenchmarks } from '@facial-r1/benchmarks';
+import { describeProgress, ProgressReporter } from '@facial-r1/cli-kit';
+import { FeaError } from '@facial-r1/facs';
+import { createModelRegistry } from '@facial-r1/runtime';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { compareReports, readRunReports, renderComparison } from './compare-runs';
+import { runBenchmark } from './run-benchmark';
+
+/** Exit codes: 0 success, 1 a failed run, 2 a usage error. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+const whole = (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number');
+  return parsed;
+};
+
+/** Builds the `fea-eval` program. */
+export function createProgram(): Command {
+  const program = new Command('fea-eval')
+    .description('Evaluate FEA models on the public benchmarks and compare runs.')
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  fea-eval list
+  fea-eval run --benchmark rafdb --data /data/RAF-DB --model "openai:http://127.0.0.1:8000/v1#Qwen/Qwen2.5-VL-7B-Instruct" --out runs/qwen-rafdb
+  fea-eval run --benchmark disfa --data /data/DISFA --fold 0 --model "openai:http://gpu1:8000/v1,http://gpu2:8000/v1#facial-r1" --concurrency 64 --out runs/fr1-disfa
+  fea-eval compare runs/qwen-rafdb runs/fr1-rafdb --against-paper`,
+    );
+
+  program
+    .command('list')
+    .description('The benchmarks, their tasks, splits and expected layouts')
+    .option('--json', 'machine-readable output')
+    .action((options: { json?: boolean }) => {
+      const rows = listBenchmarks().map(({ id, title, task, splits, defaultSplit, layout, version }) => ({
+        id,
+        title,
+        task,
+        splits,
+        defaultSplit,
+        layout,
+        version,
+      }));
+      if (options.json) console.log(JSON.stringify(rows, null, 2));
+      else
+        for (const row of rows)
+          console.log(
+            `${row.id.padEnd(10)} ${row.task.padEnd(11)} splits ${row.splits.join('/')} (default ${row.defaultSplit})\n           ${row.layout}`,
+          );
+    });
+
+  program
+    .command('run')
+    .description(
+      'Run a model on a benchmark split; resumable; writes predictions.jsonl, report.json and report.md',
+    )
+    .requiredOption('--benchmark <id>', `one of ${BENCHMARK_IDS.join(', ')}`)
+    .requiredOption('--data <root>', 'the dataset folder as downloaded')
+    .requiredOption('--model <id>', 'openai:<baseURL>[,<baseURL>...]#<model>')
+    .option('--split <split>', "split (default: the benchmark's test split)")
+    .option('--fold <k>', 'DISFA/BP4D fold (0-2)', whole)
+    .option('--limit <n>', 'at most n samples', whole)
+    .option('--concurrency <n>', 'requests in flight', whole, 4)
+    .option('--max-tokens <n>', 'max new tokens', whole, 1024)
+    .option('--resamples <n>', 'bootstrap resamples for the intervals', whole, 1000)
+    .option('--out <dir>', 'run directory', 'fea-eval-run')
+    .option('--json', 'print the headline metrics as JSON')
+    .action(
+      async (options: {
+        benchmark: string;
+        data: string;
+        model: string;
+        split?: string;
+        fold?: number;
+        limit?: number;
+        concurrency: number;
+        maxTokens: number;
+        resamples: number;
+        out: string;
+        json?: boolean;
+      }) => {
+        const adapter = getBenchmark(options.benchmark);
+        const model = await createModelRegistry().resolve(options.model);
+        const reporter = new ProgressReporter();
+        const controller = new AbortController();
+        const stop = () => {
+          process.stderr.write(
+            '\nstopping: finished predictions are kept; rerun the same command to resume\n',
+          );
+          controller.abort();
+        };
+        process.once('SIGINT', stop);
+        try {
+          const result = await runBenchmark({
+            benchmark: adapter.id,
+            data: options.data,
+            model,
+            modelId: options.model,
+            out: options.out,
+            split: options.split,
+            fold: options.fold,
+            limit: options.limit,
+            concurrency: options.concurrency,
+            maxTokens: options.maxTokens,
+            resamples: options.resamples,
+            signal: controller.signal,
+            onProgress: (done, total) =>
+              reporter.update(`${adapter.id}  ${describeProgress({ done, total })}`),
+          });
+          reporter.log(
+            `${adapter.id}: ${result.report.counts.samples} samples, ${result.generated} generated, ${result.cached} from cache`,
+          );
+          if (options.json)
+            console.log(
+              JSON.stringify(
+                { benchmark: adapter.id, headline: result.report.headline, files: result.files },
+                null,
+                2,
+              ),
+            );
+          else {
+            for (const [key, metric] of Object.entries(result.report.headline)) {
+              const scale = key === 'rege' ? 1 : 100;
+              console.log(
+                `${metric.label}: ${(scale * metric.value).toFixed(1)} (95% ${(scale * metric.low).toFixed(1)}-${(scale * metric.high).toFixed(1)})`,
+              );
+            }
+            console.log(`Report: ${result.files.markdown}`);
+          }
+        } finally {
+          process.off('SIGINT', stop);
+          await model.dispose();
+        }
+      },
+    );
+
+  program
+    .command('compare')
+    .description('Side-by-side headline metrics of runs, paired bootstrap deltas against the first')
+    .argument('<runs...>', 'run directories (each with report.json)')
+    .option('--against-paper', 'add the published rows (Facial-R1, GPT-4o, EmoLA, ...)')
+    .option('--json', 'machine-readable output')
+    .action(async (runs: string[], options: { againstPaper?: boolean; json?: boolean }) => {
+      const reports = await readRunReports(runs);
+      const compared = compareReports(reports);
+      if (options.json) console.log(JSON.stringify(compared, null, 2));
+      else process.stdout.write(renderComparison(reports, compared, { againstPaper: options.againstPaper }));
+    });
+  return program;
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 failed run, 2 usage). */
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  const program = createProgram().exitOverride();
+  for (const command of program.commands) command.exitOverride();
+  try {
+    await program.parseAsync([...argv]);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    console.error(`fea-eval: ${error instanceof Error ? error.message : String(error)}`);
+    if (
+      FeaError.isInstance(error) &&
+      ['benchmarks/unknown-benchmark', 'runtime/invalid-model-id'].includes(error.code)
+    )
+      return EXIT.usage;
+    return EXIT.failed;
+  }
+}

@@ -1,3 +1,0 @@
-import { defineFeaProject } from '@facial-r1/vitest-config';
-
-export default defineFeaProject('vision');

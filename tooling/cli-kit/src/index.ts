@@ -1,0 +1,1 @@
+export { describeProgress, ProgressReporter } from './progress-reporter';
