@@ -25,3 +25,10 @@ export class ImageInputError extends FeaError {
     super('runtime/invalid-image', message, options);
   }
 }
+
+/** An option of `createOpenAICompatibleModel` that is missing or out of range. */
+export class InvalidModelOptionError extends FeaError {
+  constructor(message: string) {
+    super('runtime/invalid-option', message);
+  }
+}

@@ -1,4 +1,4 @@
-export { ImageInputError, ModelRequestError } from './errors';
+export { ImageInputError, InvalidModelOptionError, ModelRequestError } from './errors';
 export { decodeDataUrl, imageBytes, imageDataUrl, sniffImageType } from './image-data-url';
 export {
   createOpenAICompatibleModel,

@@ -1,4 +1,4 @@
-import { ModelRequestError } from './errors';
+import { ImageInputError, InvalidModelOptionError, ModelRequestError } from './errors';
 import type {
   ChatMessage,
   Completion,
@@ -51,7 +51,10 @@ async function toWireMessages(prompt: PromptInput): Promise<WireMessage[]> {
         const index = part.index ?? nextImage;
         nextImage = index + 1;
         const url = urls[index];
-        if (!url) throw new RangeError(`image part ${index} has no image (the prompt has ${urls.length})`);
+        if (!url)
+          throw new ImageInputError(
+            `an image part points at image ${index}, but the prompt has ${urls.length} image(s); add it to prompt.images`,
+          );
         return { type: 'image_url' as const, image_url: { url } };
       }),
     };
@@ -124,7 +127,27 @@ export function mapFinishReason(reason: unknown): FinishReason {
  */
 export function createOpenAICompatibleModel(options: OpenAICompatibleOptions): FeaModelV1 {
   const endpoints = [options.baseURL].flat().map((url) => url.replace(/\/+$/, ''));
-  if (!endpoints.length) throw new RangeError('createOpenAICompatibleModel needs at least one baseURL');
+  if (!endpoints.length)
+    throw new InvalidModelOptionError('createOpenAICompatibleModel: baseURL: expected at least one URL');
+  for (const endpoint of endpoints)
+    if (!/^https?:\/\/[^/]/.test(endpoint))
+      throw new InvalidModelOptionError(
+        `createOpenAICompatibleModel: baseURL: "${endpoint}" must start with http:// or https://, e.g. http://localhost:8000/v1`,
+      );
+  if (!options.model)
+    throw new InvalidModelOptionError('createOpenAICompatibleModel: model: expected the served model name');
+  const check = (name: keyof OpenAICompatibleOptions, minimum: number) => {
+    const value = options[name];
+    if (value !== undefined && !(Number.isInteger(value) && (value as number) >= minimum))
+      throw new InvalidModelOptionError(
+        `createOpenAICompatibleModel: ${name}: expected an integer >= ${minimum}, got ${String(value)}`,
+      );
+  };
+  check('concurrency', 1);
+  check('maxRetries', 0);
+  check('timeoutMs', 1);
+  check('retryBaseMs', 0);
+  check('endpointCooldownMs', 0);
   const limit = limiter(options.concurrency ?? 8);
   const apiKey = options.apiKey ?? process.env.OPENAI_API_KEY;
   let cursor = 0;
@@ -176,9 +199,7 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleOptions): F
         });
         if (response.ok) {
           failedAt.delete(endpoint);
-          return onChunk
-            ? await readStream(response, onChunk)
-            : ((await response.json()) as Record<string, unknown>);
+          return onChunk ? await readStream(response, onChunk) : await readJson(response);
         }
         failedAt.set(endpoint, performance.now());
         const text = await response.text();
@@ -219,6 +240,20 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleOptions): F
       }
     }
     throw lastError!;
+  }
+
+  async function readJson(response: Response): Promise<Record<string, unknown>> {
+    const text = await response.text();
+    try {
+      return JSON.parse(text) as Record<string, unknown>;
+    } catch (cause) {
+      throw new ModelRequestError(
+        response.url,
+        response.status,
+        `${response.url} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`,
+        { cause },
+      );
+    }
   }
 
   async function readStream(response: Response, onChunk: (delta: string, choice: number) => void) {

@@ -68,12 +68,19 @@ export const openAIProvider: ModelProviderFactory = (spec, options) => {
     .filter(Boolean);
   if (!baseURL.length || baseURL.some((url) => !/^https?:\/\//.test(url)))
     throw new ModelIdError(`openai:${spec}: each base URL must start with http:// or https://`);
+  const integerOption = (key: string, name: string) => {
+    const value = options[key];
+    if (value === undefined) return {};
+    if (!/^\d+$/.test(value))
+      throw new ModelIdError(`openai:${spec}: ${key}=${value}; expected a non-negative integer`);
+    return { [name]: Number(value) };
+  };
   return createOpenAICompatibleModel({
     baseURL,
     model: spec.slice(hash + 1),
-    ...(options.concurrency ? { concurrency: Number(options.concurrency) } : {}),
-    ...(options.retries ? { maxRetries: Number(options.retries) } : {}),
-    ...(options.timeout ? { timeoutMs: Number(options.timeout) } : {}),
+    ...integerOption('concurrency', 'concurrency'),
+    ...integerOption('retries', 'maxRetries'),
+    ...integerOption('timeout', 'timeoutMs'),
     ...(options.apiKey ? { apiKey: options.apiKey } : {}),
   });
 };
