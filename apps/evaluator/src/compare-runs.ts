@@ -108,9 +108,9 @@ export function renderComparison(
   ];
   const row = (name: string, cells: Readonly<Record<string, number>>) =>
     `| ${name} | ${PAPER_COLUMNS.map((column) => (column.key in cells ? formatHeadline(column.key, cells[column.key]!) : '')).join(' | ')} |`;
-  reports.forEach((report, index) =>
-    lines.push(row(report.run?.model ?? `run ${index + 1}`, paperCells(report))),
-  );
+  for (const [index, report] of reports.entries()) {
+    lines.push(row(report.run?.model ?? `run ${index + 1}`, paperCells(report)));
+  }
   if (options.againstPaper)
     for (const [name, cells] of Object.entries(PAPER_RESULTS)) lines.push(row(`${name} (paper)`, cells));
   if (reports.length > 1) {

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeaModelV1, GenerateRequest, GenerateResult } from '../model';
 import { type OpenAICompatibleServer, serveOpenAICompatible } from '../server/serve-openai-compatible';
-import { ModelRequestError } from './errors';
+import { InvalidModelOptionError, ModelRequestError } from './errors';
 import { createOpenAICompatibleModel, mapFinishReason, parseRetryAfter } from './openai-compatible-model';
 
 /**
@@ -260,6 +260,25 @@ describe('OpenAI-compatible backend against a real local server', () => {
     } finally {
       await down.close();
     }
+  });
+
+  it('validates its options with typed errors', () => {
+    const make = (extra: Record<string, unknown>) => () =>
+      createOpenAICompatibleModel({ baseURL: server.url, model: 'm', ...extra });
+    expect(make({ baseURL: [] })).toThrow(InvalidModelOptionError);
+    expect(make({ baseURL: 'localhost:8000/v1' })).toThrow(/must start with http:\/\/ or https:\/\//);
+    expect(make({ model: '' })).toThrow(/model: expected the served model name/);
+    expect(make({ concurrency: 0 })).toThrow(/concurrency: expected an integer >= 1, got 0/);
+    expect(make({ maxRetries: -1 })).toThrow(/maxRetries: expected an integer >= 0/);
+  });
+
+  it('rejects an image part without an image with a typed error', async () => {
+    const model = createOpenAICompatibleModel({ baseURL: server.url, model: 'm' });
+    await expect(
+      model.doGenerate({
+        prompts: [{ messages: [{ role: 'user', content: [{ type: 'image', index: 2 }] }] }],
+      }),
+    ).rejects.toThrow(/points at image 2, but the prompt has 0 image/);
   });
 
   it('stops at once when the caller aborts, also while waiting to retry', async () => {

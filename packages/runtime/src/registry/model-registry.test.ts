@@ -71,6 +71,9 @@ describe('createModelRegistry', () => {
     });
     await expect(registry.resolve('openai:http://x/v1')).rejects.toThrow(/expected openai:<baseURL>/);
     await expect(registry.resolve('openai:ftp://x#m')).rejects.toThrow(/must start with http/);
+    await expect(registry.resolve('openai:http://x/v1#m?concurrency=many')).rejects.toThrow(
+      /concurrency=many; expected a non-negative integer/,
+    );
   });
 
   it('answers unknown providers with a typed error, suggestions and the known list', async () => {
