@@ -137,6 +137,35 @@ describe('OpenAI-compatible backend against a real local server', () => {
     expect(results[0]!.completions[0]!.completionTokens).toBe(10);
   });
 
+  it('gives the same completions through server and client as the model gives directly', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const bytes = new Uint8Array(await readFile(image));
+    const direct = await new EchoModel().doGenerate({
+      ...request(),
+      // The server numbers image parts explicitly; the echo prints the index, so name it here too.
+      prompts: [
+        {
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'image', index: 0 },
+                { type: 'text', text: 'What is the emotion?' },
+              ],
+            },
+          ],
+          images: [bytes],
+        },
+      ],
+    });
+    const client = createOpenAICompatibleModel({ baseURL: server.url, model: 'echo-model' });
+    for (const onStream of [undefined, () => {}]) {
+      const remote = await client.doGenerate({ ...request(), ...(onStream ? { onStream } : {}) });
+      expect(remote.results[0]!.completions).toEqual(direct.results[0]!.completions);
+      expect(remote.results[0]!.promptTokens).toBe(direct.results[0]!.promptTokens);
+    }
+  });
+
   it('streams deltas that concatenate to the full text', async () => {
     const model = createOpenAICompatibleModel({ baseURL: server.url, model: 'echo-model' });
     const deltas: string[] = [];
