@@ -5,7 +5,9 @@ import { createOpenAICompatibleModel } from '../openai/openai-compatible-model';
 import { type OpenAICompatibleServer, serveOpenAICompatible } from './serve-openai-compatible';
 
 /** Answers "reply <n>" per completion, streaming it word by word; can fail mid-stream. */
-function scriptedModel(options: { failAfterFirstDelta?: boolean; hangUntilAborted?: boolean } = {}) {
+function scriptedModel(
+  options: { failAfterFirstDelta?: boolean; hangUntilAborted?: boolean; silent?: boolean } = {},
+) {
   const seen: GenerateRequest[] = [];
   const model: FeaModel = {
     specificationVersion: 'v1',
@@ -21,7 +23,12 @@ function scriptedModel(options: { failAfterFirstDelta?: boolean; hangUntilAborte
       const completions = Array.from({ length: n }, (_, index) => {
         const text = `reply number ${index} done`;
         for (const [position, word] of text.split(' ').entries()) {
-          request.onStream?.({ promptIndex: 0, completionIndex: index, delta: position ? ` ${word}` : word });
+          if (!options.silent)
+            request.onStream?.({
+              promptIndex: 0,
+              completionIndex: index,
+              delta: position ? ` ${word}` : word,
+            });
           if (options.failAfterFirstDelta) throw new Error('the model crashed');
         }
         return {
@@ -129,6 +136,26 @@ describe('serveOpenAICompatible', () => {
     expect(text(0)).toBe('reply number 0 done');
     expect(text(1)).toBe('reply number 1 done');
     expect(events.at(-1).usage).toEqual({ prompt_tokens: 7, completion_tokens: 8, total_tokens: 15 });
+  });
+
+  it('streams the whole text of a model that does not stream', async () => {
+    const silent = await serveOpenAICompatible(scriptedModel({ silent: true }).model);
+    try {
+      const client = createOpenAICompatibleModel({ baseURL: silent.url, model: 'm' });
+      const deltas: string[] = [];
+      const { results } = await client.doGenerate({
+        prompts: [{ messages: [{ role: 'user', content: 'x' }] }],
+        sampling: { n: 2 },
+        onStream: (event) => deltas.push(`${event.completionIndex}:${event.delta}`),
+      });
+      expect(results[0]?.completions.map((completion) => completion.text)).toEqual([
+        'reply number 0 done',
+        'reply number 1 done',
+      ]);
+      expect(deltas).toEqual(['0:reply number 0 done', '1:reply number 1 done']);
+    } finally {
+      await silent.close();
+    }
   });
 
   it('rejects bad requests with 400 and a message naming the field', async () => {

@@ -208,12 +208,14 @@ export async function serveOpenAICompatible(
           'cache-control': 'no-cache',
           connection: 'keep-alive',
         });
+        const streamed: string[] = [];
         const send = (payload: unknown) => response.write(`data: ${JSON.stringify(payload)}\n\n`);
         const result = await model.doGenerate({
           prompts: [prompt],
           sampling,
           signal: abort.signal,
-          onStream: (event) =>
+          onStream: (event) => {
+            streamed[event.completionIndex] = (streamed[event.completionIndex] ?? '') + event.delta;
             send({
               id,
               object: 'chat.completion.chunk',
@@ -222,16 +224,22 @@ export async function serveOpenAICompatible(
               choices: [
                 { index: event.completionIndex, delta: { content: event.delta }, finish_reason: null },
               ],
-            }),
+            });
+          },
         });
         const first = result.results[0]!;
         first.completions.forEach((completion, index) => {
+          // Models that do not stream (or stream only part) still deliver their whole text.
+          const sent = streamed[index] ?? '';
+          const rest = completion.text.startsWith(sent) ? completion.text.slice(sent.length) : '';
           send({
             id,
             object: 'chat.completion.chunk',
             created,
             model: model.modelId,
-            choices: [{ index, delta: {}, finish_reason: completion.finishReason }],
+            choices: [
+              { index, delta: rest ? { content: rest } : {}, finish_reason: completion.finishReason },
+            ],
           });
         });
         const completionTokens = first.completions.reduce(
