@@ -314,6 +314,15 @@ hardware:
         console.log(
           `${result.stopped ? 'Stopped' : 'Finished'}: ${result.steps.filter((step) => !step.skipped).length} step(s) run, ${result.steps.filter((step) => step.skipped).length} skipped. State: ${result.stateFile}`,
         );
+        if (options.dryRun) {
+          const state = await StateStore.open(loaded.workDir);
+          for (const [step, record] of Object.entries(state.snapshot.steps)) {
+            const command = record.values.command as string[] | undefined;
+            if (!command) continue;
+            const [program, ...args] = command;
+            console.log(`\n${step}:\n  ${formatCommand({ command: program!, args, env: {}, files: {}, outputDirectory: '' })}`);
+          }
+        }
       } finally {
         interrupt.dispose();
       }

@@ -14,7 +14,6 @@ export type {
   SamplingOptions,
   StreamEvent,
 } from './model';
-export { ImageInputError, ModelIdError, ModelRequestError } from './errors';
 export * from './openai/index';
 export * from './registry/index';
 export * from './server/index';
