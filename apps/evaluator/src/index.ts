@@ -7,3 +7,4 @@ export {
   type RunBenchmarkResult,
   runBenchmark,
 } from './run-benchmark';
+export { renderHtmlReport } from './html-report';

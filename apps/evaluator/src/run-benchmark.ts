@@ -13,6 +13,7 @@ import { createJsonlAppender, readJsonl } from '@facial-r1/dataset';
 import { buildGrpoPrompt, PROMPT_VERSION } from '@facial-r1/parsers';
 import type { FeaModel } from '@facial-r1/runtime';
 import { runPool } from '@facial-r1/synthesis';
+import { renderHtmlReport } from './html-report';
 
 /** One cached model output (a line of `predictions.jsonl`). */
 export interface PredictionRecord {
@@ -46,7 +47,12 @@ export interface RunBenchmarkResult {
   readonly report: EvaluationReport;
   readonly generated: number;
   readonly cached: number;
-  readonly files: { readonly predictions: string; readonly json: string; readonly markdown: string };
+  readonly files: {
+    readonly predictions: string;
+    readonly json: string;
+    readonly markdown: string;
+    readonly html: string;
+  };
 }
 
 async function writeAtomic(file: string, text: string) {
@@ -58,7 +64,7 @@ async function writeAtomic(file: string, text: string) {
  * Runs a model on a benchmark split: samples through the adapter, the GRPO prompt with the
  * benchmark's emotion list, generation with bounded concurrency, predictions appended
  * crash-safely to `<out>/predictions.jsonl` keyed by sample id + model + prompt hash (a rerun
- * generates only what is missing), then `evaluate` and `report.json` / `report.md`.
+ * generates only what is missing), then `evaluate` and `report.json` / `report.md` / `report.html`.
  */
 export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunBenchmarkResult> {
   const adapter = getBenchmark(options.benchmark);
@@ -141,10 +147,12 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunBen
   const markdown = path.join(options.out, 'report.md');
   await writeAtomic(json, `${JSON.stringify(stamped, null, 2)}\n`);
   await writeAtomic(markdown, renderMarkdownReport(report, { model: options.modelId }));
+  const html = path.join(options.out, 'report.html');
+  await writeAtomic(html, await renderHtmlReport(report, { model: options.modelId }));
   return {
     report,
     generated: pending.length,
     cached,
-    files: { predictions: predictionsFile, json, markdown },
+    files: { predictions: predictionsFile, json, markdown, html },
   };
 }
