@@ -129,8 +129,8 @@ describe('fea-train init', () => {
         await readFile(path.join(directory, 'example/runs/example/state.json'), 'utf8'),
       );
       expect(state.steps['stage2/train'].values.command).toContain('verl.trainer.main_ppo');
-      expect(result.stdout).toMatch(/stage2\/train:\n  python3 -m verl\.trainer\.main_ppo /);
-      expect(result.stdout).toMatch(/stage1\/train:\n  llamafactory-cli train /);
+      expect(result.stdout).toMatch(/stage2\/train:\n {2}python3 -m verl\.trainer\.main_ppo /);
+      expect(result.stdout).toMatch(/stage1\/train:\n {2}llamafactory-cli train /);
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

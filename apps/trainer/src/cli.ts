@@ -320,7 +320,9 @@ hardware:
             const command = record.values.command as string[] | undefined;
             if (!command) continue;
             const [program, ...args] = command;
-            console.log(`\n${step}:\n  ${formatCommand({ command: program!, args, env: {}, files: {}, outputDirectory: '' })}`);
+            console.log(
+              `\n${step}:\n  ${formatCommand({ command: program!, args, env: {}, files: {}, outputDirectory: '' })}`,
+            );
           }
         }
       } finally {
