@@ -66,6 +66,10 @@ Examples:
     .option('--concurrency <n>', 'requests in flight', whole, 4)
     .option('--max-tokens <n>', 'max new tokens', whole, 1024)
     .option('--resamples <n>', 'bootstrap resamples for the intervals', whole, 1000)
+    .option(
+      '--judge <id>',
+      'an OpenAI-compatible model that scores the reasoning 1-10 against the reference (FEA-20K "Score")',
+    )
     .option('--out <dir>', 'run directory', 'fea-eval-run')
     .option('--json', 'print the headline metrics as JSON')
     .action(
@@ -83,7 +87,11 @@ Examples:
         json?: boolean;
       }) => {
         const adapter = getBenchmark(options.benchmark);
-        const model = await createModelRegistry().resolve(options.model);
+        const registry = createModelRegistry();
+        const model = await registry.resolve(options.model);
+        const judge = options.judge
+          ? { model: await registry.resolve(options.judge), modelId: options.judge }
+          : undefined;
         const reporter = new ProgressReporter();
         const controller = new AbortController();
         const stop = () => {
@@ -123,7 +131,7 @@ Examples:
             );
           else {
             for (const [key, metric] of Object.entries(result.report.headline)) {
-              const scale = key === 'rege' ? 1 : 100;
+              const scale = key === 'rege' || key === 'judge' ? 1 : 100;
               console.log(
                 `${metric.label}: ${(scale * metric.value).toFixed(1)} (95% ${(scale * metric.low).toFixed(1)}-${(scale * metric.high).toFixed(1)})`,
               );

@@ -80,7 +80,9 @@ describe.skipIf(!chromiumPath)('report.html in headless Chromium', () => {
       expect(await page.locator('.gallery .sample mark').count()).toBeGreaterThan(0);
       const images = await page
         .locator('.gallery img')
-        .evaluateAll((nodes) => nodes.map((node) => (node as HTMLImageElement).naturalWidth));
+        .evaluateAll((nodes) =>
+          nodes.map((node) => (node as unknown as { naturalWidth: number }).naturalWidth),
+        );
       expect(images.every((width) => width > 0)).toBe(true);
       expect(requests.every((url) => url.startsWith('file:') || url.startsWith('data:'))).toBe(true);
       expect(errors).toEqual([]);

@@ -3,6 +3,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   type BenchmarkSample,
+  bootstrapMean,
   type EvaluationReport,
   evaluate,
   getBenchmark,
@@ -14,6 +15,7 @@ import { buildGrpoPrompt, PROMPT_VERSION } from '@facial-r1/parsers';
 import type { FeaModel } from '@facial-r1/runtime';
 import { runPool } from '@facial-r1/synthesis';
 import { renderHtmlReport } from './html-report';
+import { judgeRows } from './judge';
 
 /** One cached model output (a line of `predictions.jsonl`). */
 export interface PredictionRecord {
@@ -40,6 +42,8 @@ export interface RunBenchmarkOptions extends Pick<LoadOptions, 'split' | 'fold' 
   readonly resamples?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (done: number, total: number) => void;
+  /** An LLM judge for the reasoning score (samples with a reference `description` only). */
+  readonly judge?: { readonly model: FeaModel; readonly modelId: string };
 }
 
 /** What a run produced. */
@@ -127,12 +131,39 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunBen
     if (record.model === options.modelId && record.promptHash === promptHash)
       predictions.set(record.id, record.text);
   }
-  const report = evaluate(
+  let report = evaluate(
     samples,
     [...predictions].map(([id, text]) => ({ id, text })),
     adapter,
     { resamples: options.resamples ?? 1000 },
   );
+  if (options.judge) {
+    const references = new Map(
+      samples.filter((sample) => sample.description).map((sample) => [sample.id, sample.description!]),
+    );
+    const rows = report.rows
+      .filter((row) => references.has(row.id))
+      .map((row) => ({ ...row, reference: references.get(row.id)! }));
+    const scores = await judgeRows(rows, {
+      judge: options.judge.model,
+      judgeId: options.judge.modelId,
+      out: options.out,
+      concurrency: options.concurrency,
+      signal: options.signal,
+    });
+    const values = [...scores.values()].filter((score): score is number => score !== null);
+    report = {
+      ...report,
+      headline: {
+        ...report.headline,
+        judge: {
+          label: 'Judge score',
+          higherIsBetter: true,
+          ...bootstrapMean(values, { resamples: options.resamples ?? 1000 }),
+        },
+      },
+    };
+  }
   const stamped = {
     ...report,
     run: {

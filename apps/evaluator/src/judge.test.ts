@@ -1,0 +1,84 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { writeFixtureDataset } from '@facial-r1/benchmarks';
+import {
+  createOpenAICompatibleModel,
+  type FeaModelV1,
+  type GenerateRequest,
+  type GenerateResult,
+  serveOpenAICompatible,
+} from '@facial-r1/runtime';
+import { describe, expect, it } from 'vitest';
+import { FixedAnswerModel } from './__fixtures__/fixed-answer-model';
+import { JUDGE_RUBRIC, parseJudgeScore } from './judge';
+import { runBenchmark } from './run-benchmark';
+
+/** A deterministic judge: 9 when the candidate and the reference cite the same AUs, else 2. */
+class OverlapJudge implements FeaModelV1 {
+  readonly specificationVersion = 'v1' as const;
+  readonly provider = 'local';
+  readonly modelId = 'overlap-judge';
+  readonly seen: string[] = [];
+  async doGenerate(request: GenerateRequest): Promise<GenerateResult> {
+    return {
+      results: request.prompts.map((prompt) => {
+        const user = String(prompt.messages.at(-1)!.content);
+        this.seen.push(String(prompt.messages[0]!.content));
+        const [reference, candidate] = user.split('CANDIDATE:');
+        const aus = (text = '') => [...new Set(text.match(/AU\d+/g) ?? [])].sort().join(',');
+        const score = aus(reference) === aus(candidate) ? 9 : 2;
+        return {
+          completions: [
+            { text: `Score: ${score}\nBecause.`, finishReason: 'stop' as const, completionTokens: 5 },
+          ],
+          promptTokens: 10,
+          timings: { prefillMs: 0, decodeMs: 0, totalMs: 0 },
+        };
+      }),
+    };
+  }
+  async dispose() {}
+}
+
+describe('LLM judge', () => {
+  it('parses scores', () => {
+    expect(parseJudgeScore('Score: 7\nok')).toBe(7);
+    expect(parseJudgeScore('I would give it 10.')).toBe(10);
+    expect(parseJudgeScore('Score: 42')).toBeNull();
+    expect(parseJudgeScore('no idea')).toBeNull();
+  });
+
+  it('scores FEA-20K reasoning with a documented rubric at temperature 0, cached across runs', async () => {
+    const directory = await mkdtemp(path.join(os.tmpdir(), 'fea-judge-'));
+    const model = await serveOpenAICompatible(new FixedAnswerModel());
+    const judgeModel = new OverlapJudge();
+    const judge = await serveOpenAICompatible(judgeModel);
+    try {
+      await writeFixtureDataset('fea20k', path.join(directory, 'fea20k'));
+      const options = {
+        benchmark: 'fea20k',
+        data: path.join(directory, 'fea20k'),
+        model: createOpenAICompatibleModel({ baseURL: model.url, model: 'fixed' }),
+        modelId: 'fixed',
+        out: path.join(directory, 'run'),
+        resamples: 50,
+        judge: {
+          model: createOpenAICompatibleModel({ baseURL: judge.url, model: 'judge' }),
+          modelId: 'judge',
+        },
+      };
+      const first = await runBenchmark(options);
+      // The fixed answer cites AU6+AU12: it agrees with the 2 happiness references of 8.
+      expect(first.report.headline.judge!.value).toBeCloseTo((2 * 9 + 6 * 2) / 8, 12);
+      expect(judgeModel.seen[0]).toBe(JUDGE_RUBRIC);
+      expect(judge.stats.requests).toBe(8);
+      await runBenchmark(options);
+      expect(judge.stats.requests).toBe(8);
+    } finally {
+      await model.close();
+      await judge.close();
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
