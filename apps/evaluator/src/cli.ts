@@ -77,6 +77,7 @@ Examples:
         benchmark: string;
         data: string;
         model: string;
+        judge?: string;
         split?: string;
         fold?: number;
         limit?: number;
@@ -114,6 +115,7 @@ Examples:
             concurrency: options.concurrency,
             maxTokens: options.maxTokens,
             resamples: options.resamples,
+            judge,
             signal: controller.signal,
             onProgress: (done, total) =>
               reporter.update(`${adapter.id}  ${describeProgress({ done, total })}`),
@@ -141,6 +143,7 @@ Examples:
         } finally {
           process.off('SIGINT', stop);
           await model.dispose();
+          await judge?.model.dispose();
         }
       },
     );

@@ -22,3 +22,15 @@ export class ModelFormatError extends FeaError {
     super('vision/invalid-model', message, options);
   }
 }
+
+/** An image that cannot be read or decoded (missing file, not an image, truncated, over the pixel limit). */
+export class ImageDecodeError extends FeaError {
+  constructor(
+    /** The file path, or `<buffer>`. */
+    readonly source: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('vision/invalid-image', message, options);
+  }
+}
