@@ -16,5 +16,30 @@ export type {
   TfjsWeightSpec,
 } from './convert/read-tfjs-graph-model';
 export { decodeTfjsWeights, readTfjsGraphModel } from './convert/read-tfjs-graph-model';
-export { ModelFormatError, UnsupportedOpError } from './errors';
+export { ImageDecodeError, ModelFormatError, UnsupportedOpError } from './errors';
 export { demoPhotoPaths, humanModelsDirectory } from './shipped-assets';
+export type { FaceBaselineModelOptions } from './face-baseline-model';
+export { createFaceBaselineModel } from './face-baseline-model';
+export type { EmotionEstimate } from './pipeline/combine-emotions';
+export {
+  AU_SUPPORT_FLOOR,
+  arguableAus,
+  CNN_WEIGHT,
+  combineEmotions,
+  EMOTION_CNN_LABELS,
+} from './pipeline/combine-emotions';
+export { composeReasoning } from './pipeline/compose-reasoning';
+export type { DecodeBlazefaceOptions, FaceDetection } from './pipeline/decode-blazeface';
+export { blazefaceAnchors, decodeBlazeface } from './pipeline/decode-blazeface';
+export type { ActionUnitEstimate, EstimatedAu, Landmark } from './pipeline/estimate-action-units';
+export { AU_MEASURES, estimateActionUnits } from './pipeline/estimate-action-units';
+export type {
+  FaceAnalysis,
+  FaceAnalyzerOptions,
+  ImageAnalysis,
+  StageTimings,
+} from './pipeline/face-analyzer';
+export { decodeImage, FaceAnalyzer } from './pipeline/face-analyzer';
+export type { RgbImage, SquareRegion } from './pipeline/raster';
+export { regionToImage, sampleRegion } from './pipeline/raster';
+export { analyzeImage } from './analyze-image';

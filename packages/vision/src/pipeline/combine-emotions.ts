@@ -1,7 +1,15 @@
 import { type AuId, type Emotion, scoreEmotionsFromAus } from '@facial-r1/facs';
 
 /** The emotion CNN's classes in its output order (oarriaga/face_classification, as used by Human). */
-export const EMOTION_CNN_LABELS = ['anger', 'disgust', 'fear', 'happiness', 'sadness', 'surprise', 'neutral'] as const satisfies readonly Emotion[];
+export const EMOTION_CNN_LABELS = [
+  'anger',
+  'disgust',
+  'fear',
+  'happiness',
+  'sadness',
+  'surprise',
+  'neutral',
+] as const satisfies readonly Emotion[];
 
 /** Weight of the CNN in the log-linear mix; the AU rules get `1 - CNN_WEIGHT`. */
 export const CNN_WEIGHT = 0.7;
@@ -26,7 +34,7 @@ export interface EmotionEstimate {
 export function arguableAus(emotion: Emotion, present: readonly AuId[]): AuId[] | null {
   if (emotion === 'neutral') return [];
   const support = scoreEmotionsFromAus(present).find((entry) => entry.emotion === emotion);
-  const cited = support?.matched ?? [];
+  const cited = [...(support?.matched ?? [])];
   if (cited.length === 0) return null;
   const best = scoreEmotionsFromAus(cited)[0];
   const own = scoreEmotionsFromAus(cited).find((entry) => entry.emotion === emotion);
@@ -40,7 +48,10 @@ export function arguableAus(emotion: Emotion, present: readonly AuId[]): AuId[] 
  * emotion; `neutral` needs no AU), so the reasoning never has to cite an AU that was not measured
  * nor argue against its own answer. The probabilities are reported unrestricted.
  */
-export function combineEmotions(cnnOutput: Float32Array | readonly number[], present: readonly AuId[]): EmotionEstimate {
+export function combineEmotions(
+  cnnOutput: Float32Array | readonly number[],
+  present: readonly AuId[],
+): EmotionEstimate {
   const supportList = scoreEmotionsFromAus(present);
   const cnn: Record<string, number> = {};
   const auSupport: Record<string, number> = {};
@@ -49,7 +60,9 @@ export function combineEmotions(cnnOutput: Float32Array | readonly number[], pre
     const support = supportList.find((entry) => entry.emotion === label)?.score ?? 0;
     cnn[label] = probability;
     auSupport[label] = support;
-    return CNN_WEIGHT * Math.log(probability + 1e-6) + (1 - CNN_WEIGHT) * Math.log(support + AU_SUPPORT_FLOOR);
+    return (
+      CNN_WEIGHT * Math.log(probability + 1e-6) + (1 - CNN_WEIGHT) * Math.log(support + AU_SUPPORT_FLOOR)
+    );
   });
   const top = Math.max(...logits);
   const exponentials = logits.map((logit) => Math.exp(logit - top));
@@ -58,7 +71,9 @@ export function combineEmotions(cnnOutput: Float32Array | readonly number[], pre
   EMOTION_CNN_LABELS.forEach((label, index) => {
     probabilities[label] = (exponentials[index] as number) / total;
   });
-  const ranked = [...EMOTION_CNN_LABELS].sort((a, b) => (probabilities[b] as number) - (probabilities[a] as number));
+  const ranked = [...EMOTION_CNN_LABELS].sort(
+    (a, b) => (probabilities[b] as number) - (probabilities[a] as number),
+  );
   for (const label of ranked) {
     const cited = arguableAus(label, present);
     if (cited) return { label, probabilities, cnn, auSupport, citedAus: cited };

@@ -2,7 +2,9 @@ import type { AuId, Emotion } from '@facial-r1/facs';
 import type { ActionUnitEstimate } from './estimate-action-units';
 
 const joinClauses = (clauses: string[]) =>
-  clauses.length <= 1 ? (clauses[0] ?? '') : `${clauses.slice(0, -1).join(', ')} and ${clauses[clauses.length - 1]}`;
+  clauses.length <= 1
+    ? (clauses[0] ?? '')
+    : `${clauses.slice(0, -1).join(', ')} and ${clauses[clauses.length - 1]}`;
 
 /**
  * Composes the completion for one face: a `<think>` paragraph that cites exactly `cited` (each
@@ -10,12 +12,16 @@ const joinClauses = (clauses: string[]) =>
  * argues to `emotion` through the FACS rules; then `<answer>emotion</answer>`. No negations or
  * hedges ("no", "not", "without", "maybe").
  */
-export function composeReasoning(emotion: Emotion, cited: readonly AuId[], estimates: readonly ActionUnitEstimate[]): string {
+export function composeReasoning(
+  emotion: Emotion,
+  cited: readonly AuId[],
+  estimates: readonly ActionUnitEstimate[],
+): string {
   const byAu = new Map(estimates.map((estimate) => [estimate.au, estimate]));
   let think: string;
   if (cited.length === 0) {
     think =
-      'The brows, lids and lip corners rest in their usual positions and the mouth stays closed, so the face shows a calm, even expression, which reads as neutral.';
+      'The brows, lids and lip corners sit close to their resting positions, and the face shows a calm, even expression, which reads as neutral.';
   } else {
     const clauses = cited.map((au) => `${byAu.get(au)?.evidence ?? 'a facial movement appears'} (${au})`);
     const first = joinClauses(clauses);

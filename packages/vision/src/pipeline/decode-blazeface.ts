@@ -49,7 +49,12 @@ export interface DecodeBlazefaceOptions {
  * detections in input pixels, with greedy non-maximum suppression.
  */
 export function decodeBlazeface(
-  heads: { logits512: Float32Array; regressors512: Float32Array; logits384: Float32Array; regressors384: Float32Array },
+  heads: {
+    logits512: Float32Array;
+    regressors512: Float32Array;
+    logits384: Float32Array;
+    regressors384: Float32Array;
+  },
   options: DecodeBlazefaceOptions = {},
 ): FaceDetection[] {
   const minConfidence = options.minConfidence ?? 0.5;
@@ -69,14 +74,18 @@ export function decodeBlazeface(
     const height = regressors[at + 3] as number;
     const keypoints: [number, number][] = [];
     for (let k = 0; k < 6; k++)
-      keypoints.push([(regressors[at + 4 + 2 * k] as number) + anchorX, (regressors[at + 5 + 2 * k] as number) + anchorY]);
+      keypoints.push([
+        (regressors[at + 4 + 2 * k] as number) + anchorX,
+        (regressors[at + 5 + 2 * k] as number) + anchorY,
+      ]);
     candidates.push({ box: [centerX - width / 2, centerY - height / 2, width, height], score, keypoints });
   });
   candidates.sort((a, b) => b.score - a.score);
   const kept: FaceDetection[] = [];
   for (const candidate of candidates) {
     if (kept.length >= (options.maxFaces ?? 20)) break;
-    if (kept.every((face) => iou(face.box, candidate.box) <= (options.iouThreshold ?? 0.3))) kept.push(candidate);
+    if (kept.every((face) => iou(face.box, candidate.box) <= (options.iouThreshold ?? 0.3)))
+      kept.push(candidate);
   }
   return kept;
 }

@@ -42,7 +42,7 @@ export const AU_MEASURES = {
     evidence: 'the outer brows are lifted',
   },
   AU4: {
-    threshold: 0.2,
+    threshold: 0.12,
     direction: -1,
     description: 'inner brow height above the upper lid (as AU1), low means lowered brows',
     evidence: 'the brows are lowered and drawn together',
@@ -54,7 +54,7 @@ export const AU_MEASURES = {
     evidence: 'the upper lids are raised and the eyes widen',
   },
   AU12: {
-    threshold: 0.03,
+    threshold: 0.04,
     direction: 1,
     description: 'lip corner (61/291) height above the centre of the lip line (13/14), mean of both corners',
     evidence: 'the lip corners are pulled up',
@@ -66,9 +66,10 @@ export const AU_MEASURES = {
     evidence: 'the lip corners are pulled down',
   },
   AU20: {
-    threshold: 0.62,
+    threshold: 0.68,
     direction: 1,
-    description: 'mouth width: lip corner to lip corner (61-291), counted only when the corners are level (AU12 and AU15 absent)',
+    description:
+      'mouth width: lip corner to lip corner (61-291), counted only when the corners are level (AU12 and AU15 absent)',
     evidence: 'the lips are stretched sideways',
   },
   AU25: {
@@ -89,7 +90,10 @@ export const AU_MEASURES = {
     description: 'eye opening (as AU5), nearly zero means closed eyes',
     evidence: 'the eyes are closed',
   },
-} as const satisfies Record<string, { threshold: number; direction: 1 | -1; description: string; evidence: string }>;
+} as const satisfies Record<
+  string,
+  { threshold: number; direction: 1 | -1; description: string; evidence: string }
+>;
 
 /** The AUs the baseline estimates. */
 export type EstimatedAu = keyof typeof AU_MEASURES;
@@ -115,16 +119,19 @@ export function estimateActionUnits(mesh: readonly Landmark[]): ActionUnitEstima
     const [x, y] = point(index);
     const relativeX = x - (origin[0] as number);
     const relativeY = y - (origin[1] as number);
-    return [(relativeX * cos + relativeY * sin) / interocular, (-relativeX * sin + relativeY * cos) / interocular];
+    return [
+      (relativeX * cos + relativeY * sin) / interocular,
+      (-relativeX * sin + relativeY * cos) / interocular,
+    ];
   };
   const y = (index: number) => frame(index)[1];
   const distance = (a: number, b: number) => Math.hypot(frame(a)[0] - frame(b)[0], frame(a)[1] - frame(b)[1]);
 
-  const innerBrow = ((y(159) - y(107)) + (y(386) - y(336))) / 2;
-  const outerBrow = ((y(33) - y(70)) + (y(263) - y(300))) / 2;
+  const innerBrow = (y(159) - y(107) + (y(386) - y(336))) / 2;
+  const outerBrow = (y(33) - y(70) + (y(263) - y(300))) / 2;
   const eyeOpening = (distance(159, 145) + distance(386, 374)) / 2;
   const lipCentre = (y(13) + y(14)) / 2;
-  const cornerLift = ((lipCentre - y(61)) + (lipCentre - y(291))) / 2;
+  const cornerLift = (lipCentre - y(61) + (lipCentre - y(291))) / 2;
   const mouthWidth = distance(61, 291);
   const lipGap = distance(13, 14);
 

@@ -81,7 +81,11 @@ export async function decodeImage(input: string | Uint8Array, maxPixels = 50_000
       .toColourspace('srgb')
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    return {
+      width: info.width,
+      height: info.height,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    };
   } catch (error) {
     const reason = (error as Error).message;
     let message = `Cannot read image ${source}: ${reason}`;
@@ -90,7 +94,8 @@ export async function decodeImage(input: string | Uint8Array, maxPixels = 50_000
       message = `${source} is not an image sharp can decode (JPEG, PNG, WebP, GIF, AVIF, TIFF, SVG).`;
     else if (/pixel limit/i.test(reason))
       message = `${source} is larger than the limit of ${maxPixels} pixels; resize it or raise maxPixels (--max-pixels).`;
-    else if (/truncated|premature end|corrupt/i.test(reason)) message = `${source} is truncated or corrupt: ${reason}`;
+    else if (/truncated|premature end|corrupt/i.test(reason))
+      message = `${source} is truncated or corrupt: ${reason}`;
     throw new ImageDecodeError(source, message, { cause: error });
   }
 }
@@ -115,10 +120,16 @@ export class FaceAnalyzer {
   static async create(options: FaceAnalyzerOptions = {}): Promise<FaceAnalyzer> {
     const directory = options.modelsDirectory ?? humanModelsDirectory();
     const open = async (name: string) => {
-      const { path } = await convertTfjsModelCached(join(directory, `${name}.json`), { cacheDir: options.cacheDir });
+      const { path } = await convertTfjsModelCached(join(directory, `${name}.json`), {
+        cacheDir: options.cacheDir,
+      });
       return ort.InferenceSession.create(path, sessionOptions(options.threads ?? 1));
     };
-    const [detector, mesh, classifier] = await Promise.all([open('blazeface'), open('facemesh'), open('emotion')]);
+    const [detector, mesh, classifier] = await Promise.all([
+      open('blazeface'),
+      open('facemesh'),
+      open('emotion'),
+    ]);
     return new FaceAnalyzer(detector, mesh, classifier, options);
   }
 
@@ -126,11 +137,19 @@ export class FaceAnalyzer {
   async analyze(input: string | Uint8Array | RgbImage): Promise<ImageAnalysis> {
     const timings: StageTimings = { decode: 0, detect: 0, landmarks: 0, emotion: 0, reasoning: 0 };
     let start = now();
-    const image = 'data' in (input as RgbImage) && 'width' in (input as RgbImage) ? (input as RgbImage) : await decodeImage(input as string | Uint8Array, this.options.maxPixels);
+    const image =
+      typeof input === 'string' || input instanceof Uint8Array
+        ? await decodeImage(input, this.options.maxPixels)
+        : input;
     timings.decode = now() - start;
 
     start = now();
-    const whole: SquareRegion = { centerX: image.width / 2, centerY: image.height / 2, size: Math.max(image.width, image.height), angle: 0 };
+    const whole: SquareRegion = {
+      centerX: image.width / 2,
+      centerY: image.height / 2,
+      size: Math.max(image.width, image.height),
+      angle: 0,
+    };
     const detectorInput = sampleRegion(image, whole, 256, 3).map((value) => value * 2 - 1);
     const heads = await this.detector.run({
       [this.detector.inputNames[0] as string]: new ort.Tensor('float32', detectorInput, [1, 256, 256, 3]),
@@ -138,7 +157,12 @@ export class FaceAnalyzer {
     const bySize = (count: number) =>
       Object.values(heads).find((tensor) => tensor.data.length === count)?.data as Float32Array;
     const detections = decodeBlazeface(
-      { logits512: bySize(512), regressors512: bySize(512 * 16), logits384: bySize(384), regressors384: bySize(384 * 16) },
+      {
+        logits512: bySize(512),
+        regressors512: bySize(512 * 16),
+        logits384: bySize(384),
+        regressors384: bySize(384 * 16),
+      },
       this.options,
     );
     timings.detect = now() - start;
@@ -149,8 +173,13 @@ export class FaceAnalyzer {
       const [x, y, width, height] = detection.box;
       const [topLeftX, topLeftY] = regionToImage(whole, 256, x, y);
       const [bottomRightX, bottomRightY] = regionToImage(whole, 256, x + width, y + height);
-      const eyes = detection.keypoints.slice(0, 2).map(([pointX, pointY]) => regionToImage(whole, 256, pointX, pointY));
-      const [leftmost, rightmost] = [...eyes].sort((a, b) => a[0] - b[0]) as [[number, number], [number, number]];
+      const eyes = detection.keypoints
+        .slice(0, 2)
+        .map(([pointX, pointY]) => regionToImage(whole, 256, pointX, pointY));
+      const [leftmost, rightmost] = [...eyes].sort((a, b) => a[0] - b[0]) as [
+        [number, number],
+        [number, number],
+      ];
       const angle = Math.atan2(rightmost[1] - leftmost[1], rightmost[0] - leftmost[0]);
       const boxWidth = bottomRightX - topLeftX;
       const boxHeight = bottomRightY - topLeftY;
@@ -161,15 +190,27 @@ export class FaceAnalyzer {
         angle,
       };
       const meshOutputs = await this.mesh.run({
-        [this.mesh.inputNames[0] as string]: new ort.Tensor('float32', sampleRegion(image, meshRegion, 192, 3), [1, 192, 192, 3]),
+        [this.mesh.inputNames[0] as string]: new ort.Tensor(
+          'float32',
+          sampleRegion(image, meshRegion, 192, 3),
+          [1, 192, 192, 3],
+        ),
       });
-      const meshData = Object.values(meshOutputs).find((tensor) => tensor.data.length === 1404)?.data as Float32Array;
-      const meshScore = Number(Object.values(meshOutputs).find((tensor) => tensor.data.length === 1)?.data[0] ?? 0);
+      const meshData = Object.values(meshOutputs).find((tensor) => tensor.data.length === 1404)
+        ?.data as Float32Array;
+      const meshScore = Number(
+        Object.values(meshOutputs).find((tensor) => tensor.data.length === 1)?.data[0] ?? 0,
+      );
       timings.landmarks += now() - start;
       if (meshScore < (this.options.minMeshConfidence ?? 0.5)) continue;
       const landmarks: Landmark[] = [];
       for (let index = 0; index < 468; index++) {
-        const [pointX, pointY] = regionToImage(meshRegion, 192, meshData[index * 3] as number, meshData[index * 3 + 1] as number);
+        const [pointX, pointY] = regionToImage(
+          meshRegion,
+          192,
+          meshData[index * 3] as number,
+          meshData[index * 3 + 1] as number,
+        );
         landmarks.push([pointX, pointY, ((meshData[index * 3 + 2] as number) / 192) * meshRegion.size]);
       }
 
@@ -177,7 +218,10 @@ export class FaceAnalyzer {
       const rotated = landmarks.map(([pointX, pointY]) => {
         const relativeX = pointX - meshRegion.centerX;
         const relativeY = pointY - meshRegion.centerY;
-        return [relativeX * Math.cos(angle) + relativeY * Math.sin(angle), -relativeX * Math.sin(angle) + relativeY * Math.cos(angle)];
+        return [
+          relativeX * Math.cos(angle) + relativeY * Math.sin(angle),
+          -relativeX * Math.sin(angle) + relativeY * Math.cos(angle),
+        ];
       });
       const xs = rotated.map((point) => point[0] as number);
       const ys = rotated.map((point) => point[1] as number);

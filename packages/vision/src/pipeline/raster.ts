@@ -18,13 +18,20 @@ export interface SquareRegion {
  * interpolation (pixels outside the image are black). `channels: 1` converts to luma with
  * the BT.601 weights the emotion model was trained with. Values are in [0, 1].
  */
-export function sampleRegion(image: RgbImage, region: SquareRegion, side: number, channels: 1 | 3): Float32Array {
+export function sampleRegion(
+  image: RgbImage,
+  region: SquareRegion,
+  side: number,
+  channels: 1 | 3,
+): Float32Array {
   const out = new Float32Array(side * side * channels);
   const cos = Math.cos(region.angle);
   const sin = Math.sin(region.angle);
   const step = region.size / side;
   const { width, height, data } = image;
-  const pixel = new Float32Array(3);
+  let red = 0;
+  let green = 0;
+  let blue = 0;
   for (let v = 0; v < side; v++) {
     for (let u = 0; u < side; u++) {
       const localX = (u + 0.5) * step - region.size / 2;
@@ -35,24 +42,26 @@ export function sampleRegion(image: RgbImage, region: SquareRegion, side: number
       const y0 = Math.floor(y);
       const fx = x - x0;
       const fy = y - y0;
-      pixel.fill(0);
+      red = 0;
+      green = 0;
+      blue = 0;
       for (let corner = 0; corner < 4; corner++) {
         const px = x0 + (corner & 1);
         const py = y0 + (corner >> 1);
         if (px < 0 || py < 0 || px >= width || py >= height) continue;
         const weight = (corner & 1 ? fx : 1 - fx) * (corner >> 1 ? fy : 1 - fy);
         const at = (py * width + px) * 3;
-        pixel[0] += weight * (data[at] as number);
-        pixel[1] += weight * (data[at + 1] as number);
-        pixel[2] += weight * (data[at + 2] as number);
+        red += weight * (data[at] as number);
+        green += weight * (data[at + 1] as number);
+        blue += weight * (data[at + 2] as number);
       }
       const target = (v * side + u) * channels;
       if (channels === 3) {
-        out[target] = (pixel[0] as number) / 255;
-        out[target + 1] = (pixel[1] as number) / 255;
-        out[target + 2] = (pixel[2] as number) / 255;
+        out[target] = red / 255;
+        out[target + 1] = green / 255;
+        out[target + 2] = blue / 255;
       } else {
-        out[target] = (0.2989 * (pixel[0] as number) + 0.587 * (pixel[1] as number) + 0.114 * (pixel[2] as number)) / 255;
+        out[target] = (0.2989 * red + 0.587 * green + 0.114 * blue) / 255;
       }
     }
   }
