@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { argMax, sampleToken } from './sample-token';
+import { SeededRandom } from './seeded-random';
+
+describe('SeededRandom', () => {
+  it('repeats its sequence for a seed and differs across seeds', () => {
+    const first = new SeededRandom(42);
+    const second = new SeededRandom(42);
+    const other = new SeededRandom(43);
+    const a = Array.from({ length: 5 }, () => first.next());
+    expect(Array.from({ length: 5 }, () => second.next())).toEqual(a);
+    expect(Array.from({ length: 5 }, () => other.next())).not.toEqual(a);
+    for (const value of a) {
+      expect(value).toBeGreaterThanOrEqual(0);
+      expect(value).toBeLessThan(1);
+    }
+  });
+
+  it('is roughly uniform', () => {
+    const random = new SeededRandom(7);
+    let sum = 0;
+    for (let index = 0; index < 10000; index += 1) sum += random.next();
+    expect(sum / 10000).toBeCloseTo(0.5, 1);
+  });
+});
+
+describe('sampleToken', () => {
+  const logits = Float32Array.from([0.1, 3, 2.9, -1, 0]);
+
+  it('is arg max at temperature 0, lowest index on ties', () => {
+    expect(sampleToken(logits, { temperature: 0, topK: 0, topP: 1 }, new SeededRandom(1))).toBe(1);
+    expect(argMax([1, 5, 5])).toBe(1);
+  });
+
+  it('only draws from the top-k and top-p candidates', () => {
+    const random = new SeededRandom(3);
+    const seen = new Set<number>();
+    for (let index = 0; index < 500; index += 1) {
+      seen.add(sampleToken(logits, { temperature: 1, topK: 2, topP: 1 }, random));
+    }
+    expect([...seen].sort()).toEqual([1, 2]);
+    for (let index = 0; index < 200; index += 1) {
+      expect(sampleToken(logits, { temperature: 1, topK: 0, topP: 0.3 }, random)).toBe(1);
+    }
+  });
+
+  it('is reproducible for a seed', () => {
+    const draw = (seed: number) => {
+      const random = new SeededRandom(seed);
+      return Array.from({ length: 20 }, () =>
+        sampleToken(logits, { temperature: 1.5, topK: 0, topP: 1 }, random),
+      );
+    };
+    expect(draw(11)).toEqual(draw(11));
+  });
+});
