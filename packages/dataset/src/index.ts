@@ -4,3 +4,4 @@ export { createJsonlAppender, type JsonlAppender } from './jsonl-appender';
 export { type ReadJsonlOptions, type ReadStats, readFeaJsonl, readJsonl } from './read-jsonl';
 export { resolveImagePath } from './resolve-image';
 export { writeJsonlAtomic } from './write-jsonl-atomic';
+export { mulberry32 } from './seeded-random';

@@ -11,7 +11,7 @@ export { type SplitOptions, splitTrainTest } from './split/split-dataset';
 export { type AttemptOptions, type SampleOutcome, synthesizeSample } from './synthesize/attempt-loop';
 export { jaccard, NearDuplicateIndex, shingles } from './synthesize/shingles';
 export { runPool } from './synthesize/run-pool';
-export { mulberry32, stratifiedPick } from './synthesize/stratified-pick';
+export { stratifiedPick } from './synthesize/stratified-pick';
 export {
   type OutcomeRecord,
   outcomesPath,

@@ -1,13 +1,4 @@
-/** mulberry32: a seeded PRNG, the same stream on every platform. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = Math.imul(state ^ (state >>> 15), 1 | state);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as seededRandom } from '@facial-r1/dataset';
 
 /** A point estimate with a percentile bootstrap interval. */
 export interface Interval {

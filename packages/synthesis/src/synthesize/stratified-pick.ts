@@ -1,15 +1,4 @@
-import type { FeaSample } from '@facial-r1/dataset';
-
-/** A seeded PRNG (mulberry32): the same seed gives the same stream on every platform. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = Math.imul(state ^ (state >>> 15), 1 | state);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { type FeaSample, mulberry32 } from '@facial-r1/dataset';
 
 /**
  * Picks `size` samples stratified over dataset x emotion, taking strata in turn (so rare
