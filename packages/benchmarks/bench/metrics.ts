@@ -90,7 +90,10 @@ const ourRate = count / (timings.find(([name]) => name.startsWith('ROUGE-L'))![1
 
 console.log('| step (100k predictions) | ms |\n|---|---|');
 for (const [name, ms] of timings) console.log(`| ${name} | ${ms.toFixed(0)} |`);
-console.log(`\neverything but ROUGE/BLEU: ${(nonText / 1000).toFixed(2)} s (target < 2 s)`);
+const parseMs = timings.find(([name]) => name.startsWith('parse'))![1];
+console.log(
+  `\neverything but ROUGE/BLEU: ${(nonText / 1000).toFixed(2)} s (target < 2 s); of which parseCompletion (@facial-r1/parsers) ${(parseMs / 1000).toFixed(2)} s, metrics alone ${((nonText - parseMs) / 1000).toFixed(2)} s`,
+);
 console.log(
   `ROUGE-L: ${Math.round(ourRate).toLocaleString('en')} pairs/s (target >= 50k); naive peer ${Math.round(peerRate).toLocaleString('en')} pairs/s; ratio ${(ourRate / peerRate).toFixed(2)}x`,
 );

@@ -104,6 +104,16 @@ describe('BLEU (NLTK corpus_bleu semantics)', () => {
     expect(identical.bleu).toBe(1);
     expect(identical.brevityPenalty).toBe(1);
   });
+
+  it('gives the same counts on the string-key path used for pairs with over 8,192 distinct tokens', () => {
+    // 10,000 distinct tokens: 10,000^4 > 2^53, so numeric n-gram keys would not be exact.
+    const many = Array.from({ length: 10_000 }, (_, index) => `w${index}`);
+    const shifted = [...many.slice(1), 'extra'];
+    const large = corpusBleu([many], [[shifted]]);
+    // Hand count: every n-gram of `many` except the n containing w0 occurs once in `shifted`.
+    expect(large.precisions).toEqual([9_999 / 10_000, 9_998 / 9_999, 9_997 / 9_998, 9_996 / 9_997]);
+    expect(large.brevityPenalty).toBe(1);
+  });
 });
 
 describe('emotion metrics', () => {
