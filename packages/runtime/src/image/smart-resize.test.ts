@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ImageSizeError, smartResize } from './smart-resize';
+import { ImageSizeError } from '../errors';
+import { smartResize } from './smart-resize';
 
 describe('smartResize', () => {
   it('rounds to multiples of 28 (Python round, halves to even)', () => {

@@ -1,11 +1,4 @@
-import { FeaError } from '@facial-r1/facs';
-
-/** The image cannot be resized within the processor's pixel bounds (too small, too large or too elongated). */
-export class ImageSizeError extends FeaError {
-  constructor(message: string) {
-    super('runtime/image-size', message);
-  }
-}
+import { ImageSizeError } from '../errors';
 
 /** Bounds of the Qwen2-VL image processor (`preprocessor_config.json`). */
 export interface SmartResizeOptions {
