@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { convertTfjsToOnnx } from './convert-tfjs-to-onnx';
@@ -48,10 +48,7 @@ export async function convertTfjsModelCached(
   const directory = resolveCacheDirectory(options.cacheDir);
   const path = join(directory, `${basename(modelJsonPath, '.json')}-${hash}.onnx`);
   try {
-    await readFile(path, { flag: 'r' }).then((bytes) => {
-      if (bytes.byteLength === 0) throw new Error('empty');
-    });
-    return { path, hash, converted: false };
+    if ((await stat(path)).size > 0) return { path, hash, converted: false };
   } catch {
     // Not cached yet (or unreadable): convert below.
   }
