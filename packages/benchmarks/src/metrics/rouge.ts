@@ -1,4 +1,4 @@
-import { rougeTokenize } from './text-tokens';
+import { rougeTokenize, scanRougeTokens } from './text-tokens';
 
 /** Precision, recall and F-measure of one ROUGE variant. */
 export interface RougeScore {
@@ -50,21 +50,39 @@ function ngramScore(reference: Int32Array, prediction: Int32Array, n: number): R
  */
 let maskPool = new Uint32Array(4096);
 let vectorPool = new Uint32Array(64);
-const slotOf = new Map<number, number>();
+// Per token id: the offset of its mask in maskPool, valid when stamp[id] === generation.
+let slotOffset = new Int32Array(1024);
+let slotStamp = new Uint32Array(1024);
+let generation = 0;
 
 export function lcsLength(reference: ArrayLike<number>, prediction: ArrayLike<number>): number {
   const length = reference.length;
   if (length === 0 || prediction.length === 0) return 0;
   const words = (length + 31) >>> 5;
-  // Match masks of the reference's distinct tokens, packed into one reused buffer.
-  slotOf.clear();
+  generation = (generation + 1) >>> 0;
+  if (generation === 0) {
+    slotStamp.fill(0);
+    generation = 1;
+  }
+  let maximumId = 0;
+  for (let index = 0; index < length; index += 1) maximumId = Math.max(maximumId, reference[index]!);
+  for (let index = 0; index < prediction.length; index += 1)
+    maximumId = Math.max(maximumId, prediction[index]!);
+  if (slotOffset.length <= maximumId) {
+    slotOffset = new Int32Array((maximumId + 1) * 2);
+    slotStamp = new Uint32Array((maximumId + 1) * 2);
+  }
   if (maskPool.length < length * words) maskPool = new Uint32Array(length * words * 2);
+  let distinct = 0;
   for (let index = 0; index < length; index += 1) {
     const token = reference[index]!;
-    let slot = slotOf.get(token);
-    if (slot === undefined) {
-      slot = slotOf.size * words;
-      slotOf.set(token, slot);
+    let slot: number;
+    if (slotStamp[token] === generation) slot = slotOffset[token]!;
+    else {
+      slot = distinct * words;
+      distinct += 1;
+      slotStamp[token] = generation;
+      slotOffset[token] = slot;
       maskPool.fill(0, slot, slot + words);
     }
     maskPool[slot + (index >>> 5)]! |= 1 << (index & 31);
@@ -73,8 +91,9 @@ export function lcsLength(reference: ArrayLike<number>, prediction: ArrayLike<nu
   const vector = vectorPool;
   vector.fill(0xffffffff, 0, words);
   for (let position = 0; position < prediction.length; position += 1) {
-    const slot = slotOf.get(prediction[position]!);
-    if (slot === undefined) continue;
+    const token = prediction[position]!;
+    if (slotStamp[token] !== generation) continue;
+    const slot = slotOffset[token]!;
     let carry = 0;
     let borrow = 0;
     for (let word = 0; word < words; word += 1) {
@@ -93,23 +112,6 @@ export function lcsLength(reference: ArrayLike<number>, prediction: ArrayLike<nu
   return zeros;
 }
 
-// Tokens are interned to integers once (bounded), so the LCS compares numbers.
-const INTERNED = new Map<string, number>();
-function toIds(tokens: readonly string[]): Int32Array {
-  if (INTERNED.size > 500_000) INTERNED.clear();
-  const ids = new Int32Array(tokens.length);
-  for (let index = 0; index < tokens.length; index += 1) {
-    const token = tokens[index]!;
-    let id = INTERNED.get(token);
-    if (id === undefined) {
-      id = INTERNED.size;
-      INTERNED.set(token, id);
-    }
-    ids[index] = id;
-  }
-  return ids;
-}
-
 /**
  * ROUGE-1/2/L F-measures with `rouge-score` semantics (`RougeScorer(['rouge1', 'rouge2',
  * 'rougeL'], use_stemmer=True)`, `score(target=reference, prediction=prediction)`): ROUGE-N
@@ -122,6 +124,7 @@ export function rougeScores(
   reference: string,
   options: { readonly stem?: boolean } = {},
 ): RougeScores {
+  resetCachesIfLarge();
   const referenceIds = toIds(rougeTokenize(reference, options));
   const predictionIds = toIds(rougeTokenize(prediction, options));
   let rougeL: RougeScore = { precision: 0, recall: 0, fmeasure: 0 };
@@ -138,10 +141,51 @@ export function rougeScores(
   };
 }
 
+// Raw token -> id of its stem, so the ROUGE-L fast path does one lookup per token.
+// Tokens are interned to integers once (bounded), so the LCS compares numbers.
+const INTERNED = new Map<string, number>();
+function toIds(tokens: readonly string[]): Int32Array {
+  const ids = new Int32Array(tokens.length);
+  for (let index = 0; index < tokens.length; index += 1) {
+    const token = tokens[index]!;
+    let id = INTERNED.get(token);
+    if (id === undefined) {
+      id = INTERNED.size;
+      INTERNED.set(token, id);
+    }
+    ids[index] = id;
+  }
+  return ids;
+}
+
+const STEM_ID_OF_RAW = new Map<string, number>();
+
+// Bounded caches, reset only at the start of a scoring call so both sides of a pair always
+// share one id space.
+function resetCachesIfLarge(): void {
+  if (INTERNED.size > 500_000 || STEM_ID_OF_RAW.size > 500_000) {
+    INTERNED.clear();
+    STEM_ID_OF_RAW.clear();
+  }
+}
+function stemmedIds(text: string): Int32Array {
+  const ids: number[] = [];
+  scanRougeTokens(text, (token) => {
+    let id = STEM_ID_OF_RAW.get(token);
+    if (id === undefined) {
+      id = toIds(rougeTokenize(token))[0]!;
+      STEM_ID_OF_RAW.set(token, id);
+    }
+    ids.push(id);
+  });
+  return Int32Array.from(ids);
+}
+
 /** ROUGE-L F-measure only (the FEA-20K column), without the n-gram work. */
 export function rougeL(prediction: string, reference: string): number {
-  const referenceIds = toIds(rougeTokenize(reference));
-  const predictionIds = toIds(rougeTokenize(prediction));
+  resetCachesIfLarge();
+  const referenceIds = stemmedIds(reference);
+  const predictionIds = stemmedIds(prediction);
   if (!referenceIds.length || !predictionIds.length) return 0;
   const lcs = lcsLength(referenceIds, predictionIds);
   return fmeasure(lcs / predictionIds.length, lcs / referenceIds.length);

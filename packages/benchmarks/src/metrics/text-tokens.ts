@@ -21,16 +21,24 @@ function cachedStem(word: string): string {
 export function rougeTokenize(text: string, options: { readonly stem?: boolean } = {}): string[] {
   const stem = options.stem ?? true;
   const result: string[] = [];
-  const push = (token: string) => {
+  scanRougeTokens(text, (token) => {
     result.push(stem && token.length > 3 ? cachedStem(token) : token);
-  };
+  });
+  return result;
+}
+
+/**
+ * The word scan of {@link rougeTokenize} without stemming: calls `push` with every lower-cased
+ * [a-z0-9] token in order (callers that map tokens straight to ids skip the string array).
+ */
+export function scanRougeTokens(text: string, push: (token: string) => void): void {
   // ASCII text: one scan, no regex, no full-text copy. Other text goes through Unicode
   // lower-casing first (Python's str.lower() can turn non-ASCII letters into a-z, e.g. the
   // Kelvin sign into 'k').
   for (let index = 0; index < text.length; index += 1) {
     if (text.charCodeAt(index) > 0x7f) {
       for (const token of text.toLowerCase().split(/[^a-z0-9]+/)) if (token !== '') push(token);
-      return result;
+      return;
     }
   }
   let start = -1;
@@ -51,5 +59,4 @@ export function rougeTokenize(text: string, options: { readonly stem?: boolean }
       start = -1;
     }
   }
-  return result;
 }
