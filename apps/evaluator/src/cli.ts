@@ -2,6 +2,11 @@ import { BENCHMARK_IDS, getBenchmark, listBenchmarks } from '@facial-r1/benchmar
 import { describeProgress, ProgressReporter } from '@facial-r1/cli-kit';
 import { FeaError } from '@facial-r1/facs';
 import { createModelRegistry } from '@facial-r1/runtime';
+import { createFaceBaselineModel, demoPhotoPaths } from '@facial-r1/vision';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { analyzeImages, formatAnalysis } from './analyze-images';
+import { renderAnalysisHtml } from './analyze-report';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { compareReports, readRunReports, renderComparison } from './compare-runs';
 import { runBenchmark } from './run-benchmark';
@@ -24,11 +29,43 @@ export function createProgram(): Command {
       'after',
       `
 Examples:
+  fea-eval analyze                                      the demo photos, with the built-in face baseline
+  fea-eval analyze photo.jpg --json
+  fea-eval analyze photo.jpg --out analysis.html
+  fea-eval run --benchmark rafdb --data /data/RAF-DB --model baseline --out runs/baseline-rafdb
   fea-eval list
   fea-eval run --benchmark rafdb --data /data/RAF-DB --model "openai:http://127.0.0.1:8000/v1#Qwen/Qwen2.5-VL-7B-Instruct" --out runs/qwen-rafdb
   fea-eval run --benchmark disfa --data /data/DISFA --fold 0 --model "openai:http://gpu1:8000/v1,http://gpu2:8000/v1#facial-r1" --concurrency 64 --out runs/fr1-disfa
   fea-eval compare runs/qwen-rafdb runs/fr1-rafdb --against-paper`,
     );
+
+  program
+    .command('analyze')
+    .argument('[images...]', 'image files (default: the sample photos shipped with @vladmandic/face-api)')
+    .description(
+      'Find each face, estimate its Action Units, name the emotion and write AU-grounded reasoning (built-in baseline, offline)',
+    )
+    .option('--json', 'machine-readable output')
+    .option('--out <file>', 'write an HTML page with each face crop, its landmarks and AU bars')
+    .action(async (images: string[], options: { json?: boolean; out?: string }) => {
+      const files = images.length ? images : demoPhotoPaths();
+      const reporter = new ProgressReporter();
+      const results = await analyzeImages(files, {
+        onImage: (done, total, file) =>
+          reporter.update(`analyze  ${describeProgress({ done, total })}  ${path.basename(file)}`),
+      });
+      reporter.log(
+        `analysed ${files.length} image(s): ${results.reduce((sum, image) => sum + image.faces.length, 0)} face(s), ${results.filter((image) => image.error).length} failed`,
+      );
+      if (options.json) console.log(JSON.stringify(results, null, 2));
+      else process.stdout.write(formatAnalysis(results));
+      if (options.out) {
+        await writeFile(options.out, await renderAnalysisHtml(results));
+        console.error(`Report: ${path.resolve(options.out)}`);
+      }
+      for (const image of results) if (image.error) console.error(`fea-eval: ${image.file}: ${image.error}`);
+      if (results.some((image) => image.error)) process.exitCode = EXIT.failed;
+    });
 
   program
     .command('list')
@@ -59,7 +96,10 @@ Examples:
     )
     .requiredOption('--benchmark <id>', `one of ${BENCHMARK_IDS.join(', ')}`)
     .requiredOption('--data <root>', 'the dataset folder as downloaded')
-    .requiredOption('--model <id>', 'openai:<baseURL>[,<baseURL>...]#<model>')
+    .requiredOption(
+      '--model <id>',
+      'openai:<baseURL>[,<baseURL>...]#<model>, or baseline (the built-in face model)',
+    )
     .option('--split <split>', "split (default: the benchmark's test split)")
     .option('--fold <k>', 'DISFA/BP4D fold (0-2)', whole)
     .option('--limit <n>', 'at most n samples', whole)
@@ -88,7 +128,7 @@ Examples:
         json?: boolean;
       }) => {
         const adapter = getBenchmark(options.benchmark);
-        const registry = createModelRegistry();
+        const registry = createModelRegistry({ providers: { baseline: () => createFaceBaselineModel() } });
         const model = await registry.resolve(options.model);
         const judge = options.judge
           ? { model: await registry.resolve(options.judge), modelId: options.judge }
@@ -169,7 +209,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   for (const command of program.commands) command.exitOverride();
   try {
     await program.parseAsync([...argv]);
-    return EXIT.ok;
+    // A command that finished but reports failures (some images failed) sets process.exitCode.
+    return typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     console.error(`fea-eval: ${error instanceof Error ? error.message : String(error)}`);

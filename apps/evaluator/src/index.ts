@@ -8,3 +8,5 @@ export {
   runBenchmark,
 } from './run-benchmark';
 export { renderHtmlReport } from './html-report';
+export { type AnalyzedImage, analyzeImages, formatAnalysis } from './analyze-images';
+export { renderAnalysisHtml } from './analyze-report';

@@ -1,0 +1,149 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parseCompletion } from '@facial-r1/parsers';
+import { demoPhotoPaths } from '@facial-r1/vision';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
+const tsx = createRequire(import.meta.url).resolve('tsx');
+
+const faceSchema = z.object({
+  box: z.object({
+    x: z.number(),
+    y: z.number(),
+    width: z.number().positive(),
+    height: z.number().positive(),
+  }),
+  detectionScore: z.number().min(0).max(1),
+  landmarks: z.array(z.tuple([z.number(), z.number(), z.number()])).length(468),
+  actionUnits: z
+    .array(
+      z.object({
+        au: z.string().regex(/^AU\d+$/),
+        score: z.number().min(0).max(1),
+        present: z.boolean(),
+        evidence: z.string(),
+      }),
+    )
+    .min(10),
+  presentAus: z.array(z.string()),
+  emotion: z.object({
+    label: z.string(),
+    probabilities: z.record(z.string(), z.number()),
+    citedAus: z.array(z.string()),
+  }),
+  reasoning: z.string(),
+});
+const outputSchema = z.array(
+  z.object({
+    file: z.string(),
+    width: z.number().optional(),
+    height: z.number().optional(),
+    faces: z.array(faceSchema),
+    error: z.string().optional(),
+  }),
+);
+
+describe('fea-eval analyze (built-in face baseline, offline)', () => {
+  let directory: string;
+  let cache: string;
+  beforeAll(async () => {
+    directory = await mkdtemp(path.join(os.tmpdir(), 'fea-analyze-'));
+    cache = path.join(directory, 'cache');
+  });
+  afterAll(() => rm(directory, { recursive: true, force: true }));
+  const cli = (args: string[]) =>
+    run(process.execPath, ['--conditions=@facial-r1/source', '--import', tsx, bin, ...args], {
+      cwd: directory,
+      env: { ...process.env, FACIAL_R1_CACHE: cache },
+      maxBuffer: 64 * 1024 * 1024,
+    }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({
+        code: error.code,
+        stdout: error.stdout,
+        stderr: error.stderr,
+      }),
+    );
+
+  it('analyses the shipped sample photos: faces found, every block complete, reasoning cites only measured AUs', async () => {
+    const result = await cli(['analyze', '--json', '--out', 'analysis.html']);
+    expect(result.code).toBe(0);
+    const images = outputSchema.parse(JSON.parse(result.stdout));
+    expect(images.map((image) => path.basename(image.file))).toEqual(
+      demoPhotoPaths().map((file) => path.basename(file)),
+    );
+    for (const image of images) {
+      expect(image.error).toBeUndefined();
+      expect(image.faces.length).toBeGreaterThan(0);
+      for (const face of image.faces) {
+        const parsed = parseCompletion(face.reasoning);
+        expect(parsed.formatIssues.filter((issue) => issue.code !== 'text-outside-tags')).toEqual([]);
+        expect(parsed.emotion).toBe(face.emotion.label);
+        for (const au of parsed.presentAus) expect(face.presentAus).toContain(au);
+      }
+    }
+    const html = await readFile(path.join(directory, 'analysis.html'), 'utf8');
+    expect(html.match(/<article class="face">/g)?.length).toBe(
+      images.reduce((sum, image) => sum + image.faces.length, 0),
+    );
+    expect(html).toContain('<circle');
+  });
+
+  it('prints one text block per face', async () => {
+    const result = await cli(['analyze', demoPhotoPaths()[0]!]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /face 1\/\d+\n {2}box: x \d+, y \d+, \d+x\d+ \(score 0\.\d+, roll -?\d+\.\d deg\)\n {2}AUs: .*\n {2}emotion: \w+ {2}\(.*%\)\n {2}<think>/,
+    );
+  });
+
+  it('bad input: each a clear message and exit 1, the other images still analysed', async () => {
+    const truncated = path.join(directory, 'truncated.jpg');
+    const photo = await readFile(demoPhotoPaths()[0]!);
+    await writeFile(truncated, photo.subarray(0, 2000));
+    const text = path.join(directory, 'notes.txt');
+    await writeFile(text, 'not an image');
+    const flat = path.join(directory, 'flat.png');
+    await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 90, g: 120, b: 150 } } })
+      .png()
+      .toFile(flat);
+    const huge = path.join(directory, 'huge.png');
+    await sharp({ create: { width: 9000, height: 6000, channels: 3, background: { r: 0, g: 0, b: 0 } } })
+      .png({ compressionLevel: 9 })
+      .toFile(huge);
+    const good = demoPhotoPaths()[3]!;
+    const result = await cli([
+      'analyze',
+      path.join(directory, 'missing.jpg'),
+      text,
+      truncated,
+      flat,
+      huge,
+      good,
+      '--json',
+    ]);
+    expect(result.code).toBe(1);
+    const images = outputSchema.parse(JSON.parse(result.stdout));
+    expect(images[0]!.error).toMatch(/missing/i);
+    expect(images[1]!.error).toMatch(/not an image/);
+    expect(images[2]!.error).toMatch(/truncated|corrupt|premature|unexpected end/i);
+    expect(images[3]!.error).toBeUndefined();
+    expect(images[3]!.faces).toEqual([]);
+    expect(images[4]!.error).toMatch(/pixel/i);
+    expect(images[5]!.faces.length).toBeGreaterThan(0);
+    expect(result.stderr).toMatch(/fea-eval: .*missing\.jpg: /);
+  }, 120_000);
+
+  it('exit 2 for a usage error', async () => {
+    expect((await cli(['analyze', '--colour'])).code).toBe(2);
+  });
+});
