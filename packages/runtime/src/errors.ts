@@ -13,3 +13,35 @@ export class ImageSizeError extends FeaError {
     super('runtime/image-size', message);
   }
 }
+
+/** A model file is missing, unreadable or not a valid ONNX / JSON file. */
+export class ModelFileError extends FeaError {
+  constructor(
+    /** The file that failed. */
+    readonly file: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('runtime/model-file', message, options);
+  }
+}
+
+/** `config.json` names an architecture this backend does not run. */
+export class UnsupportedArchitectureError extends FeaError {
+  constructor(message: string) {
+    super('runtime/unsupported-architecture', message);
+  }
+}
+
+/** A prompt (images included) does not fit in the model's context length. */
+export class ContextLengthError extends FeaError {
+  constructor(
+    /** Tokens in the prompt. */
+    readonly promptTokens: number,
+    /** The model's context length. */
+    readonly contextLength: number,
+    message: string,
+  ) {
+    super('runtime/context-length', message);
+  }
+}

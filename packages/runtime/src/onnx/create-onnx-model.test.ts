@@ -1,0 +1,103 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { AutoProcessor, env, Qwen2VLForConditionalGeneration, RawImage } from '@huggingface/transformers';
+import { writeTinyQwenVLModel } from '@facial-r1/tiny-models';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FeaModel } from '../model';
+import { createOnnxModel } from './create-onnx-model';
+
+let root: string;
+let model: FeaModel;
+const name = 'tiny-qwen2-vl';
+
+async function photo(file: string, width: number, height: number, orientation?: number): Promise<string> {
+  const data = Buffer.alloc(width * height * 3);
+  for (let index = 0; index < data.length; index += 1) data[index] = (index * 37) % 251;
+  const image = sharp(data, { raw: { width, height, channels: 3 } });
+  await writeFile(file, await (orientation ? image.withMetadata({ orientation }) : image).jpeg().toBuffer());
+  return file;
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'fr1-onnx-'));
+  await writeTinyQwenVLModel(path.join(root, name), { architecture: 'qwen2-vl', seed: 3 });
+  model = await createOnnxModel(path.join(root, name));
+});
+
+afterAll(async () => {
+  await model?.dispose();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('createOnnxModel on a tiny Qwen2-VL', () => {
+  it('generates greedily, deterministically, up to maxTokens', async () => {
+    const request = {
+      prompts: [{ messages: [{ role: 'user' as const, content: 'Hello there' }] }],
+      sampling: { maxTokens: 12 },
+    };
+    const first = await model.doGenerate(request);
+    const second = await model.doGenerate(request);
+    const completion = first.results[0]?.completions[0];
+    expect(completion?.finishReason).toBe('length');
+    expect(completion?.completionTokens).toBe(12);
+    expect(second.results[0]?.completions[0]?.text).toBe(completion?.text);
+  });
+
+  it('matches transformers.js token for token (image prompt, 32 greedy tokens)', async () => {
+    env.allowRemoteModels = false;
+    env.localModelPath = root;
+    const processor = await AutoProcessor.from_pretrained(name);
+    const reference = await Qwen2VLForConditionalGeneration.from_pretrained(name, { dtype: 'fp32' });
+    const image = await photo(path.join(root, 'face.jpg'), 200, 150, 6);
+    const messages = [
+      {
+        role: 'user',
+        content: [{ type: 'image' }, { type: 'text', text: 'What is the emotion of this face?' }],
+      },
+    ];
+    const text = processor.apply_chat_template(messages, { add_generation_prompt: true });
+    const inputs = await processor(text, await RawImage.read(image));
+    const output = (await reference.generate({ ...inputs, max_new_tokens: 32, do_sample: false })) as {
+      tolist(): bigint[][];
+    };
+    const promptLength = inputs.input_ids.dims[1];
+    const expected = output.tolist()[0]?.slice(promptLength).map(Number) ?? [];
+    await reference.dispose();
+
+    const internal = model as unknown as { preparePrompt: (prompt: unknown) => Promise<{ ids: number[] }> };
+    const prompt = {
+      messages: [
+        {
+          role: 'user' as const,
+          content: [
+            { type: 'image' as const },
+            { type: 'text' as const, text: 'What is the emotion of this face?' },
+          ],
+        },
+      ],
+      images: [image],
+    };
+    const prepared = await internal.preparePrompt(prompt);
+    expect(prepared.ids).toEqual(Array.from(inputs.input_ids.data as BigInt64Array, Number));
+    const result = await model.doGenerate({ prompts: [prompt], sampling: { maxTokens: 32 } });
+    expect(result.results[0]?.completions[0]?.completionTokens).toBe(32);
+    expect(expected).toHaveLength(32);
+    const tokenizerText = processor.tokenizer?.decode(expected, { skip_special_tokens: true });
+    expect(result.results[0]?.completions[0]?.text).toBe(tokenizerText);
+  }, 60_000);
+
+  it('shares one prefill across an n-sample group and reproduces seeded samples', async () => {
+    const request = {
+      prompts: [{ messages: [{ role: 'user' as const, content: 'Describe the face.' }] }],
+      sampling: { n: 4, temperature: 1, topK: 50, topP: 0.9, seed: 42, maxTokens: 8 },
+    };
+    const first = await model.doGenerate(request);
+    const second = await model.doGenerate(request);
+    const texts = first.results[0]?.completions.map((completion) => completion.text);
+    expect(texts).toHaveLength(4);
+    expect(second.results[0]?.completions.map((completion) => completion.text)).toEqual(texts);
+    expect(new Set(texts).size).toBeGreaterThan(1);
+  });
+});

@@ -1,0 +1,394 @@
+import { Template } from '@huggingface/jinja';
+import { Tokenizer } from '@huggingface/tokenizers';
+import * as ort from 'onnxruntime-node';
+import { ContextLengthError, ModelFileError } from '../errors';
+import { computeRopeIndex } from '../generation/rope-index';
+import { sampleToken } from '../generation/sample-token';
+import { SeededRandom } from '../generation/seeded-random';
+import {
+  type ProcessedImage,
+  processQwenImage,
+  readImageProcessorConfig,
+} from '../image/qwen-image-processor';
+import type {
+  ChatMessage,
+  Completion,
+  FeaModel,
+  GenerateRequest,
+  GenerateResult,
+  ImageInput,
+  PromptInput,
+  PromptResult,
+  SamplingOptions,
+} from '../model';
+import { EXECUTION_PROVIDERS, type OnnxDevice } from './execution-providers';
+import { type ModelFiles, type OnnxDtype, readModelFiles } from './model-files';
+
+/** Options of {@link createOnnxModel}. */
+export interface OnnxModelOptions {
+  /** Execution device. Default `cpu`; `cuda` falls back to CPU with a warning when its libraries are missing. */
+  readonly device?: OnnxDevice;
+  /** CUDA device index. Default 0. */
+  readonly deviceId?: number;
+  /** Weight format, chooses the graph files by suffix. Default `fp32`. */
+  readonly dtype?: OnnxDtype;
+  /** Intra-op threads per session (`intraOpNumThreads`). Default: onnxruntime's choice. */
+  readonly threads?: number;
+  /** Largest decoded image, in pixels (decompression-bomb guard). Default 100 million. */
+  readonly maxInputPixels?: number;
+  /** Called with warnings (device fallback). Default `console.warn`. */
+  readonly onWarning?: (message: string) => void;
+}
+
+type Feeds = Record<string, ort.Tensor>;
+
+async function createSession(
+  file: string,
+  options: OnnxModelOptions,
+  warn: (message: string) => void,
+): Promise<ort.InferenceSession> {
+  const device = options.device ?? 'cpu';
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: EXECUTION_PROVIDERS[device](options.deviceId ?? 0),
+    ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+  };
+  try {
+    return await ort.InferenceSession.create(file, sessionOptions);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (device !== 'cpu' && !/protobuf|parse|invalid model|load model/i.test(message)) {
+      warn(
+        `onnx: device ${device} is unavailable (${message.split('\n')[0]}); running ${file} on the CPU instead. For CUDA install onnxruntime-node with its CUDA 12 binaries (see the runtime README).`,
+      );
+      return createSession(file, { ...options, device: 'cpu' }, warn);
+    }
+    throw new ModelFileError(
+      file,
+      `cannot load ${file}: ${message.split('\n')[0]}. The file is missing or corrupt; re-export or re-download it.`,
+      { cause: error },
+    );
+  }
+}
+
+function numberList(value: unknown): number[] {
+  if (Array.isArray(value)) return value.filter((item): item is number => typeof item === 'number');
+  return typeof value === 'number' ? [value] : [];
+}
+
+function tile(tensor: ort.Tensor, copies: number): ort.Tensor {
+  if (copies === 1) return tensor;
+  const data = tensor.data as Float32Array;
+  const tiled = new Float32Array(data.length * copies);
+  for (let copy = 0; copy < copies; copy += 1) tiled.set(data, copy * data.length);
+  return new ort.Tensor('float32', tiled, [copies, ...tensor.dims.slice(1)]);
+}
+
+/**
+ * Opens a Qwen2-VL / Qwen2.5-VL export in the transformers.js layout and returns a {@link FeaModel}
+ * that generates with onnxruntime-node: image processing on sharp, the Qwen chat template, M-RoPE
+ * positions, KV-cached decoding, greedy or seeded sampling. The `n` completions of one prompt share
+ * a single prefill (the KV cache is tiled to batch `n`) and decode as one batch.
+ * @throws ModelFileError, UnsupportedArchitectureError
+ */
+export async function createOnnxModel(directory: string, options: OnnxModelOptions = {}): Promise<FeaModel> {
+  const files = await readModelFiles(directory, options.dtype ?? 'fp32');
+  const warn = options.onWarning ?? ((message: string) => console.warn(message));
+  const [vision, embed, decoder] = await Promise.all([
+    createSession(files.graphs.visionEncoder, options, warn),
+    createSession(files.graphs.embedTokens, options, warn),
+    createSession(files.graphs.decoder, options, warn),
+  ]);
+  return new OnnxQwenVLModel(directory, files, { vision, embed, decoder }, options);
+}
+
+class OnnxQwenVLModel implements FeaModel {
+  readonly specificationVersion = 'v1' as const;
+  readonly provider = 'onnx';
+  private readonly tokenizer: Tokenizer;
+  private readonly template: Template;
+  private readonly imageConfig;
+  private readonly textConfig: Record<string, unknown>;
+  private readonly hiddenSize: number;
+  private readonly kvHeads: number;
+  private readonly headDimension: number;
+  private readonly layers: number;
+  private readonly contextLength: number;
+  private readonly eosIds: number[];
+  private readonly imageTokenId: number;
+  private readonly visionStartTokenId: number;
+  private readonly mergeSize: number;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly modelId: string,
+    private readonly files: ModelFiles,
+    private readonly sessions: {
+      vision: ort.InferenceSession;
+      embed: ort.InferenceSession;
+      decoder: ort.InferenceSession;
+    },
+    options: OnnxModelOptions,
+  ) {
+    const config = files.config;
+    this.textConfig = (config.text_config as Record<string, unknown> | undefined) ?? config;
+    const read = (name: string) => Number(this.textConfig[name] ?? config[name]);
+    this.hiddenSize = read('hidden_size');
+    this.layers = read('num_hidden_layers');
+    const heads = read('num_attention_heads');
+    this.kvHeads = Number(this.textConfig.num_key_value_heads ?? config.num_key_value_heads ?? heads);
+    this.headDimension = Number(this.textConfig.head_dim ?? this.hiddenSize / heads);
+    this.contextLength = read('max_position_embeddings');
+    this.imageTokenId = Number(config.image_token_id ?? 151655);
+    this.visionStartTokenId = Number(config.vision_start_token_id ?? 151652);
+    const visionConfig = (config.vision_config ?? {}) as Record<string, unknown>;
+    this.mergeSize = Number(visionConfig.spatial_merge_size ?? 2);
+    this.eosIds = [
+      ...new Set([...numberList(files.generationConfig.eos_token_id), ...numberList(config.eos_token_id)]),
+    ];
+    this.tokenizer = new Tokenizer(files.tokenizerJson, files.tokenizerConfig);
+    this.template = new Template(files.chatTemplate);
+    this.imageConfig = readImageProcessorConfig(files.preprocessorConfig, options.maxInputPixels);
+  }
+
+  async doGenerate(request: GenerateRequest): Promise<GenerateResult> {
+    // One request at a time per model: sessions are shared and runs of one batch must not interleave.
+    const run = this.queue.then(() => this.generateAll(request));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([
+      this.sessions.vision.release(),
+      this.sessions.embed.release(),
+      this.sessions.decoder.release(),
+    ]);
+  }
+
+  private async generateAll(request: GenerateRequest): Promise<GenerateResult> {
+    const results: PromptResult[] = [];
+    for (const [promptIndex, prompt] of request.prompts.entries()) {
+      request.signal?.throwIfAborted();
+      results.push(await this.generateOne(prompt, promptIndex, request));
+    }
+    return { results };
+  }
+
+  /** Renders the chat template and tokenizes, expanding each image placeholder to its token count. */
+  async preparePrompt(prompt: PromptInput): Promise<{ ids: number[]; images: ProcessedImage[] }> {
+    const available = prompt.images ?? [];
+    const ordered: ImageInput[] = [];
+    let nextImage = 0;
+    const messages = prompt.messages.map((message: ChatMessage) => {
+      if (typeof message.content === 'string') return { role: message.role, content: message.content };
+      return {
+        role: message.role,
+        content: message.content.map((part) => {
+          if (part.type === 'text') return { type: 'text', text: part.text };
+          const index = part.index ?? nextImage;
+          nextImage = index + 1;
+          const image = available[index];
+          if (image === undefined) {
+            throw new RangeError(`prompt refers to image ${index} but has ${available.length} images`);
+          }
+          ordered.push(image);
+          return { type: 'image' };
+        }),
+      };
+    });
+    const text = this.template.render({ messages, add_generation_prompt: true });
+    const images: ProcessedImage[] = [];
+    for (const image of ordered) images.push(await processQwenImage(image, this.imageConfig));
+    let imageIndex = 0;
+    const expanded = text.replace(/<\|image_pad\|>/g, () => {
+      const image = images[imageIndex];
+      imageIndex += 1;
+      return '<|image_pad|>'.repeat(image ? image.tokenCount : 1);
+    });
+    return { ids: this.tokenizer.encode(expanded).ids, images };
+  }
+
+  private async embed(ids: readonly number[], batch: number): Promise<ort.Tensor> {
+    const input = new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [batch, ids.length / batch]);
+    const output = await this.sessions.embed.run({ input_ids: input });
+    return output.inputs_embeds as ort.Tensor;
+  }
+
+  private async generateOne(
+    prompt: PromptInput,
+    promptIndex: number,
+    request: GenerateRequest,
+  ): Promise<PromptResult> {
+    const sampling: SamplingOptions = request.sampling ?? {};
+    const started = performance.now();
+    const { ids, images } = await this.preparePrompt(prompt);
+    if (ids.length >= this.contextLength) {
+      throw new ContextLengthError(
+        ids.length,
+        this.contextLength,
+        `the prompt takes ${ids.length} tokens (images included) but the model's context length is ${this.contextLength}. Shorten the prompt, lower max_pixels in preprocessor_config.json, or use fewer images.`,
+      );
+    }
+    const embeds = await this.embed(ids, 1);
+    if (images.length > 0) {
+      const pixelCount = images.reduce((sum, image) => sum + image.pixelValues.length, 0);
+      const pixels = new Float32Array(pixelCount);
+      let offset = 0;
+      for (const image of images) {
+        pixels.set(image.pixelValues, offset);
+        offset += image.pixelValues.length;
+      }
+      const patches = images.reduce((sum, image) => sum + image.patchCount, 0);
+      const grid = BigInt64Array.from(images.flatMap((image) => image.gridThw.map(BigInt)));
+      const output = await this.sessions.vision.run({
+        pixel_values: new ort.Tensor('float32', pixels, [patches, images[0]?.patchDimension ?? 1176]),
+        [this.files.gridInputName]: new ort.Tensor('int64', grid, [images.length, 3]),
+      });
+      const features = (output.image_features as ort.Tensor).data as Float32Array;
+      const data = embeds.data as Float32Array;
+      let row = 0;
+      for (let position = 0; position < ids.length; position += 1) {
+        if (ids[position] !== this.imageTokenId) continue;
+        data.set(
+          features.subarray(row * this.hiddenSize, (row + 1) * this.hiddenSize),
+          position * this.hiddenSize,
+        );
+        row += 1;
+      }
+    }
+    const rope = computeRopeIndex(
+      ids,
+      images.map((image) => image.gridThw),
+      {
+        imageTokenId: this.imageTokenId,
+        visionStartTokenId: this.visionStartTokenId,
+        spatialMergeSize: this.mergeSize,
+      },
+    );
+    const positions = new BigInt64Array(3 * ids.length);
+    rope.positions.forEach((row, axis) => {
+      for (let index = 0; index < ids.length; index += 1)
+        positions[axis * ids.length + index] = BigInt(row[index] as number);
+    });
+    const feeds: Feeds = {
+      inputs_embeds: embeds,
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
+      position_ids: new ort.Tensor('int64', positions, [3, 1, ids.length]),
+    };
+    for (let layer = 0; layer < this.layers; layer += 1) {
+      for (const kind of ['key', 'value']) {
+        feeds[`past_key_values.${layer}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [
+          1,
+          this.kvHeads,
+          0,
+          this.headDimension,
+        ]);
+      }
+    }
+    const prefill = await this.sessions.decoder.run(feeds);
+    const n = Math.max(1, sampling.n ?? 1);
+    const vocabulary = (prefill.logits as ort.Tensor).dims[2] as number;
+    const prefillLogits = ((prefill.logits as ort.Tensor).data as Float32Array).subarray(
+      (ids.length - 1) * vocabulary,
+    );
+    let past: Feeds = {};
+    for (let layer = 0; layer < this.layers; layer += 1) {
+      for (const kind of ['key', 'value']) {
+        past[`past_key_values.${layer}.${kind}`] = tile(prefill[`present.${layer}.${kind}`] as ort.Tensor, n);
+      }
+    }
+    const prefillMs = performance.now() - started;
+
+    const temperature = sampling.temperature ?? 0;
+    const tokenOptions = { temperature, topK: sampling.topK ?? 0, topP: sampling.topP ?? 1 };
+    const seed = sampling.seed ?? Math.floor(Math.random() * 2 ** 32);
+    const randoms = Array.from(
+      { length: n },
+      (_, index) => new SeededRandom((seed + Math.imul(index, 0x9e3779b9)) >>> 0),
+    );
+    const stopIds = new Set([...this.eosIds, ...(sampling.stopTokenIds ?? [])]);
+    const stopStrings = sampling.stop ?? [];
+    const maxTokens = Math.min(sampling.maxTokens ?? 256, this.contextLength - ids.length);
+    const generated: number[][] = Array.from({ length: n }, () => []);
+    const finished: (Completion | undefined)[] = new Array(n).fill(undefined);
+    const texts: string[] = new Array(n).fill('');
+    let next = Array.from({ length: n }, (_, index) =>
+      sampleToken(prefillLogits, tokenOptions, randoms[index] as SeededRandom),
+    );
+    const decodeStarted = performance.now();
+    let pastLength = ids.length;
+    for (;;) {
+      request.signal?.throwIfAborted();
+      for (let index = 0; index < n; index += 1) {
+        if (finished[index]) continue;
+        const token = next[index] as number;
+        const tokens = generated[index] as number[];
+        if (stopIds.has(token)) {
+          finished[index] = {
+            text: texts[index] as string,
+            finishReason: 'stop',
+            completionTokens: tokens.length + 1,
+          };
+          continue;
+        }
+        tokens.push(token);
+        const text = this.tokenizer.decode(tokens, { skip_special_tokens: true });
+        const previous = texts[index] as string;
+        const stopAt = stopStrings.map((stop) => text.indexOf(stop)).filter((at) => at >= 0);
+        if (stopAt.length > 0) {
+          const cut = text.slice(0, Math.min(...stopAt));
+          if (cut.length > previous.length) {
+            request.onStream?.({ promptIndex, completionIndex: index, delta: cut.slice(previous.length) });
+          }
+          finished[index] = { text: cut, finishReason: 'stop', completionTokens: tokens.length };
+          continue;
+        }
+        if (!text.endsWith('\uFFFD') && text.length > previous.length) {
+          request.onStream?.({ promptIndex, completionIndex: index, delta: text.slice(previous.length) });
+          texts[index] = text;
+        }
+        if (tokens.length >= maxTokens) {
+          finished[index] = { text, finishReason: 'length', completionTokens: tokens.length };
+          texts[index] = text;
+        }
+      }
+      if (finished.every(Boolean)) break;
+      // The whole group decodes as one batch; finished rows are fed their last token and ignored.
+      const stepEmbeds = await this.embed(next, n);
+      const position = BigInt(pastLength + rope.delta);
+      const stepFeeds: Feeds = {
+        ...past,
+        inputs_embeds: stepEmbeds,
+        attention_mask: new ort.Tensor('int64', new BigInt64Array(n * (pastLength + 1)).fill(1n), [
+          n,
+          pastLength + 1,
+        ]),
+        position_ids: new ort.Tensor('int64', new BigInt64Array(3 * n).fill(position), [3, n, 1]),
+      };
+      const output = await this.sessions.decoder.run(stepFeeds);
+      pastLength += 1;
+      past = {};
+      for (let layer = 0; layer < this.layers; layer += 1) {
+        for (const kind of ['key', 'value']) {
+          past[`past_key_values.${layer}.${kind}`] = output[`present.${layer}.${kind}`] as ort.Tensor;
+        }
+      }
+      const logits = (output.logits as ort.Tensor).data as Float32Array;
+      next = Array.from({ length: n }, (_, index) =>
+        finished[index]
+          ? (next[index] as number)
+          : sampleToken(
+              logits.subarray(index * vocabulary, (index + 1) * vocabulary),
+              tokenOptions,
+              randoms[index] as SeededRandom,
+            ),
+      );
+    }
+    const end = performance.now();
+    return {
+      completions: finished as Completion[],
+      promptTokens: ids.length,
+      timings: { prefillMs, decodeMs: end - decodeStarted, totalMs: end - started },
+    };
+  }
+}

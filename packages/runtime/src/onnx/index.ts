@@ -1,0 +1,3 @@
+export { createOnnxModel, type OnnxModelOptions } from './create-onnx-model';
+export { EXECUTION_PROVIDERS, type OnnxDevice } from './execution-providers';
+export { DTYPE_SUFFIXES, type OnnxDtype, SUPPORTED_ARCHITECTURES } from './model-files';
