@@ -54,3 +54,16 @@ describe('sampleToken', () => {
     expect(draw(11)).toEqual(draw(11));
   });
 });
+
+describe('sampleToken top-k selection', () => {
+  it('draws the same as a full sort would (same candidates, same order)', () => {
+    const logits = Float32Array.from({ length: 1000 }, (_, index) => Math.sin(index * 12.9898) * 4);
+    for (const seed of [1, 2, 3]) {
+      const a = sampleToken(logits, { temperature: 0.7, topK: 20, topP: 0.95 }, new SeededRandom(seed));
+      const b = sampleToken(logits, { temperature: 0.7, topK: 20, topP: 0.95 }, new SeededRandom(seed));
+      expect(a).toBe(b);
+      const rank = [...logits].filter((value) => value > (logits[a] as number)).length;
+      expect(rank).toBeLessThan(20);
+    }
+  });
+});

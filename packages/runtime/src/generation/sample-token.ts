@@ -37,10 +37,7 @@ export function sampleToken(
   if (options.temperature <= 0) return argMax(logits);
   const size = logits.length;
   const limit = options.topK > 0 ? Math.min(options.topK, size) : size;
-  // Candidates sorted by logit, largest first; ties keep the lower id first so draws are stable.
-  const order = Array.from({ length: size }, (_, index) => index);
-  order.sort((a, b) => (logits[b] as number) - (logits[a] as number) || a - b);
-  const candidates = order.slice(0, limit);
+  const candidates = limit < size ? topKIndices(logits, limit) : sortedIndices(logits);
   const maximum = logits[candidates[0] as number] as number;
   const weights = candidates.map((id) => Math.exp(((logits[id] as number) - maximum) / options.temperature));
   const total = weights.reduce((sum, weight) => sum + weight, 0);
@@ -63,4 +60,29 @@ export function sampleToken(
     if (target < 0) return candidates[index] as number;
   }
   return candidates[kept - 1] as number;
+}
+
+// Ties keep the lower id first so draws are stable.
+function sortedIndices(logits: ArrayLike<number>): number[] {
+  const order = Array.from({ length: logits.length }, (_, index) => index);
+  return order.sort((a, b) => (logits[b] as number) - (logits[a] as number) || a - b);
+}
+
+// The k largest logits in descending order (lower id first on ties), by insertion into a sorted window: O(V k) worst case, near O(V) in practice.
+function topKIndices(logits: ArrayLike<number>, k: number): number[] {
+  const ids: number[] = [];
+  const values: number[] = [];
+  for (let id = 0; id < logits.length; id += 1) {
+    const value = logits[id] as number;
+    if (ids.length === k && value <= (values[k - 1] as number)) continue;
+    let at = ids.length === k ? k - 1 : ids.length;
+    while (at > 0 && (values[at - 1] as number) < value) {
+      values[at] = values[at - 1] as number;
+      ids[at] = ids[at - 1] as number;
+      at -= 1;
+    }
+    values[at] = value;
+    ids[at] = id;
+  }
+  return ids;
 }

@@ -1,0 +1,82 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { writeTinyQwenVLModel } from '@facial-r1/tiny-models';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ContextLengthError, ModelFileError, UnsupportedArchitectureError } from '../errors';
+import { createOnnxModel } from './create-onnx-model';
+
+let root: string;
+let source: string;
+
+async function variant(name: string, change: (directory: string) => Promise<void>): Promise<string> {
+  const directory = path.join(root, name);
+  await cp(source, directory, { recursive: true });
+  await change(directory);
+  return directory;
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'fr1-onnx-errors-'));
+  source = path.join(root, 'source');
+  await writeTinyQwenVLModel(source, { architecture: 'qwen2.5-vl', seed: 9, maxPositionEmbeddings: 64 });
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('createOnnxModel errors', () => {
+  it('names a missing graph and the dtype', async () => {
+    const directory = await variant('missing', (d) => rm(path.join(d, 'onnx', 'embed_tokens.onnx')));
+    await expect(createOnnxModel(directory)).rejects.toBeInstanceOf(ModelFileError);
+    await expect(createOnnxModel(directory)).rejects.toThrow(
+      /no embed_tokens graph for dtype fp32: tried .*embed_tokens\.onnx/,
+    );
+    await expect(createOnnxModel(source, { dtype: 'q4' })).rejects.toThrow(/vision_encoder_q4\.onnx/);
+  });
+
+  it('refuses a corrupt graph with a typed error', async () => {
+    const directory = await variant('corrupt', (d) =>
+      writeFile(path.join(d, 'onnx', 'decoder_model_merged.onnx'), 'garbage'),
+    );
+    await expect(createOnnxModel(directory)).rejects.toThrow(/decoder_model_merged\.onnx.*corrupt/);
+  });
+
+  it('refuses an unsupported architecture and lists the supported ones', async () => {
+    const directory = await variant('llama', async (d) => {
+      const config = JSON.parse(await readFile(path.join(d, 'config.json'), 'utf8'));
+      await writeFile(path.join(d, 'config.json'), JSON.stringify({ ...config, model_type: 'llama' }));
+    });
+    const error = await createOnnxModel(directory).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UnsupportedArchitectureError);
+    expect((error as Error).message).toMatch(/"llama".*qwen2_vl, qwen2_5_vl/);
+  });
+
+  it('refuses a prompt over the context length, and falls back from cuda to CPU with a warning', async () => {
+    const warnings: string[] = [];
+    const model = await createOnnxModel(source, {
+      device: 'cuda',
+      onWarning: (message) => warnings.push(message),
+    });
+    try {
+      expect(warnings.length).toBeGreaterThan(0);
+      expect(warnings[0]).toMatch(/cuda is unavailable.*CPU/);
+      const long = 'face '.repeat(100);
+      const error = await model
+        .doGenerate({ prompts: [{ messages: [{ role: 'user', content: long }] }] })
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ContextLengthError);
+      expect((error as ContextLengthError).contextLength).toBe(64);
+      const short = await model.doGenerate({
+        prompts: [{ messages: [{ role: 'user', content: 'hi' }] }],
+        sampling: { maxTokens: 100 },
+      });
+      const completion = short.results[0]?.completions[0];
+      expect(completion?.finishReason).toBe('length');
+      expect((short.results[0]?.promptTokens ?? 0) + (completion?.completionTokens ?? 0)).toBe(64);
+    } finally {
+      await model.dispose();
+    }
+  });
+});
