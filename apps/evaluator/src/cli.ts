@@ -1,7 +1,7 @@
 import { BENCHMARK_IDS, getBenchmark, listBenchmarks } from '@facial-r1/benchmarks';
 import { describeProgress, ProgressReporter } from '@facial-r1/cli-kit';
 import { FeaError } from '@facial-r1/facs';
-import { createModelRegistry } from '@facial-r1/runtime';
+import { createModelRegistry, createOnnxModel, type ModelProviderFactory } from '@facial-r1/runtime';
 import { createFaceBaselineModel, demoPhotoPaths } from '@facial-r1/vision';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,6 +10,20 @@ import { renderAnalysisHtml } from './analyze-report';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { compareReports, readRunReports, renderComparison } from './compare-runs';
 import { runBenchmark } from './run-benchmark';
+
+/**
+ * Local model providers: `baseline` (the face model) and `onnx:<dir>?device=cpu|cuda&dtype=...`
+ * (registered here with a static import, so it also works from the bundled CLI).
+ */
+const LOCAL_PROVIDERS: Record<string, ModelProviderFactory> = {
+  baseline: () => createFaceBaselineModel(),
+  onnx: (spec, options) =>
+    createOnnxModel(spec, {
+      ...(options.device ? { device: options.device as 'cpu' | 'cuda' | 'webgpu' } : {}),
+      ...(options.dtype ? { dtype: options.dtype as never } : {}),
+      ...(options.threads ? { threads: Number(options.threads) } : {}),
+    }),
+};
 
 /** Exit codes: 0 success, 1 a failed run, 2 a usage error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -128,7 +142,7 @@ Examples:
         json?: boolean;
       }) => {
         const adapter = getBenchmark(options.benchmark);
-        const registry = createModelRegistry({ providers: { baseline: () => createFaceBaselineModel() } });
+        const registry = createModelRegistry({ providers: LOCAL_PROVIDERS });
         const model = await registry.resolve(options.model);
         const judge = options.judge
           ? { model: await registry.resolve(options.judge), modelId: options.judge }

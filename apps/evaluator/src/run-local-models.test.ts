@@ -1,0 +1,84 @@
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { writeFixtureDataset } from '@facial-r1/benchmarks';
+import { createModelRegistry, createOnnxModel } from '@facial-r1/runtime';
+import { writeTinyQwenVLModel } from '@facial-r1/tiny-models';
+import { createFaceBaselineModel, demoPhotoPaths } from '@facial-r1/vision';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBenchmark } from './run-benchmark';
+
+describe('fea-eval run with local models', () => {
+  let directory: string;
+  beforeAll(async () => {
+    directory = await mkdtemp(path.join(os.tmpdir(), 'fea-eval-local-'));
+    process.env.FACIAL_R1_CACHE = path.join(directory, 'cache');
+  });
+  afterAll(() => rm(directory, { recursive: true, force: true }));
+
+  it('the tiny ONNX model (onnx:<dir> through the registry) on RAF-DB and FEA-20K fixtures', async () => {
+    const modelDirectory = path.join(directory, 'tiny-qwen2-vl');
+    await writeTinyQwenVLModel(modelDirectory, { architecture: 'qwen2-vl', seed: 3 });
+    const registry = createModelRegistry({ providers: { onnx: (spec) => createOnnxModel(spec) } });
+    const model = await registry.resolve(`onnx:${modelDirectory}`);
+    try {
+      for (const benchmark of ['rafdb', 'fea20k'] as const) {
+        await writeFixtureDataset(benchmark, path.join(directory, benchmark), { perClass: 1 });
+        const out = path.join(directory, 'runs', benchmark);
+        const result = await runBenchmark({
+          benchmark,
+          data: path.join(directory, benchmark),
+          model,
+          modelId: 'tiny',
+          out,
+          maxTokens: 8,
+          resamples: 50,
+        });
+        expect(result.generated).toBe(result.report.counts.samples);
+        expect(result.report.counts.missing).toBe(0);
+        const again = await runBenchmark({
+          benchmark,
+          data: path.join(directory, benchmark),
+          model,
+          modelId: 'tiny',
+          out,
+          maxTokens: 8,
+          resamples: 50,
+        });
+        expect(again.generated).toBe(0);
+      }
+    } finally {
+      await model.dispose();
+    }
+  }, 120_000);
+
+  it('the built-in face baseline on real faces in the RAF-DB layout', async () => {
+    const root = path.join(directory, 'rafdb-demo');
+    await mkdir(path.join(root, 'EmoLabel'), { recursive: true });
+    await mkdir(path.join(root, 'Image/aligned'), { recursive: true });
+    const photos = demoPhotoPaths().slice(0, 3);
+    const lines: string[] = [];
+    for (const [index, photo] of photos.entries()) {
+      const name = `test_${String(index + 1).padStart(4, '0')}`;
+      await copyFile(photo, path.join(root, 'Image/aligned', `${name}_aligned.jpg`));
+      lines.push(`${name}.jpg 4`); // happiness
+    }
+    await writeFile(path.join(root, 'EmoLabel/list_patition_label.txt'), `${lines.join('\n')}\n`);
+    const model = await createFaceBaselineModel();
+    try {
+      const result = await runBenchmark({
+        benchmark: 'rafdb',
+        data: root,
+        model,
+        modelId: 'baseline',
+        out: path.join(directory, 'runs', 'baseline'),
+        resamples: 50,
+      });
+      expect(result.report.counts).toEqual({ samples: 3, predicted: 3, missing: 0 });
+      expect(result.report.fea.wellFormedRate).toBeGreaterThan(0);
+      expect(result.report.rows.every((row) => row.text?.includes('<answer>'))).toBe(true);
+    } finally {
+      await model.dispose();
+    }
+  }, 120_000);
+});
