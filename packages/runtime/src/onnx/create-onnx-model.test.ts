@@ -88,6 +88,33 @@ describe('createOnnxModel on a tiny Qwen2-VL', () => {
     expect(result.results[0]?.completions[0]?.text).toBe(tokenizerText);
   }, 60_000);
 
+  // transformers.js 4.3.1 computes text-only rope deltas as max + 1 + length (Python: max + 1 - length), so its
+  // decode positions drift after the prefill; only the prefill (first token) can be compared for text-only prompts.
+  it('matches transformers.js on the text-only prefill (first greedy token)', async () => {
+    env.allowRemoteModels = false;
+    env.localModelPath = root;
+    const processor = await AutoProcessor.from_pretrained(name);
+    const reference = await Qwen2VLForConditionalGeneration.from_pretrained(name, { dtype: 'fp32' });
+    const text = processor.apply_chat_template([{ role: 'user', content: 'Describe a smiling face.' }], {
+      add_generation_prompt: true,
+    });
+    const inputs = await processor(text);
+    const output = (await reference.generate({ ...inputs, max_new_tokens: 32, do_sample: false })) as {
+      tolist(): bigint[][];
+    };
+    const expected = output.tolist()[0]?.slice(inputs.input_ids.dims[1]).map(Number) ?? [];
+    await reference.dispose();
+    const internal = model as unknown as { preparePrompt: (prompt: unknown) => Promise<{ ids: number[] }> };
+    const prompt = { messages: [{ role: 'user' as const, content: 'Describe a smiling face.' }] };
+    expect((await internal.preparePrompt(prompt)).ids).toEqual(
+      Array.from(inputs.input_ids.data as BigInt64Array, Number),
+    );
+    const result = await model.doGenerate({ prompts: [prompt], sampling: { maxTokens: 1 } });
+    expect(result.results[0]?.completions[0]?.text).toBe(
+      processor.tokenizer?.decode(expected.slice(0, 1), { skip_special_tokens: true }),
+    );
+  }, 60_000);
+
   it('shares one prefill across an n-sample group and reproduces seeded samples', async () => {
     const request = {
       prompts: [{ messages: [{ role: 'user' as const, content: 'Describe the face.' }] }],
