@@ -21,7 +21,9 @@ export function composeReasoning(
   let think: string;
   if (cited.length === 0) {
     think =
-      'The brows, lids and lip corners sit close to their resting positions, and the face shows a calm, even expression, which reads as neutral.';
+      // Says nothing about single features: the pipeline may have measured an AU that the
+      // emotion rule outweighed, and the text must not contradict the measurements.
+      'The face keeps a calm, even expression overall; the measured movements stay slight and fall short of a FACS emotion pattern, so the expression reads as neutral.';
   } else {
     const clauses = cited.map((au) => `${byAu.get(au)?.evidence ?? 'a facial movement appears'} (${au})`);
     const first = joinClauses(clauses);
