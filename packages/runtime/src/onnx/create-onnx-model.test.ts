@@ -128,3 +128,45 @@ describe('createOnnxModel on a tiny Qwen2-VL', () => {
     expect(new Set(texts).size).toBeGreaterThan(1);
   });
 });
+
+describe('createOnnxModel on a tiny Qwen2.5-VL', () => {
+  it('matches transformers.js token for token (image prompt, 32 greedy tokens)', async () => {
+    const { Qwen2_5_VLForConditionalGeneration } = await import('@huggingface/transformers');
+    const name25 = 'tiny-qwen2.5-vl';
+    await writeTinyQwenVLModel(path.join(root, name25), { architecture: 'qwen2.5-vl', seed: 4 });
+    env.allowRemoteModels = false;
+    env.localModelPath = root;
+    const processor = await AutoProcessor.from_pretrained(name25);
+    const reference = await Qwen2_5_VLForConditionalGeneration.from_pretrained(name25, { dtype: 'fp32' });
+    const image = await photo(path.join(root, 'wide.jpg'), 320, 120, 3);
+    const messages = [
+      { role: 'user', content: [{ type: 'image' }, { type: 'text', text: 'Which AUs are active?' }] },
+    ];
+    const inputs = await processor(
+      processor.apply_chat_template(messages, { add_generation_prompt: true }),
+      await RawImage.read(image),
+    );
+    const output = (await reference.generate({ ...inputs, max_new_tokens: 32, do_sample: false })) as {
+      tolist(): bigint[][];
+    };
+    const expected = output.tolist()[0]?.slice(inputs.input_ids.dims[1]).map(Number) ?? [];
+    await reference.dispose();
+    const ours = await createOnnxModel(path.join(root, name25));
+    const result = await ours.doGenerate({
+      prompts: [
+        {
+          messages: [
+            { role: 'user', content: [{ type: 'image' }, { type: 'text', text: 'Which AUs are active?' }] },
+          ],
+          images: [image],
+        },
+      ],
+      sampling: { maxTokens: 32 },
+    });
+    await ours.dispose();
+    expect(expected).toHaveLength(32);
+    expect(result.results[0]?.completions[0]?.text).toBe(
+      processor.tokenizer?.decode(expected, { skip_special_tokens: true }),
+    );
+  }, 60_000);
+});
