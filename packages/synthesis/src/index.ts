@@ -9,7 +9,7 @@ export {
 export { type MergeOptions, mergeRounds } from './split/merge-rounds';
 export { type SplitOptions, splitTrainTest } from './split/split-dataset';
 export { type AttemptOptions, type SampleOutcome, synthesizeSample } from './synthesize/attempt-loop';
-export { jaccard, NearDuplicateIndex, shingles } from './synthesize/shingles';
+export { findNearDuplicates, jaccard, NearDuplicateIndex, shingles } from './synthesize/shingles';
 export { runPool } from './synthesize/run-pool';
 export { stratifiedPick } from './synthesize/stratified-pick';
 export {

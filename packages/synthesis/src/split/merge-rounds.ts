@@ -1,7 +1,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type FeaSample, readFeaJsonl, writeJsonlAtomic } from '@facial-r1/dataset';
-import { NearDuplicateIndex } from '../synthesize/shingles';
+import { findNearDuplicates } from '../synthesize/shingles';
 import { type SplitOptions, splitTrainTest } from './split-dataset';
 
 /** Options of {@link mergeRounds}. */
@@ -27,14 +27,13 @@ export async function mergeRounds(rounds: readonly string[], options: MergeOptio
       sourceOf.set(`${sample.dataset}/${sample.id}`, round);
     }
   }
-  const index = new NearDuplicateIndex(options.duplicateThreshold ?? 0.8);
-  const kept: FeaSample[] = [];
-  let duplicates = 0;
-  for (const key of [...byId.keys()].sort()) {
-    const sample = byId.get(key)!;
-    if (index.addIfNew(sample.description ?? '')) kept.push(sample);
-    else duplicates += 1;
-  }
+  const keys = [...byId.keys()].sort();
+  const flags = findNearDuplicates(
+    keys.map((key) => byId.get(key)!.description ?? ''),
+    { threshold: options.duplicateThreshold ?? 0.8 },
+  );
+  const kept: FeaSample[] = keys.filter((_, index) => !flags[index]).map((key) => byId.get(key)!);
+  const duplicates = flags.filter(Boolean).length;
   const { train, test } = splitTrainTest(kept, options);
   await writeJsonlAtomic(path.join(options.directory, 'train.jsonl'), train);
   await writeJsonlAtomic(path.join(options.directory, 'test.jsonl'), test);

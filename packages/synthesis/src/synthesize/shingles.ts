@@ -81,3 +81,60 @@ export class NearDuplicateIndex {
     return -1;
   }
 }
+
+/**
+ * Which texts are near-duplicates (shingled Jaccard >= `threshold`) of an earlier kept text or
+ * of a `previous` text, deciding in order (the first of a group is kept). Exact, and
+ * near-linear in practice: the AllPairs prefix filter. Every set's shingles are ordered rarest
+ * first (by frequency over all texts), only a prefix of |s| - ceil(t x |s|) + 1 shingles is
+ * indexed, and two sets with Jaccard >= t always share a prefix shingle, so only texts sharing
+ * a rare shingle are compared exactly.
+ */
+export function findNearDuplicates(
+  texts: readonly string[],
+  options: {
+    readonly threshold?: number;
+    readonly shingleSize?: number;
+    readonly previous?: readonly string[];
+  } = {},
+): boolean[] {
+  const threshold = options.threshold ?? 0.8;
+  const size = options.shingleSize ?? 3;
+  const previous = (options.previous ?? []).map((text) => shingles(text, size));
+  const current = texts.map((text) => shingles(text, size));
+  const frequency = new Map<number, number>();
+  for (const set of [...previous, ...current])
+    for (const shingle of set) frequency.set(shingle, (frequency.get(shingle) ?? 0) + 1);
+  const ordered = (set: Set<number>) =>
+    [...set].sort((a, b) => frequency.get(a)! - frequency.get(b)! || a - b);
+  const kept: Set<number>[] = [];
+  const postings = new Map<number, number[]>();
+  const keep = (set: Set<number>) => {
+    const id = kept.length;
+    kept.push(set);
+    const order = ordered(set);
+    const prefix = order.length - Math.ceil(threshold * order.length) + 1;
+    for (const shingle of order.slice(0, Math.max(1, prefix))) {
+      const list = postings.get(shingle);
+      if (list) list.push(id);
+      else postings.set(shingle, [id]);
+    }
+  };
+  for (const set of previous) keep(set);
+  return current.map((set) => {
+    const order = ordered(set);
+    const prefix = Math.max(1, order.length - Math.ceil(threshold * order.length) + 1);
+    const seen = new Set<number>();
+    for (const shingle of order.slice(0, prefix)) {
+      for (const id of postings.get(shingle) ?? []) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const other = kept[id]!;
+        if (Math.min(other.size, set.size) < threshold * Math.max(other.size, set.size)) continue;
+        if (jaccard(set, other) >= threshold) return true;
+      }
+    }
+    keep(set);
+    return false;
+  });
+}

@@ -6,7 +6,7 @@ import type { FeaModel } from '@facial-r1/runtime';
 import { createVerifier, type VerifierOptions } from '../verify/verifier';
 import { type AttemptOptions, synthesizeSample } from './attempt-loop';
 import { runPool } from './run-pool';
-import { NearDuplicateIndex } from './shingles';
+import { findNearDuplicates } from './shingles';
 
 /** A finished sample as stored in the round's work files (one JSON line each). */
 export interface OutcomeRecord {
@@ -139,9 +139,9 @@ async function writeRound(
   for await (const record of readJsonl<OutcomeRecord>(outcomesPath(options.output)))
     outcomes.set(record.id, record);
 
-  const index = new NearDuplicateIndex(options.duplicateThreshold ?? 0.8);
+  const previousTexts: string[] = [];
   for (const previous of options.previousRounds ?? []) {
-    for await (const sample of readJsonl<FeaSample>(previous)) index.addIfNew(sample.description ?? '');
+    for await (const sample of readJsonl<FeaSample>(previous)) previousTexts.push(sample.description ?? '');
   }
   const reasons: Record<string, number> = {};
   const acceptedAtAttempt: Record<string, number> = {};
@@ -150,6 +150,15 @@ async function writeRound(
   let duplicates = 0;
   let modelSeconds = 0;
   const ordered = [...samples].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const acceptedTexts = ordered
+    .map((sample) => outcomes.get(sample.id))
+    .filter((outcome) => outcome?.accepted)
+    .map((outcome) => outcome!.completion);
+  const duplicateFlags = findNearDuplicates(acceptedTexts, {
+    threshold: options.duplicateThreshold ?? 0.8,
+    previous: previousTexts,
+  });
+  let acceptedIndex = 0;
   for (const sample of ordered) {
     const outcome = outcomes.get(sample.id);
     if (!outcome) continue;
@@ -160,7 +169,7 @@ async function writeRound(
     }
     acceptedCount += 1;
     acceptedAtAttempt[outcome.attempts] = (acceptedAtAttempt[outcome.attempts] ?? 0) + 1;
-    if (!index.addIfNew(outcome.completion)) {
+    if (duplicateFlags[acceptedIndex++]) {
       duplicates += 1;
       reasons.duplicate = (reasons.duplicate ?? 0) + 1;
       continue;
