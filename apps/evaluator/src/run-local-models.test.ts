@@ -16,13 +16,13 @@ describe('fea-eval run with local models', () => {
   });
   afterAll(() => rm(directory, { recursive: true, force: true }));
 
-  it('the tiny ONNX model (onnx:<dir> through the registry) on RAF-DB and FEA-20K fixtures', async () => {
+  it('the tiny ONNX model (onnx:<dir> through the registry) on RAF-DB, FER2013 (csv), DISFA and FEA-20K fixtures', async () => {
     const modelDirectory = path.join(directory, 'tiny-qwen2-vl');
     await writeTinyQwenVLModel(modelDirectory, { architecture: 'qwen2-vl', seed: 3 });
     const registry = createModelRegistry({ providers: { onnx: (spec) => createOnnxModel(spec) } });
     const model = await registry.resolve(`onnx:${modelDirectory}`);
     try {
-      for (const benchmark of ['rafdb', 'fea20k'] as const) {
+      for (const benchmark of ['rafdb', 'fer2013', 'disfa', 'fea20k'] as const) {
         await writeFixtureDataset(benchmark, path.join(directory, benchmark), { perClass: 1 });
         const out = path.join(directory, 'runs', benchmark);
         const result = await runBenchmark({
@@ -46,6 +46,28 @@ describe('fea-eval run with local models', () => {
           resamples: 50,
         });
         expect(again.generated).toBe(0);
+      }
+    } finally {
+      await model.dispose();
+    }
+  }, 120_000);
+
+  it('the built-in face baseline on the four fixture datasets (synthetic images: no faces, empty answers)', async () => {
+    const model = await createFaceBaselineModel();
+    try {
+      for (const benchmark of ['rafdb', 'fer2013', 'disfa', 'fea20k'] as const) {
+        const root = path.join(directory, `baseline-${benchmark}`);
+        await writeFixtureDataset(benchmark, root, { perClass: 1, size: 64 });
+        const result = await runBenchmark({
+          benchmark,
+          data: root,
+          model,
+          modelId: 'baseline',
+          out: path.join(directory, 'runs', `baseline-${benchmark}`),
+          resamples: 50,
+        });
+        expect(result.report.counts.missing).toBe(0);
+        expect(result.generated).toBe(result.report.counts.samples);
       }
     } finally {
       await model.dispose();
