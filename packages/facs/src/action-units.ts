@@ -1,7 +1,9 @@
 /**
- * The FACS main Action Units (Ekman, Friesen & Hager, "Facial Action Coding System:
- * Investigator's Guide", 2002). Codes 3, 8 and 40 are not defined in FACS; 41-46 are the eye
- * and lid actions. `promptName` is the short name the Facial-R1 prompt uses (FACTS 4) where it
+ * The FACS Action Units numbered 1-46 (Ekman, Friesen & Hager, "Facial Action Coding System",
+ * 2002 manual and Investigator's Guide): the main codes 1-28 (FACS never assigned 3), the
+ * miscellaneous/gross-behaviour codes 29-40 (8 "lips toward each other" and 40 "sniff" are
+ * defined there too), and the eye and lid actions 41-46. Head (51-58) and eye-position (61-64)
+ * codes are not Action Units of the face and are left out. `promptName` is the short name the Facial-R1 prompt uses (FACTS 4) where it
  * differs from the FACS 2002 name. `phrases` are plain-language descriptions people and models
  * write for the action, lower-case, each unambiguous between AUs.
  */
@@ -75,7 +77,7 @@ const ACTION_UNIT_DATA = {
       'lifted cheeks',
       "crow's feet",
       'crows feet',
-      'squinting eyes from a smile',
+      'smiling eyes',
     ],
   },
   7: {
@@ -91,6 +93,12 @@ const ACTION_UNIT_DATA = {
       'eyes narrowed',
       'squinted eyes',
     ],
+  },
+  8: {
+    name: 'Lips Toward Each Other',
+    muscles: 'orbicularis oris',
+    region: 'mouth',
+    phrases: ['lips pulled toward each other', 'lips moved toward each other'],
   },
   9: {
     name: 'Nose Wrinkler',
@@ -138,7 +146,7 @@ const ACTION_UNIT_DATA = {
     promptName: 'cheek puffer',
     muscles: 'levator anguli oris (caninus)',
     region: 'mouth',
-    phrases: ['sharply pulled lip corners', 'puffed cheeks'],
+    phrases: ['sharply pulled lip corners', 'lip corners pulled sharply upward'],
   },
   14: {
     name: 'Dimpler',
@@ -326,6 +334,12 @@ const ACTION_UNIT_DATA = {
     region: 'nose',
     phrases: ['compressed nostrils', 'narrowed nostrils'],
   },
+  40: {
+    name: 'Sniff',
+    muscles: 'nasal inhalation (no single facial muscle)',
+    region: 'nose',
+    phrases: ['sniffing', 'a sniff'],
+  },
   41: {
     name: 'Lid Droop',
     muscles: 'relaxation of levator palpebrae superioris',
@@ -348,7 +362,7 @@ const ACTION_UNIT_DATA = {
     name: 'Squint',
     muscles: 'orbicularis oculi, pars palpebralis',
     region: 'eyes',
-    phrases: ['squint', 'squinting'],
+    phrases: ['squint'],
   },
   45: {
     name: 'Blink',
@@ -392,15 +406,18 @@ export interface ActionUnit {
   readonly promptName: string;
   /** Muscular basis. */
   readonly muscles: string;
+  /** The face region it acts on. */
   readonly region: FaceRegion;
   /** Plain-language phrases for the action, lower-case. */
   readonly phrases: readonly string[];
 }
 
-/** Every defined FACS main AU code, ascending. */
-export const AU_CODES = Object.keys(ACTION_UNIT_DATA)
-  .map(Number)
-  .sort((a, b) => a - b) as AuCode[];
+/** Every defined FACS AU code 1-46, ascending (derived from the table, never typed twice). */
+export const AU_CODES: readonly AuCode[] = Object.freeze(
+  Object.keys(ACTION_UNIT_DATA)
+    .map(Number)
+    .sort((a, b) => a - b) as AuCode[],
+);
 
 /** Every Action Unit by code. */
 export const ACTION_UNITS = Object.fromEntries(
@@ -425,30 +442,59 @@ export const ACTION_UNIT_LIST: readonly ActionUnit[] = AU_CODES.map((code) => AC
 const AU_FORM = /^\s*(?:a\s*u|action\s+unit)?\s*[-_ ]?\s*0*(\d{1,3})\s*$/i;
 
 /**
+ * The numeric code of an AU written in any form {@link toAuId} accepts, or -1. The common
+ * spellings (`AU12`, `au04`, digits, numbers) are read without a regular expression: this runs
+ * for every AU of every completion a reward scores.
+ */
+export function auCodeOf(input: string | number): number {
+  if (typeof input === 'number') return Number.isInteger(input) && input >= 0 && input < 1000 ? input : -1;
+  const length = input.length;
+  let position = 0;
+  if (length >= 3) {
+    const first = input.charCodeAt(0) | 0x20;
+    const second = input.charCodeAt(1) | 0x20;
+    if (first === 0x61 && second === 0x75) position = 2;
+  }
+  if (position === length || length - position > 3) return codeBySlowPath(input);
+  let code = 0;
+  for (let index = position; index < length; index += 1) {
+    const digit = input.charCodeAt(index) - 0x30;
+    if (digit < 0 || digit > 9) return codeBySlowPath(input);
+    code = code * 10 + digit;
+  }
+  return code;
+}
+
+function codeBySlowPath(input: string): number {
+  const match = AU_FORM.exec(input);
+  return match ? Number(match[1]) : -1;
+}
+
+/**
  * The canonical id of an AU written as `AU04`, `au4`, `AU 4`, `AU-4`, `Action Unit 4`, `4` or
- * the number 4; null when the input is not an AU code form. Any code is accepted (use
- * {@link isFacsAu} to check FACS defines it).
+ * the number 4; null when the input is not an AU code form. Any code 0-999 is accepted (use
+ * {@link isFacsAu} to check that FACS defines it).
  */
 export function toAuId(input: string | number): AuId | null {
-  if (typeof input === 'number') return Number.isInteger(input) && input >= 0 ? `AU${input}` : null;
-  const match = AU_FORM.exec(input);
-  return match ? `AU${Number(match[1])}` : null;
+  const code = auCodeOf(input);
+  return code < 0 ? null : `AU${code}`;
 }
 
 /** True when `id` (any spelling `toAuId` accepts) is a FACS-defined main AU. */
 export function isFacsAu(id: string | number): boolean {
-  const canonical = toAuId(id);
-  return canonical !== null && Number(canonical.slice(2)) in ACTION_UNIT_DATA;
+  const code = auCodeOf(id);
+  return code >= 0 && Object.hasOwn(ACTION_UNIT_DATA, code);
 }
 
 /** The Action Unit for a code or id in any spelling, or undefined. */
 export function getActionUnit(codeOrId: number | string): ActionUnit | undefined {
-  const canonical = toAuId(codeOrId);
-  return canonical ? ACTION_UNITS[Number(canonical.slice(2)) as AuCode] : undefined;
+  const code = auCodeOf(codeOrId);
+  return code >= 0 && Object.hasOwn(ACTION_UNITS, code) ? ACTION_UNITS[code as AuCode] : undefined;
 }
 
 /** FACS intensity letters, trace to maximum. */
 export const INTENSITIES = ['A', 'B', 'C', 'D', 'E'] as const;
+/** A FACS intensity letter. */
 export type Intensity = (typeof INTENSITIES)[number];
 /** What each intensity letter means. */
 export const INTENSITY_MEANINGS = {
@@ -461,7 +507,9 @@ export const INTENSITY_MEANINGS = {
 
 /** FACS laterality prefixes: left, right, unilateral (side unspecified). */
 export const LATERALITIES = ['L', 'R', 'U'] as const;
+/** A FACS laterality prefix. */
 export type Laterality = (typeof LATERALITIES)[number];
+/** What each laterality prefix means (`R12A` = right lip corner puller, trace). */
 export const LATERALITY_MEANINGS = {
   L: 'left side only',
   R: 'right side only',

@@ -1,11 +1,13 @@
-import { type AuId, toAuId } from './action-units';
+import { type AuId, auCodeOf } from './action-units';
 import { EMOTIONS, type Emotion } from './emotions';
 
 /** An AU combination that signals an emotion. */
 export interface EmotionRule {
   /** Short name, e.g. `happiness/prototype`. */
   readonly name: string;
+  /** The emotion it signals (neutral has no rule: it is the absence of rule AUs). */
   readonly emotion: Exclude<Emotion, 'neutral'>;
+  /** The AUs of the combination, intensities and sides dropped. */
   readonly aus: readonly AuId[];
   /** Where the combination comes from. */
   readonly source: string;
@@ -20,27 +22,35 @@ const rule = (
   kind: string,
   codes: readonly number[],
   source: string,
-): EmotionRule => ({
-  name: `${emotion}/${kind}`,
-  emotion,
-  aus: codes.map((code) => `AU${code}` as AuId),
-  source,
-});
+): EmotionRule =>
+  Object.freeze({
+    name: `${emotion}/${kind}`,
+    emotion,
+    aus: Object.freeze(codes.map((code): AuId => `AU${code}`)),
+    source,
+  });
 
 /**
- * Prototype and major-variant AU combinations per emotion. Intensity letters and optional
- * AUs of the published tables are dropped (an AU set has no intensities); the FACS tables
- * list e.g. surprise as 1+2+5B+26 and fear as 1+2+4+5*+20*+25 (with 26 or 27).
+ * Prototype and major-variant AU combinations per emotion, in order of preference (on equal
+ * scores the earlier rule is reported). Sources: the emotion prediction table of the FACS
+ * Investigator's Guide (Ekman, Friesen & Hager 2002; EMFACS-7) for prototypes and major
+ * variants; Du, Tao & Martinez 2014 (PNAS), Table 1, for the combinations observed in most
+ * posers of each basic emotion ("observed"); Matsumoto & Ekman 2004 for contempt's unilateral
+ * AU14. Intensity letters, sides and optional AUs of the published tables are dropped (an AU
+ * set carries none): the FACS table's surprise 1+2+5B+26 becomes 1+2+5+26, contempt
+ * R12A+R14A becomes 12+14.
  */
-export const EMOTION_RULES: readonly EmotionRule[] = [
+export const EMOTION_RULES: readonly EmotionRule[] = Object.freeze([
   rule('happiness', 'prototype', [6, 12], IG),
-  rule('happiness', 'variant-open', [6, 12, 25], DTM),
+  rule('happiness', 'variant-open', [6, 12, 25], IG),
+  rule('happiness', 'observed', [12, 25], DTM),
   rule('happiness', 'variant-12', [12], IG),
   rule('sadness', 'prototype', [1, 4, 15], IG),
   rule('sadness', 'prototype-11', [1, 4, 11, 15], IG),
   rule('sadness', 'variant-17', [1, 4, 15, 17], IG),
   rule('sadness', 'variant-6', [6, 15], IG),
   rule('sadness', 'variant-11-17', [11, 17], IG),
+  rule('sadness', 'observed', [4, 15], DTM),
   rule('surprise', 'prototype', [1, 2, 5, 26], IG),
   rule('surprise', 'prototype-27', [1, 2, 5, 27], IG),
   rule('surprise', 'variant-brows-eyes', [1, 2, 5], IG),
@@ -61,169 +71,201 @@ export const EMOTION_RULES: readonly EmotionRule[] = [
   rule('anger', 'variant-lids-24', [4, 7, 24], IG),
   rule('anger', 'variant-5-23', [4, 5, 23], IG),
   rule('anger', 'variant-5-24', [4, 5, 24], IG),
-  rule('anger', 'observed', [4, 7, 10, 17, 23, 24], DTM),
+  rule('anger', 'observed', [4, 7, 17, 24], DTM),
   rule('disgust', 'prototype-9', [9], IG),
   rule('disgust', 'prototype-9-15-16', [9, 15, 16], IG),
   rule('disgust', 'prototype-10', [10], IG),
   rule('disgust', 'variant-10-17', [10, 17], IG),
   rule('disgust', 'variant-9-17', [9, 17], IG),
-  rule('disgust', 'observed', [4, 9, 10, 17], DTM),
+  rule('disgust', 'observed', [9, 10, 17], DTM),
   rule('contempt', 'prototype', [14], MATSUMOTO),
   rule('contempt', 'variant-12-14', [12, 14], MATSUMOTO),
-];
+]);
 
 /** How well an AU set supports one emotion. */
 export interface EmotionSupport {
+  /** The emotion. */
   readonly emotion: Emotion;
   /** In [0, 1]; see {@link scoreEmotionsFromAus}. */
   readonly score: number;
-  /** The best-matching rule, or null (neutral, or no rule AU present). */
+  /** The best-matching rule, or null (neutral, or no AU of the emotion's rules present). */
   readonly rule: EmotionRule | null;
-  /** AUs of that rule that are present. */
+  /** AUs of that rule that are present, in the rule's order. */
   readonly matched: readonly AuId[];
-  /** AUs of that rule that are missing. */
+  /** AUs of that rule that are missing, in the rule's order. */
   readonly missing: readonly AuId[];
 }
 
-// AU sets as two 32-bit masks (codes 0-31 and 32-63): scoring is a handful of bit operations.
-const bit = (code: number): [number, number] =>
-  code < 32 ? [(1 << code) >>> 0, 0] : [0, (1 << (code - 32)) >>> 0];
+/** Options of {@link bestSupportedEmotion}. */
+export interface BestSupportedEmotionOptions {
+  /** The least score the best emotion needs (default 0.5). */
+  readonly minScore?: number;
+}
+
+// Every rule AU is below 32 (the largest is 27), so a set of *informative* AUs - the only ones
+// the score depends on - is one 32-bit mask and scoring is a handful of integer operations.
 function popcount(value: number): number {
   let v = value - ((value >>> 1) & 0x55555555);
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
   return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
-interface CompiledRule {
-  readonly rule: EmotionRule;
-  readonly low: number;
-  readonly high: number;
-  readonly size: number;
-  readonly emotionIndex: number;
-}
-
-const EMOTION_INDEX = new Map(EMOTIONS.map((emotion, index) => [emotion, index]));
-const NEUTRAL_INDEX = EMOTION_INDEX.get('neutral')!;
-const COMPILED: readonly CompiledRule[] = EMOTION_RULES.map((item) => {
-  let low = 0;
-  let high = 0;
-  for (const au of item.aus) {
-    const [l, h] = bit(Number(au.slice(2)));
-    low |= l;
-    high |= h;
-  }
-  return {
-    rule: item,
-    low: low >>> 0,
-    high: high >>> 0,
-    size: item.aus.length,
-    emotionIndex: EMOTION_INDEX.get(item.emotion)!,
-  };
-});
-const EMOTION_MASKS = EMOTIONS.map((_, index) =>
-  COMPILED.filter((item) => item.emotionIndex === index).reduce(
-    (masks, item) => [(masks[0]! | item.low) >>> 0, (masks[1]! | item.high) >>> 0],
-    [0, 0],
-  ),
+const EMOTION_COUNT = EMOTIONS.length;
+const EMOTION_INDEX: ReadonlyMap<Emotion, number> = new Map(
+  EMOTIONS.map((emotion, index) => [emotion, index]),
 );
-const ALL_RULE_LOW = COMPILED.reduce((mask, item) => (mask | item.low) >>> 0, 0);
-const ALL_RULE_HIGH = COMPILED.reduce((mask, item) => (mask | item.high) >>> 0, 0);
-
-function toMasks(aus: Iterable<string | number>): [number, number] {
-  let low = 0;
-  let high = 0;
-  for (const au of aus) {
-    const id = toAuId(au);
-    if (!id) continue;
-    const code = Number(id.slice(2));
-    if (code > 63) continue;
-    const [l, h] = bit(code);
-    low |= l;
-    high |= h;
+const NEUTRAL_INDEX = EMOTION_INDEX.get('neutral')!;
+const RULE_MASKS = new Int32Array(EMOTION_RULES.length);
+const RULE_SIZES = new Int32Array(EMOTION_RULES.length);
+const RULE_EMOTIONS = new Int32Array(EMOTION_RULES.length);
+const EMOTION_MASKS = new Int32Array(EMOTION_COUNT);
+let informativeMask = 0;
+for (let index = 0; index < EMOTION_RULES.length; index += 1) {
+  const item = EMOTION_RULES[index]!;
+  let mask = 0;
+  for (const au of item.aus) {
+    const code = Number(au.slice(2));
+    if (!(code > 0 && code < 32))
+      throw new Error(`emotion rule ${item.name}: ${au} does not fit the 32-bit mask`);
+    mask |= 1 << code;
   }
-  return [low >>> 0, high >>> 0];
+  RULE_MASKS[index] = mask;
+  RULE_SIZES[index] = popcount(mask);
+  RULE_EMOTIONS[index] = EMOTION_INDEX.get(item.emotion)!;
+  EMOTION_MASKS[RULE_EMOTIONS[index]!]! |= mask;
+  informativeMask |= mask;
+}
+/** The AUs that appear in at least one rule, as a bit mask (bit n = AU n). */
+const INFORMATIVE_MASK = informativeMask;
+
+/** The informative-AU mask of an AU collection; AUs outside every rule are dropped. */
+function informativeMaskOf(aus: Iterable<string | number>): number {
+  let mask = 0;
+  if (Array.isArray(aus)) {
+    for (let index = 0; index < aus.length; index += 1) {
+      const code = auCodeOf(aus[index] as string | number);
+      if (code > 0 && code < 32) mask |= 1 << code;
+    }
+  } else {
+    for (const au of aus) {
+      const code = auCodeOf(au);
+      if (code > 0 && code < 32) mask |= 1 << code;
+    }
+  }
+  return mask & INFORMATIVE_MASK;
 }
 
 /**
- * Scores into `scores` (length 8, EMOTIONS order) and the best rule per emotion into `rules`.
- *
- * For an emotion, each rule's coverage is |rule AND present| / |rule|; the emotion's fit is the
- * share of the present *informative* AUs (those in any rule) that belong to any of the
- * emotion's rules. score = max over its rules of coverage x (0.5 + 0.5 x fit): a complete
- * prototype with no foreign AUs scores 1, a complete prototype among as many AUs of other
- * emotions scores 0.75, half a prototype scores at most 0.5. Neutral scores
- * max(0, 1 - informative / 2): 1 with no informative AU, 0.5 with one, 0 with two or more.
+ * Scores the informative-AU mask `present` into `scores` (EMOTIONS order) and the index of
+ * each emotion's best rule into `rules` (-1: none). See {@link scoreEmotionsFromAus}.
  */
-function scoreInto(low: number, high: number, scores: Float64Array, rules: Int32Array): void {
-  const informativeLow = (low & ALL_RULE_LOW) >>> 0;
-  const informativeHigh = (high & ALL_RULE_HIGH) >>> 0;
-  const informative = popcount(informativeLow) + popcount(informativeHigh);
+function scoreInto(present: number, scores: Float64Array, rules: Int32Array): void {
+  const informative = popcount(present);
   scores.fill(0);
   rules.fill(-1);
-  for (let index = 0; index < COMPILED.length; index += 1) {
-    const item = COMPILED[index]!;
-    const hits = popcount((item.low & low) >>> 0) + popcount((item.high & high) >>> 0);
+  for (let index = 0; index < RULE_MASKS.length; index += 1) {
+    const hits = popcount(RULE_MASKS[index]! & present);
     if (hits === 0) continue;
-    const masks = EMOTION_MASKS[item.emotionIndex]!;
-    const explained =
-      popcount((masks[0]! & informativeLow) >>> 0) + popcount((masks[1]! & informativeHigh) >>> 0);
-    const fit = informative === 0 ? 0 : explained / informative;
-    const score = (hits / item.size) * (0.5 + 0.5 * fit);
-    if (score > scores[item.emotionIndex]!) {
-      scores[item.emotionIndex] = score;
-      rules[item.emotionIndex] = index;
+    const emotionIndex = RULE_EMOTIONS[index]!;
+    const fit = popcount(EMOTION_MASKS[emotionIndex]! & present) / informative;
+    const score = (hits / RULE_SIZES[index]!) * (0.5 + 0.5 * fit);
+    // Strictly greater: among equal scores the first-listed (prototype) rule is kept.
+    if (score > scores[emotionIndex]!) {
+      scores[emotionIndex] = score;
+      rules[emotionIndex] = index;
     }
   }
-  scores[NEUTRAL_INDEX] = Math.max(0, 1 - informative / 2);
+  scores[NEUTRAL_INDEX] = informative >= 3 ? 0 : 1 - informative / 3;
 }
 
-const scratchScores = new Float64Array(EMOTIONS.length);
-const scratchRules = new Int32Array(EMOTIONS.length);
+const scratchScores = new Float64Array(EMOTION_COUNT);
+const scratchRules = new Int32Array(EMOTION_COUNT);
+const NO_AUS: readonly AuId[] = Object.freeze([]);
+
+function supportOf(emotionIndex: number, score: number, ruleIndex: number, present: number): EmotionSupport {
+  if (ruleIndex < 0) {
+    return Object.freeze({
+      emotion: EMOTIONS[emotionIndex]!,
+      score,
+      rule: null,
+      matched: NO_AUS,
+      missing: NO_AUS,
+    });
+  }
+  const rule = EMOTION_RULES[ruleIndex]!;
+  const matched: AuId[] = [];
+  const missing: AuId[] = [];
+  for (const au of rule.aus) (present & (1 << Number(au.slice(2))) ? matched : missing).push(au);
+  return Object.freeze({
+    emotion: EMOTIONS[emotionIndex]!,
+    score,
+    rule,
+    matched: Object.freeze(matched),
+    missing: Object.freeze(missing),
+  });
+}
+
+// Results depend only on the informative mask, and the sets a reward sees repeat a lot: a
+// bounded cache of frozen rankings makes the common call a map lookup and one array copy.
+const RANKING_CACHE_LIMIT = 4096;
+const rankingCache = new Map<number, readonly EmotionSupport[]>();
+
+function rankingOf(present: number): readonly EmotionSupport[] {
+  const cached = rankingCache.get(present);
+  if (cached) return cached;
+  scoreInto(present, scratchScores, scratchRules);
+  const ranking: EmotionSupport[] = [];
+  for (let index = 0; index < EMOTION_COUNT; index += 1)
+    ranking.push(supportOf(index, scratchScores[index]!, scratchRules[index]!, present));
+  // Array#sort is stable: equal scores keep EMOTIONS order.
+  ranking.sort((a, b) => b.score - a.score);
+  if (rankingCache.size >= RANKING_CACHE_LIMIT) rankingCache.clear();
+  const frozen = Object.freeze(ranking);
+  rankingCache.set(present, frozen);
+  return frozen;
+}
 
 /**
  * Ranks the eight emotions by how well an AU set supports them under the FACS/EMFACS rules
- * ({@link EMOTION_RULES}); AUs in any spelling (`AU04`, `au4`, 4). Every emotion is returned,
- * best first, ties in {@link EMOTIONS} order, each with the rule that matched best and its
- * matched and missing AUs. An empty set (or one without any rule AU) supports `neutral`.
+ * ({@link EMOTION_RULES}). AUs may be written in any spelling {@link toAuId} accepts (`AU04`,
+ * `au4`, `4`, 4); duplicates and AUs that appear in no rule (AU43, AU45, ...) do not change the
+ * result. Every emotion is returned, best first, ties in {@link EMOTIONS} order, each with the
+ * rule that matched best and that rule's matched and missing AUs.
+ *
+ * The score. Call the present AUs that appear in any rule *informative* (n of them). For an
+ * emotion E and one of its rules r:
+ *
+ * - coverage(r) = |r ∩ present| / |r| - how much of the configuration is on the face;
+ * - fit(E) = |informative present AUs that occur in some rule of E| / n - how much of what
+ *   is on the face E accounts for; the rest are AUs only other emotions predict, which
+ *   contradict E;
+ * - score(E) = max over r of coverage(r) × (0.5 + 0.5 × fit(E)).
+ *
+ * A complete prototype alone scores 1; the same prototype next to as many AUs that only other
+ * emotions predict scores 0.75; half a prototype scores at most 0.5. Neutral is the absence of
+ * evidence and scores max(0, 1 - n / 3): 1 when no informative AU is present (an empty set,
+ * or only AUs such as AU43), 2/3 with one - above any half-matched rule (at most 0.5), below
+ * any complete single-AU rule (AU9, AU12, AU14: 1), so one ambiguous AU (AU4 or AU25 alone)
+ * reads as neutral - 1/3 with two, 0 with three or more.
+ *
+ * Fast: the AU set becomes a 32-bit mask, rankings are cached per mask (4,096 entries), and
+ * the returned entries are frozen and shared between calls; the array itself is a fresh copy.
  */
 export function scoreEmotionsFromAus(aus: Iterable<string | number>): EmotionSupport[] {
-  const [low, high] = toMasks(aus);
-  scoreInto(low, high, scratchScores, scratchRules);
-  const result: EmotionSupport[] = EMOTIONS.map((emotion, index) => {
-    const compiled = scratchRules[index]! >= 0 ? COMPILED[scratchRules[index]!]! : null;
-    const matched: AuId[] = [];
-    const missing: AuId[] = [];
-    for (const au of compiled?.rule.aus ?? []) {
-      const [l, h] = bit(Number(au.slice(2)));
-      ((l & low) | (h & high) ? matched : missing).push(au);
-    }
-    return { emotion, score: scratchScores[index]!, rule: compiled?.rule ?? null, matched, missing };
-  });
-  return result.sort(
-    (a, b) => b.score - a.score || EMOTION_INDEX.get(a.emotion)! - EMOTION_INDEX.get(b.emotion)!,
-  );
+  return rankingOf(informativeMaskOf(aus)).slice();
 }
 
 /**
- * The emotion an AU set supports best, or null when no emotion reaches `minScore`
- * (default 0.5) or the best two tie. A fast path for rewards: no allocation besides the result.
+ * The emotion an AU set supports best (the first entry of {@link scoreEmotionsFromAus}), or
+ * null when its score is below `minScore` (default 0.5) or when the best two emotions tie -
+ * an AU set that supports two emotions equally (AU9 + AU14) names neither.
  */
 export function bestSupportedEmotion(
   aus: Iterable<string | number>,
-  options: { readonly minScore?: number } = {},
-): { readonly emotion: Emotion; readonly score: number } | null {
-  const [low, high] = toMasks(aus);
-  scoreInto(low, high, scratchScores, scratchRules);
-  let best = -1;
-  let second = -1;
-  for (let index = 0; index < EMOTIONS.length; index += 1) {
-    const score = scratchScores[index]!;
-    if (best < 0 || score > scratchScores[best]!) {
-      second = best;
-      best = index;
-    } else if (second < 0 || score > scratchScores[second]!) second = index;
-  }
-  const score = scratchScores[best]!;
-  if (score < (options.minScore ?? 0.5) || (second >= 0 && scratchScores[second] === score)) return null;
-  return { emotion: EMOTIONS[best]!, score };
+  options: BestSupportedEmotionOptions = {},
+): EmotionSupport | null {
+  const ranking = rankingOf(informativeMaskOf(aus));
+  const best = ranking[0]!;
+  if (best.score < (options.minScore ?? 0.5) || ranking[1]!.score === best.score) return null;
+  return best;
 }

@@ -42,7 +42,17 @@ export const EMOTION_LEXICON = {
   },
   happiness: {
     synonyms: ['happiness', 'happy', 'joy', 'delight', 'amusement', 'pleasure', 'contentment', 'happy face'],
-    adjectives: ['happy', 'joyful', 'cheerful', 'delighted', 'amused', 'pleased', 'content', 'glad'],
+    adjectives: [
+      'happy',
+      'joyful',
+      'cheerful',
+      'delighted',
+      'amused',
+      'pleased',
+      'content',
+      'glad',
+      'smiling',
+    ],
   },
   neutral: {
     synonyms: [

@@ -3,6 +3,7 @@ export {
   ACTION_UNITS,
   type ActionUnit,
   AU_CODES,
+  auCodeOf,
   type AuCode,
   type AuId,
   type FaceRegion,
@@ -17,6 +18,7 @@ export {
   toAuId,
 } from './action-units';
 export {
+  type BestSupportedEmotionOptions,
   bestSupportedEmotion,
   EMOTION_RULES,
   type EmotionRule,
@@ -36,9 +38,12 @@ export { FeaError } from './errors';
 export {
   AU_VOCABULARIES,
   type AuVocabularyId,
+  type DecodeEmotionCodeOptions,
   decodeEmotionCode,
   LABEL_MAPS,
   type LabelMap,
   type LabelMapId,
+  type SafeDecodeEmotionCodeResult,
+  safeDecodeEmotionCode,
   UnknownLabelCodeError,
 } from './label-maps';

@@ -39,7 +39,7 @@ const LABEL_MAP_DATA = {
       6: 'fear',
       7: 'contempt',
     },
-    excludedCodes: { 8: 'unknown', 9: 'not a face' },
+    excludedCodes: { 8: 'unknown', 9: 'not a face (NF)' },
   },
   affectnet: {
     title: 'AffectNet',
@@ -97,12 +97,17 @@ export type LabelMapId = keyof typeof LABEL_MAP_DATA;
 
 /** One dataset's label map. */
 export interface LabelMap {
+  /** The dataset id (`rafdb`, `affectnet`, ...). */
   readonly id: LabelMapId;
+  /** The dataset's published name. */
   readonly title: string;
-  /** The dataset's emotions in code order. */
+  /** The dataset's emotions in code order (derived from `codes`). */
   readonly emotions: readonly Emotion[];
+  /** Numeric label code -> canonical emotion. */
   readonly codes: Readonly<Record<number, Emotion>>;
+  /** Codes the dataset defines that name no emotion (excluded from evaluation), with their meaning. */
   readonly excludedCodes: Readonly<Record<number, string>>;
+  /** JAFFE only: file-name code (`HA`) -> numeric code. */
   readonly fileCodes?: Readonly<Record<string, number>>;
 }
 
@@ -125,65 +130,129 @@ export const LABEL_MAPS = Object.fromEntries(
   }),
 ) as Readonly<Record<LabelMapId, LabelMap>>;
 
-/** An emotion code that a dataset does not define, or one it excludes. */
+/**
+ * A label code a dataset does not define (`facs/unknown-label-code`), one it defines but
+ * excludes from emotion recognition (`facs/excluded-label-code`: AffectNet 8-10, FERPlus 8-9),
+ * or a dataset without a label map (`facs/unknown-label-map`).
+ */
 export class UnknownLabelCodeError extends FeaError {
+  /** The dataset id asked for. */
+  readonly dataset: string;
+  /** The code asked for, as given. */
+  readonly labelCode: number | string;
+  /** True when the dataset defines the code but it names no emotion. */
+  readonly excluded: boolean;
+  /** The dataset's emotion codes (empty when the dataset is unknown). */
+  readonly validCodes: readonly number[];
+
+  /**
+   * @param details the dataset, the code, whether it is excluded and the valid codes
+   * @param message what went wrong and what to do
+   */
   constructor(
-    readonly dataset: string,
-    readonly labelCode: number | string,
-    readonly excluded: boolean,
+    details: {
+      readonly dataset: string;
+      readonly labelCode: number | string;
+      readonly excluded: boolean;
+      readonly validCodes: readonly number[];
+      readonly unknownDataset?: boolean;
+    },
     message: string,
   ) {
-    super(excluded ? 'facs/excluded-label-code' : 'facs/unknown-label-code', message);
+    super(
+      details.unknownDataset
+        ? 'facs/unknown-label-map'
+        : details.excluded
+          ? 'facs/excluded-label-code'
+          : 'facs/unknown-label-code',
+      message,
+    );
+    this.dataset = details.dataset;
+    this.labelCode = details.labelCode;
+    this.excluded = details.excluded;
+    this.validCodes = details.validCodes;
   }
 }
 
-/**
- * The canonical emotion of a dataset's numeric code. Throws {@link UnknownLabelCodeError}
- * for an excluded code (AffectNet 8-10) or an unknown one, naming the dataset and the valid
- * codes; with `{ safe: true }` returns null instead.
- */
-export function decodeEmotionCode(
-  dataset: LabelMapId | string,
-  code: number | string,
-  options: { safe?: boolean } = {},
-): Emotion | null {
-  const map = (LABEL_MAPS as Record<string, LabelMap>)[dataset];
+/** Options of {@link decodeEmotionCode}. */
+export interface DecodeEmotionCodeOptions {
+  /** Return null instead of throwing for an unknown dataset, an unknown or an excluded code. */
+  readonly safe?: boolean;
+}
+
+/** The result of {@link safeDecodeEmotionCode}. */
+export type SafeDecodeEmotionCodeResult =
+  | { readonly success: true; readonly value: Emotion }
+  | { readonly success: false; readonly error: UnknownLabelCodeError };
+
+function numericCode(map: LabelMap, code: number | string): number | undefined {
+  if (typeof code === 'number') return code;
+  const trimmed = code.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  return map.fileCodes?.[trimmed.toUpperCase()];
+}
+
+function decode(dataset: string, code: number | string): Emotion | UnknownLabelCodeError {
+  const map = Object.hasOwn(LABEL_MAPS, dataset) ? LABEL_MAPS[dataset as LabelMapId] : undefined;
   if (!map) {
-    if (options.safe) return null;
-    throw new UnknownLabelCodeError(
-      dataset,
-      code,
-      false,
-      `no label map for dataset "${dataset}"; known: ${Object.keys(LABEL_MAPS).join(', ')}`,
+    return new UnknownLabelCodeError(
+      { dataset, labelCode: code, excluded: false, validCodes: [], unknownDataset: true },
+      `no label map for dataset "${dataset}"; use one of: ${Object.keys(LABEL_MAPS).join(', ')}`,
     );
   }
-  const numeric =
-    typeof code === 'number'
-      ? code
-      : /^\s*\d+\s*$/.test(code)
-        ? Number(code)
-        : map.fileCodes?.[code.trim().toUpperCase()];
-  const emotion = numeric === undefined ? undefined : map.codes[numeric];
+  const numeric = numericCode(map, code);
+  const emotion =
+    numeric === undefined || !Object.hasOwn(map.codes, numeric) ? undefined : map.codes[numeric];
   if (emotion) return emotion;
-  if (options.safe) return null;
-  const valid = Object.entries(map.codes)
-    .map(([key, value]) => `${key} ${value}`)
-    .join(', ');
-  const excludedName = numeric === undefined ? undefined : map.excludedCodes[numeric];
+  const validCodes = Object.keys(map.codes).map(Number);
+  const valid = validCodes.map((key) => `${key} ${map.codes[key]}`).join(', ');
+  const files = map.fileCodes ? ` (or the file-name codes ${Object.keys(map.fileCodes).join(', ')})` : '';
+  const excludedName =
+    numeric === undefined || !Object.hasOwn(map.excludedCodes, numeric)
+      ? undefined
+      : map.excludedCodes[numeric];
   if (excludedName) {
-    throw new UnknownLabelCodeError(
-      dataset,
-      code,
-      true,
-      `${map.title} code ${code} ("${excludedName}") names no emotion and is excluded; emotion codes: ${valid}`,
+    return new UnknownLabelCodeError(
+      { dataset, labelCode: code, excluded: true, validCodes },
+      `${map.title} code ${code} ("${excludedName}") names no emotion and is excluded from emotion recognition; skip the sample (label map "${dataset}", emotion codes: ${valid})`,
     );
   }
-  throw new UnknownLabelCodeError(
-    dataset,
-    code,
-    false,
-    `${map.title} has no emotion code ${JSON.stringify(code)}; expected one of: ${valid}`,
+  return new UnknownLabelCodeError(
+    { dataset, labelCode: code, excluded: false, validCodes },
+    `${map.title} has no emotion code ${JSON.stringify(code)}; expected one of: ${valid}${files} (label map "${dataset}")`,
   );
+}
+
+/**
+ * The canonical emotion of a dataset's label code: a number, a numeric string (`"4"`) or, for
+ * JAFFE, a file-name code (`"HA"`). Throws {@link UnknownLabelCodeError} for an excluded code
+ * (AffectNet 8-10, FERPlus 8-9), an unknown code or an unknown dataset, naming the dataset, the
+ * code and the valid codes; with `{ safe: true }` returns null instead.
+ */
+export function decodeEmotionCode(dataset: LabelMapId | (string & {}), code: number | string): Emotion;
+export function decodeEmotionCode(
+  dataset: LabelMapId | (string & {}),
+  code: number | string,
+  options: DecodeEmotionCodeOptions,
+): Emotion | null;
+export function decodeEmotionCode(
+  dataset: LabelMapId | (string & {}),
+  code: number | string,
+  options: DecodeEmotionCodeOptions = {},
+): Emotion | null {
+  const result = decode(dataset, code);
+  if (typeof result === 'string') return result;
+  if (options.safe) return null;
+  throw result;
+}
+
+/** {@link decodeEmotionCode} that never throws: `{ success, value }` or `{ success, error }`. */
+export function safeDecodeEmotionCode(
+  dataset: LabelMapId | (string & {}),
+  code: number | string,
+): SafeDecodeEmotionCodeResult {
+  const result = decode(dataset, code);
+  return typeof result === 'string' ? { success: true, value: result } : { success: false, error: result };
 }
 
 /** AU vocabularies of the benchmarks (FACTS 6) and of the Facial-R1 prompt (FACTS 4). */
@@ -230,4 +299,5 @@ export const AU_VOCABULARIES = {
     'AU43',
   ],
 } as const satisfies Record<string, readonly `AU${number}`[]>;
+/** The id of an AU vocabulary. */
 export type AuVocabularyId = keyof typeof AU_VOCABULARIES;
