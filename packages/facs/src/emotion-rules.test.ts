@@ -149,11 +149,14 @@ describe('scoreEmotionsFromAus', () => {
     );
   });
 
-  it('returns a fresh array each call, with frozen entries', () => {
-    const first = scoreEmotionsFromAus(['AU9']);
-    first.reverse();
-    expect(scoreEmotionsFromAus(['AU9'])[0]!.emotion).toBe('disgust');
-    expect(Object.isFrozen(scoreEmotionsFromAus(['AU9'])[0])).toBe(true);
+  it('returns a fresh array each call, cached or not', () => {
+    for (let call = 0; call < 3; call += 1) {
+      const ranking = scoreEmotionsFromAus(['AU9']);
+      expect(ranking[0]!.emotion).toBe('disgust');
+      ranking.reverse();
+      ranking.length = 0;
+    }
+    expect(scoreEmotionsFromAus(['AU9'])).toEqual(naiveScoreEmotionsFromAus(['AU9']));
   });
 });
 
@@ -166,6 +169,25 @@ describe('bestSupportedEmotion', () => {
       rule: { name: 'happiness/prototype' },
     });
     expect(bestSupportedEmotion([])).toMatchObject({ emotion: 'neutral', score: 1, rule: null });
+  });
+
+  it('agrees with the ranking on any set, on first sight and when cached', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 30 }), { maxLength: 7 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (codes, minScore) => {
+          const expected = (() => {
+            const [first, second] = naiveScoreEmotionsFromAus(codes);
+            return first!.score < minScore || second!.score === first!.score ? null : first!;
+          })();
+          for (let call = 0; call < 3; call += 1) {
+            expect(bestSupportedEmotion(codes, { minScore })).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('applies minScore (default 0.5) and refuses ties', () => {

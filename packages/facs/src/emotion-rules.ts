@@ -118,6 +118,9 @@ const NEUTRAL_INDEX = EMOTION_INDEX.get('neutral')!;
 const RULE_MASKS = new Int32Array(EMOTION_RULES.length);
 const RULE_SIZES = new Int32Array(EMOTION_RULES.length);
 const RULE_EMOTIONS = new Int32Array(EMOTION_RULES.length);
+const RULE_CODES: readonly Int32Array[] = EMOTION_RULES.map((item) =>
+  Int32Array.from(item.aus, (au) => Number(au.slice(2))),
+);
 const EMOTION_MASKS = new Int32Array(EMOTION_COUNT);
 let informativeMask = 0;
 for (let index = 0; index < EMOTION_RULES.length; index += 1) {
@@ -161,8 +164,10 @@ function informativeMaskOf(aus: Iterable<string | number>): number {
  */
 function scoreInto(present: number, scores: Float64Array, rules: Int32Array): void {
   const informative = popcount(present);
-  scores.fill(0);
-  rules.fill(-1);
+  for (let index = 0; index < EMOTION_COUNT; index += 1) {
+    scores[index] = 0;
+    rules[index] = -1;
+  }
   for (let index = 0; index < RULE_MASKS.length; index += 1) {
     const hits = popcount(RULE_MASKS[index]! & present);
     if (hits === 0) continue;
@@ -180,49 +185,80 @@ function scoreInto(present: number, scores: Float64Array, rules: Int32Array): vo
 
 const scratchScores = new Float64Array(EMOTION_COUNT);
 const scratchRules = new Int32Array(EMOTION_COUNT);
+const scratchOrder = new Int32Array(EMOTION_COUNT);
 const NO_AUS: readonly AuId[] = Object.freeze([]);
 
+// For each rule and each pattern of its AUs being present (bit i = the rule's i-th AU), the
+// frozen matched and missing lists: a support then allocates nothing but itself.
+const RULE_SPLITS: readonly (readonly (readonly [readonly AuId[], readonly AuId[]])[])[] = EMOTION_RULES.map(
+  (item) =>
+    Array.from({ length: 1 << item.aus.length }, (_, pattern) => {
+      const matched = item.aus.filter((_au, index) => pattern & (1 << index));
+      const missing = item.aus.filter((_au, index) => !(pattern & (1 << index)));
+      return [Object.freeze(matched), Object.freeze(missing)] as const;
+    }),
+);
+
 function supportOf(emotionIndex: number, score: number, ruleIndex: number, present: number): EmotionSupport {
-  if (ruleIndex < 0) {
-    return Object.freeze({
-      emotion: EMOTIONS[emotionIndex]!,
-      score,
-      rule: null,
-      matched: NO_AUS,
-      missing: NO_AUS,
-    });
+  if (ruleIndex < 0)
+    return { emotion: EMOTIONS[emotionIndex]!, score, rule: null, matched: NO_AUS, missing: NO_AUS };
+  const codes = RULE_CODES[ruleIndex]!;
+  let pattern = 0;
+  for (let index = 0; index < codes.length; index += 1) {
+    if (present & (1 << codes[index]!)) pattern |= 1 << index;
   }
-  const rule = EMOTION_RULES[ruleIndex]!;
-  const matched: AuId[] = [];
-  const missing: AuId[] = [];
-  for (const au of rule.aus) (present & (1 << Number(au.slice(2))) ? matched : missing).push(au);
-  return Object.freeze({
-    emotion: EMOTIONS[emotionIndex]!,
-    score,
-    rule,
-    matched: Object.freeze(matched),
-    missing: Object.freeze(missing),
-  });
+  const [matched, missing] = RULE_SPLITS[ruleIndex]![pattern]!;
+  return { emotion: EMOTIONS[emotionIndex]!, score, rule: EMOTION_RULES[ruleIndex]!, matched, missing };
 }
 
-// Results depend only on the informative mask, and the sets a reward sees repeat a lot: a
-// bounded cache of frozen rankings makes the common call a map lookup and one array copy.
-const RANKING_CACHE_LIMIT = 4096;
-const rankingCache = new Map<number, readonly EmotionSupport[]>();
-
-function rankingOf(present: number): readonly EmotionSupport[] {
-  const cached = rankingCache.get(present);
-  if (cached) return cached;
+function buildRanking(present: number): EmotionSupport[] {
   scoreInto(present, scratchScores, scratchRules);
+  // Insertion sort of the 8 emotion indices by score, stable (ties keep EMOTIONS order).
+  const order = scratchOrder;
+  for (let index = 0; index < EMOTION_COUNT; index += 1) {
+    const score = scratchScores[index]!;
+    let position = index;
+    while (position > 0 && scratchScores[order[position - 1]!]! < score) {
+      order[position] = order[position - 1]!;
+      position -= 1;
+    }
+    order[position] = index;
+  }
   const ranking: EmotionSupport[] = [];
-  for (let index = 0; index < EMOTION_COUNT; index += 1)
+  for (let rank = 0; rank < EMOTION_COUNT; rank += 1) {
+    const index = order[rank]!;
     ranking.push(supportOf(index, scratchScores[index]!, scratchRules[index]!, present));
-  // Array#sort is stable: equal scores keep EMOTIONS order.
-  ranking.sort((a, b) => b.score - a.score);
-  if (rankingCache.size >= RANKING_CACHE_LIMIT) rankingCache.clear();
-  const frozen = Object.freeze(ranking);
-  rankingCache.set(present, frozen);
-  return frozen;
+  }
+  return ranking;
+}
+
+// Results depend only on the informative mask, and the sets a reward sees repeat a lot (a
+// group's completions cite the same few AU sets). A direct-mapped cache of 4,096 rankings
+// keyed by mask; a mask is admitted the second time it is seen in its slot, so a stream of
+// one-off sets neither fills the cache nor keeps garbage alive (which costs more in GC than
+// the scoring itself).
+const CACHE_BITS = 12;
+const cachedMasks = new Int32Array(1 << CACHE_BITS).fill(-1);
+const seenMasks = new Int32Array(1 << CACHE_BITS).fill(-1);
+const cachedRankings: (EmotionSupport[] | undefined)[] = new Array(1 << CACHE_BITS).fill(undefined);
+const slotOf = (mask: number) => Math.imul(mask, 0x9e3779b1) >>> (32 - CACHE_BITS);
+
+/** The cached ranking of `present`, or undefined (and the mask noted as seen). */
+function cachedRanking(present: number): EmotionSupport[] | undefined {
+  const slot = slotOf(present);
+  return cachedMasks[slot] === present ? cachedRankings[slot] : undefined;
+}
+
+/** Records a freshly built ranking; true when it was admitted to the cache (and is shared). */
+function remember(present: number, ranking: EmotionSupport[]): boolean {
+  const slot = slotOf(present);
+  if (seenMasks[slot] !== present) {
+    seenMasks[slot] = present;
+    return false;
+  }
+  cachedMasks[slot] = present;
+  cachedRankings[slot] = ranking;
+  return true;
 }
 
 /**
@@ -248,11 +284,16 @@ function rankingOf(present: number): readonly EmotionSupport[] {
  * any complete single-AU rule (AU9, AU12, AU14: 1), so one ambiguous AU (AU4 or AU25 alone)
  * reads as neutral - 1/3 with two, 0 with three or more.
  *
- * Fast: the AU set becomes a 32-bit mask, rankings are cached per mask (4,096 entries), and
- * the returned entries are frozen and shared between calls; the array itself is a fresh copy.
+ * Fast: the AU set becomes a 32-bit mask and rankings of recurring masks are cached (4,096
+ * slots). The entries may be shared between calls: treat them as read-only (the returned
+ * array itself is always a fresh copy).
  */
 export function scoreEmotionsFromAus(aus: Iterable<string | number>): EmotionSupport[] {
-  return rankingOf(informativeMaskOf(aus)).slice();
+  const present = informativeMaskOf(aus);
+  const cached = cachedRanking(present);
+  if (cached) return cached.slice();
+  const ranking = buildRanking(present);
+  return remember(present, ranking) ? ranking.slice() : ranking;
 }
 
 /**
@@ -264,8 +305,23 @@ export function bestSupportedEmotion(
   aus: Iterable<string | number>,
   options: BestSupportedEmotionOptions = {},
 ): EmotionSupport | null {
-  const ranking = rankingOf(informativeMaskOf(aus));
-  const best = ranking[0]!;
-  if (best.score < (options.minScore ?? 0.5) || ranking[1]!.score === best.score) return null;
-  return best;
+  const present = informativeMaskOf(aus);
+  const minScore = options.minScore ?? 0.5;
+  const cached = cachedRanking(present);
+  if (cached) {
+    const best = cached[0]!;
+    return best.score < minScore || cached[1]!.score === best.score ? null : best;
+  }
+  // Cache miss: score, pick the best two, and build only the winner's support.
+  scoreInto(present, scratchScores, scratchRules);
+  let best = 0;
+  for (let index = 1; index < EMOTION_COUNT; index += 1) {
+    if (scratchScores[index]! > scratchScores[best]!) best = index;
+  }
+  const score = scratchScores[best]!;
+  if (score < minScore) return null;
+  for (let index = 0; index < EMOTION_COUNT; index += 1) {
+    if (index !== best && scratchScores[index] === score) return null;
+  }
+  return supportOf(best, score, scratchRules[best]!, present);
 }
