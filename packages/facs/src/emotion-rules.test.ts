@@ -61,6 +61,13 @@ describe('scoreEmotionsFromAus', () => {
     const [best] = scoreEmotionsFromAus(['au6', 'AU012']);
     expect(best).toMatchObject({ emotion: 'happiness', score: 1, matched: ['AU6', 'AU12'], missing: [] });
     expect(best!.rule?.name).toBe('happiness/prototype');
+    // Equal scores: the complete rule that matches more AUs is reported.
+    expect(scoreEmotionsFromAus(['AU6', 'AU12', 'AU25'])[0]).toMatchObject({
+      emotion: 'happiness',
+      score: 1,
+      rule: { name: 'happiness/variant-open' },
+      matched: ['AU6', 'AU12', 'AU25'],
+    });
     const sadness = supportOf([1, 4], 'sadness');
     expect(sadness.rule?.name).toBe('sadness/prototype');
     expect(sadness.matched).toEqual(['AU1', 'AU4']);

@@ -167,6 +167,7 @@ function scoreInto(present: number, scores: Float64Array, rules: Int32Array): vo
   for (let index = 0; index < EMOTION_COUNT; index += 1) {
     scores[index] = 0;
     rules[index] = -1;
+    bestHits[index] = 0;
   }
   for (let index = 0; index < RULE_MASKS.length; index += 1) {
     const hits = popcount(RULE_MASKS[index]! & present);
@@ -174,10 +175,13 @@ function scoreInto(present: number, scores: Float64Array, rules: Int32Array): vo
     const emotionIndex = RULE_EMOTIONS[index]!;
     const fit = popcount(EMOTION_MASKS[emotionIndex]! & present) / informative;
     const score = (hits / RULE_SIZES[index]!) * (0.5 + 0.5 * fit);
-    // Strictly greater: among equal scores the first-listed (prototype) rule is kept.
-    if (score > scores[emotionIndex]!) {
+    // On equal scores the rule that matches more AUs is reported (6+12+25 over 6+12 when
+    // all three are present), then the first-listed one.
+    const current = scores[emotionIndex]!;
+    if (score > current || (score === current && hits > bestHits[emotionIndex]!)) {
       scores[emotionIndex] = score;
       rules[emotionIndex] = index;
+      bestHits[emotionIndex] = hits;
     }
   }
   scores[NEUTRAL_INDEX] = informative >= 3 ? 0 : 1 - informative / 3;
@@ -186,6 +190,7 @@ function scoreInto(present: number, scores: Float64Array, rules: Int32Array): vo
 const scratchScores = new Float64Array(EMOTION_COUNT);
 const scratchRules = new Int32Array(EMOTION_COUNT);
 const scratchOrder = new Int32Array(EMOTION_COUNT);
+const bestHits = new Int32Array(EMOTION_COUNT);
 const NO_AUS: readonly AuId[] = Object.freeze([]);
 
 // For each rule and each pattern of its AUs being present (bit i = the rule's i-th AU), the
@@ -275,7 +280,8 @@ function remember(present: number, ranking: EmotionSupport[]): boolean {
  * - fit(E) = |informative present AUs that occur in some rule of E| / n - how much of what
  *   is on the face E accounts for; the rest are AUs only other emotions predict, which
  *   contradict E;
- * - score(E) = max over r of coverage(r) × (0.5 + 0.5 × fit(E)).
+ * - score(E) = max over r of coverage(r) × (0.5 + 0.5 × fit(E)), reported with that rule (on
+ *   equal scores the rule matching more AUs, then the first listed).
  *
  * A complete prototype alone scores 1; the same prototype next to as many AUs that only other
  * emotions predict scores 0.75; half a prototype scores at most 0.5. Neutral is the absence of

@@ -23,12 +23,12 @@ export function naiveScoreEmotionsFromAus(aus: Iterable<string | number>): Emoti
     const emotionAus = new Set(rules.flatMap((rule) => rule.aus));
     const explained = [...present].filter((au) => emotionAus.has(au)).length;
     const fit = present.size === 0 ? 0 : explained / present.size;
-    let best: { score: number; rule: EmotionRule | null } = { score: 0, rule: null };
+    let best: { score: number; hits: number; rule: EmotionRule | null } = { score: 0, hits: 0, rule: null };
     for (const rule of rules) {
       const hits = rule.aus.filter((au) => present.has(au)).length;
       if (hits === 0) continue;
       const score = (hits / rule.aus.length) * (0.5 + 0.5 * fit);
-      if (score > best.score) best = { score, rule };
+      if (score > best.score || (score === best.score && hits > best.hits)) best = { score, hits, rule };
     }
     return {
       emotion,
