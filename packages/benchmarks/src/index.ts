@@ -6,7 +6,11 @@ export type {
   LoadOptions,
 } from './adapters/benchmark-adapter';
 export { BenchmarkDataError, DatasetLayoutError, UnknownBenchmarkError } from './adapters/errors';
+export { BP4D_FRAME_TEMPLATES } from './adapters/bp4d-adapter';
+export { DISFA_FRAME_TEMPLATES } from './adapters/disfa-adapter';
+export { FABA_EMOTION_CODES } from './adapters/faba-adapter';
 export { parseRafAuLabel } from './adapters/raf-au-adapter';
+export { fillFrameTemplate } from './adapters/shared';
 export {
   BENCHMARK_IDS,
   BENCHMARKS,

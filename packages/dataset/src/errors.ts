@@ -2,18 +2,31 @@ import { FeaError } from '@facial-r1/facs';
 
 /** A JSONL line that is not valid JSON or does not match the schema; names file, line and field. */
 export class InvalidRecordError extends FeaError {
+  /**
+   * @param file the JSONL file
+   * @param line 1-based line number
+   * @param field dotted path of the field at fault (`AUs.2`); undefined when the line is not JSON
+   * @param expected what was expected (the schema's message)
+   */
   constructor(
     readonly file: string,
     readonly line: number,
     readonly field: string | undefined,
     readonly expected: string,
   ) {
-    super('dataset/invalid-record', `${file}:${line}: ${field ? `field "${field}": ` : ''}${expected}`);
+    super(
+      'dataset/invalid-record',
+      `${file}:${line}: ${field ? `field "${field}": ` : ''}${expected}. Fix the line, or read with onInvalid: 'skip' to skip and count bad lines.`,
+    );
   }
 }
 
 /** An image that none of the image roots contains. */
 export class ImageNotFoundError extends FeaError {
+  /**
+   * @param image the image path as the sample gives it
+   * @param tried every absolute path looked at
+   */
   constructor(
     readonly image: string,
     readonly tried: readonly string[],
@@ -27,6 +40,11 @@ export class ImageNotFoundError extends FeaError {
 
 /** A JSONL file whose middle is damaged (only a torn last line is repaired automatically). */
 export class CorruptJsonlError extends FeaError {
+  /**
+   * @param file the JSONL file
+   * @param line 1-based number of the damaged line
+   * @param detail what is wrong with it
+   */
   constructor(
     readonly file: string,
     readonly line: number,

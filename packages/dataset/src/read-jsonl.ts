@@ -58,8 +58,11 @@ export async function* readJsonl<T = unknown>(
 
 /** Statistics of a {@link readFeaJsonl} pass, filled in as it reads. */
 export interface ReadStats {
+  /** Samples yielded. */
   read: number;
+  /** Lines skipped as invalid (`onInvalid: 'skip'`). */
   skippedInvalid: number;
+  /** Samples skipped for `is_valid: false`. */
   skippedNotValid: number;
 }
 

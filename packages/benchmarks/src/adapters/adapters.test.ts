@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -138,7 +138,7 @@ describe('benchmark adapters on native-layout fixtures', () => {
     );
   });
 
-  it('RAF-AU: AU strings with sides and intensities', async () => {
+  it('RAF-AU: AU strings with sides, intensities and null; a bad token names the line', async () => {
     await writeFixtureDataset('raf-au', root('raf-au'), { perClass: 1 });
     const samples = await load('raf-au', root('raf-au'));
     expect(samples.map((sample) => sample.AUs)).toEqual([
@@ -148,15 +148,121 @@ describe('benchmark adapters on native-layout fixtures', () => {
       ['AU9', 'AU10'],
       ['AU1', 'AU4', 'AU15'],
       ['AU12', 'AU25'],
+      [],
     ]);
+    expect(samples[0]!.image).toBe(path.join(root('raf-au'), 'aligned', '0001_aligned.jpg'));
+    await appendFile(path.join(root('raf-au'), 'RAFAU_label.txt'), '0008.jpg 1+smile\n');
+    await expect(load('raf-au', root('raf-au'))).rejects.toThrow(
+      /RAFAU_label\.txt:8: field "AUs": expected "<image> <AU>\+<AU>\.\.\."/,
+    );
   });
 
-  it('FABA-Instruct: AUs, emotion and description', async () => {
-    await writeFixtureDataset('faba', root('faba'));
+  it('FABA-Instruct: the EmoLA files, AU and emotion records apart, EmoLA label codes', async () => {
+    const fixture = await writeFixtureDataset('faba', root('faba'));
     const samples = await load('faba', root('faba'));
-    expect(samples).toHaveLength(8);
-    expect(samples[0]).toMatchObject({ labels: ['anger'], AUs: ['AU4', 'AU5', 'AU24'] });
-    expect(samples[0]!.description).toMatch(/^<think>/);
+    expect(samples).toHaveLength(fixture.counts.test!);
+    const au = samples.filter((sample) => sample.meta_info?.task === 'au');
+    const emotion = samples.filter((sample) => sample.meta_info?.task === 'emotion');
+    expect(au).toHaveLength(4);
+    expect(emotion).toHaveLength(4);
+    expect(au[0]).toMatchObject({
+      id: 'au/AffectNet/AffectNet_v2/anger/eval_au_1',
+      labels: [],
+      AUs: ['AU4', 'AU5', 'AU24'],
+    });
+    expect(au[0]!.image).toBe(
+      path.join(root('faba'), 'FABAInstruct/eval/images/AffectNet/AffectNet_v2/anger/eval_au_1.jpg'),
+    );
+    expect(au[0]!.description).toMatch(/^This face shows these action units: AU4/);
+    // Emotion records are scored for accuracy only: every FABA AU is unknown for them.
+    expect(emotion.map((sample) => sample.labels[0])).toEqual(['anger', 'happiness', 'sadness', 'surprise']);
+    expect(emotion[0]!.meta_info?.unknownAus).toHaveLength(12);
+    expect(emotion[0]!.AUs).toEqual([]);
+    // The data folder or FABAInstruct/ itself both work as the root.
+    expect(await load('faba', path.join(root('faba'), 'FABAInstruct'))).toHaveLength(samples.length);
+    // Training records: LLaVA conversations; AUs from the answer when there is no label.
+    const train = await load('faba', root('faba'), { split: 'train' });
+    expect(train.find((sample) => sample.meta_info?.task === 'au')).toMatchObject({
+      AUs: ['AU4', 'AU5', 'AU24'],
+      question: 'In this face, what are the discernible action units?\n<image>',
+      meta_info: expect.objectContaining({ labelSource: 'description' }),
+    });
+  });
+
+  it('FABA-Instruct: unknown emotion codes, bad AU labels and missing images name file and record', async () => {
+    const folder = path.join(directory, 'faba-bad', 'FABAInstruct', 'eval');
+    await mkdir(folder, { recursive: true });
+    await writeFile(
+      path.join(folder, 'eval_emotion_anno.json'),
+      JSON.stringify([
+        { image: 'FABAInstruct/eval/images/a.jpg', label: 9, gpt4: 'x' },
+        { image: 'FABAInstruct/eval/images/b.jpg', label: 'Bored', gpt4: 'x' },
+        { image: 'FABAInstruct/eval/images/c.jpg', label: 'Happiness', gpt4: 'x' },
+        { label: 0 },
+      ]),
+    );
+    await writeFile(
+      path.join(folder, 'eval_au_anno.json'),
+      JSON.stringify([{ image: 'FABAInstruct/eval/images/d.jpg', label: '1, two', gpt4: 'x' }]),
+    );
+    const skipped: Error[] = [];
+    const loaded = await load('faba', path.join(directory, 'faba-bad'), {
+      onInvalid: 'skip',
+      onSkip: (error) => skipped.push(error),
+    });
+    expect(loaded).toEqual([]);
+    expect(skipped.map((error) => error.message)).toEqual([
+      expect.stringMatching(
+        /eval_au_anno\.json:1: field "label": expected AU numbers like "1, 2, 4", got "1, two"/,
+      ),
+      expect.stringMatching(
+        /eval_emotion_anno\.json:1: field "label": expected 0-6 \(happiness, sadness,.*got 9/,
+      ),
+      expect.stringMatching(/eval_emotion_anno\.json:2: field "label": .*got "Bored"/),
+      expect.stringMatching(/eval_emotion_anno\.json:3: field "image": no image at .*c\.jpg/),
+      expect.stringMatching(/eval_emotion_anno\.json:4: field "image": expected the image path/),
+    ]);
+    await expect(load('faba', path.join(directory, 'faba-bad'))).rejects.toThrow(BenchmarkDataError);
+  });
+
+  it('DISFA/BP4D: frames found through a frame template; a missing frame names its label line', async () => {
+    const disfa = path.join(directory, 'disfa-template');
+    await writeFixtureDataset('disfa', disfa, { perClass: 2 });
+    await mkdir(path.join(disfa, 'frames', 'SN002'), { recursive: true });
+    for (const frame of [1, 2])
+      await rename(
+        path.join(disfa, 'Images', 'SN002', `${frame}.jpg`),
+        path.join(disfa, 'frames', 'SN002', `img_${String(frame).padStart(5, '0')}.jpg`),
+      );
+    await expect(load('disfa', disfa, { fold: 0 })).rejects.toThrow(
+      /SN002_au1\.txt:1: field "image": no image at .*Images\/SN002\/1\.jpg/,
+    );
+    const samples = await load('disfa', disfa, {
+      fold: 0,
+      frameTemplate: 'frames/{subject}/img_{frame:5}.jpg',
+    });
+    expect(samples.map((sample) => sample.image)).toEqual([
+      path.join(disfa, 'frames/SN002/img_00001.jpg'),
+      path.join(disfa, 'frames/SN002/img_00002.jpg'),
+    ]);
+    await expect(load('disfa', disfa, { frameTemplate: 'frames/{subjet}/{frame}.jpg' })).rejects.toThrow(
+      /uses \{subjet\}; available: \{subject\}, \{frame\}/,
+    );
+    await writeFixtureDataset('bp4d', path.join(directory, 'bp4d-template'));
+    const bp4d = await load('bp4d', path.join(directory, 'bp4d-template'), {
+      subjects: ['F001'],
+      frameTemplate: '{subject}/{task}/{frame}.jpg',
+    });
+    expect(bp4d.map((sample) => sample.id)).toEqual(['F001/T1/1', 'F001/T1/2']);
+  });
+
+  it('folder layouts: a class outside the label set is a bad row', async () => {
+    const folder = path.join(root('fer-contempt'), 'test', 'contempt');
+    await mkdir(folder, { recursive: true });
+    await writeFile(path.join(folder, 'a.png'), 'x');
+    await expect(load('fer2013', root('fer-contempt'))).rejects.toThrow(
+      /field "class folder": "contempt" names no emotion of fer2013; expected one of anger,/,
+    );
   });
 
   it('FEA-20K: JSONL with labels normalised and images resolved; is_valid false skipped', async () => {

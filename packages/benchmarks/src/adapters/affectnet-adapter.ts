@@ -32,7 +32,7 @@ export const affectnetAdapter: BenchmarkAdapter = {
       if (!(await exists(csv))) {
         const folder = path.join(root, split);
         if (!(await exists(folder))) throw new DatasetLayoutError('AffectNet', root, LAYOUT);
-        yield* loadClassFolders('affectnet', folder, options, (code) =>
+        yield* loadClassFolders('affectnet', folder, options, LABEL_MAPS.affectnet.emotions, (code) =>
           decodeEmotionCode('affectnet', code, { safe: true }),
         );
         return;

@@ -21,8 +21,16 @@ export interface LoadOptions {
   readonly cacheDir?: string;
   /** DISFA/BP4D: keep every n-th frame (default 1). */
   readonly stride?: number;
+  /**
+   * DISFA/BP4D: where the extracted frames are, relative to the root, with `{subject}`,
+   * `{task}` (BP4D) and `{frame}` placeholders; `{frame:5}` zero-pads to 5 digits. Default
+   * DISFA `Images/{subject}/{frame}.jpg`, BP4D `{subject}/{task}/{frame}.jpg` (each also tries
+   * `.png` and the zero-padded names the common extraction scripts write).
+   */
+  readonly frameTemplate?: string;
   /** `fail` (default): a bad row or missing image throws; `skip`: skipped and reported through `onSkip`. */
   readonly onInvalid?: 'fail' | 'skip';
+  /** Receives every skipped row (with `onInvalid: 'skip'`) and every excluded one (AffectNet codes 8-10). */
   readonly onSkip?: (error: Error) => void;
 }
 
@@ -31,15 +39,22 @@ export interface LoadOptions {
  * and `AU<n>` ids. `version` is bumped whenever scores could move.
  */
 export interface BenchmarkAdapter {
+  /** Registry id (`rafdb`, `disfa`, ...). */
   readonly id: string;
+  /** Bumped whenever scores could move (labels, splits, samples read). */
   readonly version: number;
+  /** Human-readable name for reports. */
   readonly title: string;
+  /** What is scored: AU detection, emotion accuracy, both (FABA) or reasoning text (FEA-20K). */
   readonly task: BenchmarkTask;
   /** The label set scored: emotions in the dataset's order, and/or the AU vocabulary. */
   readonly labelSet: { readonly emotions?: readonly Emotion[]; readonly aus?: readonly AuId[] };
+  /** The split names `load` accepts. */
   readonly splits: readonly string[];
+  /** The split scored by default (the test split the paper reports). */
   readonly defaultSplit: string;
   /** What a user must have on disk (shown in errors and docs). */
   readonly layout: string;
+  /** Streams the samples of one split of the dataset at `root` (its downloaded layout). */
   load(root: string, options?: LoadOptions): AsyncIterable<BenchmarkSample>;
 }

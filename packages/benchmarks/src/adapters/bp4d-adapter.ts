@@ -8,6 +8,8 @@ import {
   checkSplit,
   findImage,
   foldSubjects,
+  fillFrameTemplate,
+  frameCandidates,
   limited,
   readLines,
   rejectRow,
@@ -18,10 +20,19 @@ import {
 const LAYOUT =
   'AUCoding/AU_OCC/F001_T1.csv (header Frame,1,2,4,...; 0/1, 9 = unknown) and frames <subject>/<task>/<frame>.jpg';
 
+/** Where frames are looked for when no `frameTemplate` is given (first match wins). */
+export const BP4D_FRAME_TEMPLATES = [
+  '{subject}/{task}/{frame}.jpg',
+  '{subject}/{task}/{frame:4}.jpg',
+  '{subject}/{task}/{frame:3}.jpg',
+  '{subject}/{task}/{frame}.png',
+] as const;
+
 /**
  * BP4D: per-sequence occurrence csvs (1 present, 0 absent, 9 unknown). An unknown AU is kept
  * out of that AU's counts for that frame (`meta_info.unknownAus`, read by the AU metrics).
- * Frames as `<subject>/<task>/<frame>.jpg` (or zero-padded to 4 digits). 3-fold subject protocol.
+ * Frames as `<subject>/<task>/<frame>.jpg` (zero-padded names and `.png` are found too; or pass
+ * `frameTemplate`). Splits follow the 3-fold subject protocol (`fold`), or pass `subjects`.
  */
 export const bp4dAdapter: BenchmarkAdapter = {
   id: 'bp4d',
@@ -37,6 +48,8 @@ export const bp4dAdapter: BenchmarkAdapter = {
     checkSplit('bp4d', split, this.splits);
     const wanted = foldSubjects(BP4D_FOLDS, options, split);
     const stride = Math.max(1, options.stride ?? 1);
+    // A bad template fails here, before any row, not once per frame.
+    if (options.frameTemplate) fillFrameTemplate(options.frameTemplate, { subject: '', task: '', frame: 0 });
     async function* rows() {
       const labels = await requireOne('BP4D', root, LAYOUT, ['AUCoding/AU_OCC']);
       const files = (await readdir(labels))
@@ -74,9 +87,8 @@ export const bp4dAdapter: BenchmarkAdapter = {
           const present = aus.filter((_, position) => cells[position + 1] === '1');
           const unknown = aus.filter((_, position) => cells[position + 1] === '9');
           try {
-            const folder = path.join(root, subject, task);
             const image = await findImage(
-              [path.join(folder, `${frame}.jpg`), path.join(folder, `${String(frame).padStart(4, '0')}.jpg`)],
+              frameCandidates(root, options, BP4D_FRAME_TEMPLATES, { subject, task, frame }),
               { file, line },
             );
             yield sample({

@@ -8,6 +8,8 @@ import {
   checkSplit,
   findImage,
   foldSubjects,
+  fillFrameTemplate,
+  frameCandidates,
   limited,
   readLines,
   rejectRow,
@@ -18,12 +20,21 @@ import {
 const LAYOUT =
   'ActionUnit_Labels/SN001/SN001_au1.txt ("frame,intensity" lines) and extracted frames Images/SN001/<frame>.jpg';
 
+/** Where extracted frames are looked for when no `frameTemplate` is given (first match wins). */
+export const DISFA_FRAME_TEMPLATES = [
+  'Images/{subject}/{frame}.jpg',
+  'Images/{subject}/{frame}.png',
+  'Images/{subject}/{frame:5}.jpg',
+  'Images/{subject}/{frame:5}.png',
+] as const;
+
 /**
  * DISFA: per-subject, per-AU intensity files (0-5; intensity >= 2 is present, the standard
- * protocol), frames the user extracted from the videos as `Images/<subject>/<frame>.jpg`
- * (`.png` or a 5-digit zero-padded name also work). Scored on the 8-AU protocol; samples carry
- * every annotated AU that is present. Splits follow the 3-fold subject protocol (`fold`), or
- * pass `subjects`.
+ * protocol), frames the user extracted from the (right-camera) videos as
+ * `Images/<subject>/<frame>.jpg`, numbered like the label files (from 1); `.png` and 5-digit
+ * zero-padded names are found too, and `frameTemplate` points anywhere else. Scored on the
+ * 8-AU protocol; samples carry every annotated AU that is present and `meta_info.intensities`.
+ * Splits follow the 3-fold subject protocol (`fold`), or pass `subjects`.
  */
 export const disfaAdapter: BenchmarkAdapter = {
   id: 'disfa',
@@ -39,11 +50,15 @@ export const disfaAdapter: BenchmarkAdapter = {
     checkSplit('disfa', split, this.splits);
     const wanted = foldSubjects(DISFA_FOLDS, options, split);
     const stride = Math.max(1, options.stride ?? 1);
+    // A bad template fails here, before any row, not once per frame.
+    if (options.frameTemplate) fillFrameTemplate(options.frameTemplate, { subject: '', frame: 0 });
     async function* rows() {
       const labels = await requireOne('DISFA', root, LAYOUT, ['ActionUnit_Labels']);
       const subjects = (await readdir(labels)).filter((name) => wanted.has(name)).sort();
       for (const subject of subjects) {
         const intensities = new Map<number, Map<string, number>>();
+        // Where each frame was first annotated, for errors about its image.
+        const firstSeen = new Map<number, { file: string; line: number }>();
         const files = (await readdir(path.join(labels, subject)))
           .filter((name) => /_au\d+\.txt$/i.test(name))
           .sort();
@@ -69,6 +84,7 @@ export const disfaAdapter: BenchmarkAdapter = {
             if (!row) {
               row = new Map();
               intensities.set(frame, row);
+              firstSeen.set(frame, { file, line });
             }
             row.set(au, Number(match[2]));
           }
@@ -82,14 +98,9 @@ export const disfaAdapter: BenchmarkAdapter = {
             .map(([au]) => au)
             .sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)));
           try {
-            const folder = path.join(root, 'Images', subject);
             const image = await findImage(
-              [
-                path.join(folder, `${frame}.jpg`),
-                path.join(folder, `${frame}.png`),
-                path.join(folder, `${String(frame).padStart(5, '0')}.jpg`),
-              ],
-              { file: path.join(labels, subject) },
+              frameCandidates(root, options, DISFA_FRAME_TEMPLATES, { subject, frame }),
+              firstSeen.get(frame)!,
             );
             yield sample({
               id: `${subject}/${frame}`,

@@ -2,6 +2,12 @@ import { FeaError } from '@facial-r1/facs';
 
 /** A malformed annotation row or missing file; names the file, line, field and what was expected. */
 export class BenchmarkDataError extends FeaError {
+  /**
+   * @param file the annotation file (or folder) at fault
+   * @param line 1-based line (JSON arrays: 1-based record index), when there is one
+   * @param field the column or field at fault, when one is
+   * @param expected what was expected and what was found
+   */
   constructor(
     readonly file: string,
     readonly line: number | undefined,
@@ -17,6 +23,11 @@ export class BenchmarkDataError extends FeaError {
 
 /** A data root without the files a benchmark's native layout has. */
 export class DatasetLayoutError extends FeaError {
+  /**
+   * @param benchmark the benchmark's name
+   * @param root the data root given
+   * @param layout the files that root should hold
+   */
   constructor(benchmark: string, root: string, layout: string) {
     super(
       'benchmarks/wrong-data-root',
@@ -27,6 +38,11 @@ export class DatasetLayoutError extends FeaError {
 
 /** An unknown benchmark id, with the closest known ids. */
 export class UnknownBenchmarkError extends FeaError {
+  /**
+   * @param benchmark the id asked for
+   * @param suggestions the closest known ids (edit distance), best first
+   * @param known every known id
+   */
   constructor(
     readonly benchmark: string,
     readonly suggestions: readonly string[],

@@ -58,7 +58,7 @@ export const fer2013Adapter: BenchmarkAdapter = {
       if (!(await exists(csv))) {
         const folder = path.join(root, split === 'val' ? 'val' : split);
         if (!(await exists(folder))) throw new DatasetLayoutError('FER2013', root, LAYOUT);
-        yield* loadClassFolders('fer2013', folder, options);
+        yield* loadClassFolders('fer2013', folder, options, LABEL_MAPS.fer2013.emotions);
         return;
       }
       const cache = options.cacheDir ?? path.join(root, '.fea-cache', 'fer2013');

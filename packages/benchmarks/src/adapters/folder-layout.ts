@@ -9,12 +9,14 @@ const IMAGE = /\.(jpe?g|png|bmp|webp|tiff?)$/i;
 
 /**
  * The common `<split>/<class>/<file>` layout (Kaggle FER2013, AffectNet 8-class): class folder
- * names are emotion words in any form (`happy`, `Happiness`) or numeric codes of `codes`.
+ * names are emotion words in any form (`happy`, `Happiness`) or numeric codes of `codes`; a
+ * folder whose emotion is not in the benchmark's label set (`contempt` in FER2013) is a bad row.
  */
 export async function* loadClassFolders(
   benchmark: string,
   splitDirectory: string,
   options: LoadOptions,
+  emotions: readonly Emotion[],
   codes?: (code: string) => Emotion | null,
 ): AsyncGenerator<BenchmarkSample> {
   const classes = (await readdir(splitDirectory, { withFileTypes: true }))
@@ -23,14 +25,14 @@ export async function* loadClassFolders(
     .sort();
   for (const folder of classes) {
     const emotion = /^\d+$/.test(folder) && codes ? codes(folder) : normalizeEmotion(folder);
-    if (!emotion) {
+    if (!emotion || !emotions.includes(emotion)) {
       rejectRow(
         options,
         new BenchmarkDataError(
           path.join(splitDirectory, folder),
           undefined,
           'class folder',
-          `"${folder}" names no emotion of ${benchmark}`,
+          `"${folder}" names no emotion of ${benchmark}; expected one of ${emotions.join(', ')}`,
         ),
       );
       continue;

@@ -101,3 +101,34 @@ export function checkSplit(benchmark: string, split: string, splits: readonly st
   if (!splits.includes(split))
     throw new RangeError(`${benchmark} has no split "${split}"; splits: ${splits.join(', ')}`);
 }
+
+/**
+ * Fills a frame-path template (`Images/{subject}/{frame:5}.jpg`): `{name}` is replaced by the
+ * value, `{name:n}` by the value zero-padded to n digits. An unknown placeholder is a RangeError.
+ */
+export function fillFrameTemplate(
+  template: string,
+  values: Readonly<Record<string, string | number>>,
+): string {
+  return template.replace(/\{(\w+)(?::(\d+))?\}/g, (_, name: string, width: string | undefined) => {
+    const value = values[name];
+    if (value === undefined)
+      throw new RangeError(
+        `frame template "${template}" uses {${name}}; available: ${Object.keys(values)
+          .map((key) => `{${key}}`)
+          .join(', ')}`,
+      );
+    return width ? String(value).padStart(Number(width), '0') : String(value);
+  });
+}
+
+/** Candidate image paths of one extracted frame: the user's template, or the usual names. */
+export function frameCandidates(
+  root: string,
+  options: LoadOptions,
+  defaults: readonly string[],
+  values: Readonly<Record<string, string | number>>,
+): string[] {
+  const templates = options.frameTemplate ? [options.frameTemplate] : defaults;
+  return templates.map((template) => path.join(root, fillFrameTemplate(template, values)));
+}

@@ -1,11 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LABEL_MAPS } from '@facial-r1/facs';
+import { type Emotion, LABEL_MAPS } from '@facial-r1/facs';
 import sharp from 'sharp';
 import { BP4D_FOLDS, DISFA_FOLDS } from '../adapters/au-folds';
+import { FABA_EMOTION_CODES } from '../adapters/faba-adapter';
 import type { BenchmarkId } from '../adapters/registry';
 
-/** Options of {@link writeFixtureDataset}. */
+/** Options of {@link writeFixtureDataset} (a test helper). */
 export interface FixtureOptions {
   /** Images per class (emotion datasets) or frames per subject (AU datasets). Default 2. */
   readonly perClass?: number;
@@ -15,7 +16,9 @@ export interface FixtureOptions {
 
 /** What a fixture wrote: its root and the number of samples per split. */
 export interface FixtureDataset {
+  /** The data root to pass to the adapter's `load`. */
   readonly root: string;
+  /** Samples the adapter yields per split (before any row a test adds). */
   readonly counts: Readonly<Record<string, number>>;
 }
 
@@ -35,9 +38,23 @@ const description = (aus: readonly string[], emotion: string) =>
   `<think>The face shows ${aus.map((au) => `a movement (${au})`).join(' and ') || 'relaxed features'}, which indicates ${emotion}.</think><answer>${emotion}</answer>`;
 
 /**
- * Writes a small dataset in a benchmark's native layout (FACTS 7) under `root`, with real
- * images made by sharp: for tests, demos and the evaluator's end-to-end runs. Not the real
- * data: labels follow a fixed pattern.
+ * TEST HELPER. Writes a small dataset in a benchmark's native layout (FACTS 7) under `root`,
+ * with real images made by sharp (distinct colours per image), so tests, demos and the
+ * evaluator's end-to-end runs load it through the same adapter as the real data. Not real data:
+ * labels follow a fixed pattern. Per id (default `perClass` 2):
+ * - `rafdb`: `EmoLabel/list_patition_label.txt` + `Image/aligned/*_aligned.jpg`, every class
+ *   `perClass` times in train and test (14 test samples).
+ * - `fer2013`: `fer2013.csv` with 48x48 pixel strings, every class `perClass` times per Usage.
+ * - `affectnet`: `training.csv` / `validation.csv` + `Manually_Annotated_Images/`, all 8 classes
+ *   plus rows with the excluded codes 8-10 (skipped by the adapter).
+ * - `disfa`: `ActionUnit_Labels/SN.../SN..._au<n>.txt` for the 12 AUs and `Images/SN.../<frame>.jpg`,
+ *   the first subject of each fold, `perClass` frames each.
+ * - `bp4d`: `AUCoding/AU_OCC/<subject>_T1.csv` (with some 9 = unknown) + `<subject>/T1/<frame>.jpg`,
+ *   the first subject of each fold.
+ * - `raf-au`: `RAFAU_label.txt` (sides, intensities, `null`) + `aligned/<name>_aligned.jpg`.
+ * - `faba`: `FABAInstruct/{eval,train}/*_{au,emotion}_anno.json` as EmoLA released them.
+ * - `fea20k`: `train.jsonl` / `test.jsonl` + `images/`.
+ * `counts` gives the number of samples the adapter yields per split.
  */
 export async function writeFixtureDataset(
   id: BenchmarkId,
@@ -141,7 +158,7 @@ export async function writeFixtureDataset(
       return { root, counts: { test: perClass, train: 2 * perClass } };
     }
     case 'raf-au': {
-      const labels = ['1+2+5+25+26', '6+12', 'L4+R7+23', '9+10', '1+4+15', '12C+25'];
+      const labels = ['1+2+5+25+26', '6+12', 'L4+R7+23', '9+10', '1+4+15', '12C+25', 'null'];
       const lines: string[] = [];
       for (let index = 0; index < labels.length * perClass; index += 1) {
         const name = String(index + 1).padStart(4, '0');
@@ -152,29 +169,68 @@ export async function writeFixtureDataset(
       return { root, counts: { all: lines.length } };
     }
     case 'faba': {
-      const prototypes: [string, string[]][] = [
+      // The EmoLA release: FABAInstruct/{eval,train}/{split}_{au,emotion}_anno.json, image paths
+      // relative to the folder holding FABAInstruct/, evaluation records with label + gpt4,
+      // training records with LLaVA conversations. Emotion labels are EmoLA's integers.
+      const prototypes: [Emotion, string[]][] = [
         ['anger', ['AU4', 'AU5', 'AU24']],
         ['happiness', ['AU6', 'AU12']],
         ['sadness', ['AU1', 'AU4']],
         ['surprise', ['AU1', 'AU2', 'AU26']],
       ];
       const counts: Record<string, number> = {};
-      for (const split of ['train', 'test']) {
-        const records = [];
-        for (const [emotion, aus] of prototypes) {
+      for (const [split, fileSplit] of [
+        ['train', 'train'],
+        ['test', 'eval'],
+      ] as const) {
+        const auRecords: Record<string, unknown>[] = [];
+        const emotionRecords: Record<string, unknown>[] = [];
+        for (const [index, [emotion, aus]] of prototypes.entries()) {
           for (let copy = 0; copy < perClass; copy += 1) {
-            const file = `${split}_${emotion}_${copy}.jpg`;
-            await image(path.join(root, 'images', file), seed++, size);
-            records.push({
-              image: file,
-              AU: aus.join(', '),
-              emotion,
-              description: description(aus, emotion),
-            });
+            // Alternate images between the two tasks (the release uses different images for
+            // each); even with perClass 1 both tasks get images.
+            const task = (index + copy) % 2 === 0 ? 'emotion' : 'au';
+            const id = `AffectNet/AffectNet_v2/${emotion}/${fileSplit}_${task}_${copy}`;
+            const relative = `FABAInstruct/${fileSplit}/images/${id}.jpg`;
+            await image(path.join(root, relative), seed++, size);
+            const reference =
+              task === 'au'
+                ? `This face shows these action units: ${aus.map((au) => `${au} - a visible movement`).join('; ')}.`
+                : `The person in the image appears to feel ${emotion}: ${aus.join(', ')} shape the expression.`;
+            const common = {
+              source: 'AffectNet',
+              image: relative,
+              id,
+              landmark: `FABAInstruct/${fileSplit}/landmarks/${id}.npy`,
+            };
+            const label =
+              task === 'au' ? aus.map((au) => au.slice(2)).join(', ') : FABA_EMOTION_CODES.indexOf(emotion);
+            const question =
+              task === 'au'
+                ? 'In this face, what are the discernible action units?\n<image>'
+                : 'What is the emotion of this face?\n<image>';
+            const record =
+              fileSplit === 'eval'
+                ? { ...common, label, gpt4: reference }
+                : {
+                    ...common,
+                    ...(task === 'emotion' ? { label } : {}),
+                    conversations: [
+                      { from: 'human', value: question },
+                      { from: 'gpt', value: reference },
+                    ],
+                  };
+            (task === 'au' ? auRecords : emotionRecords).push(record);
           }
         }
-        counts[split] = records.length;
-        await writeFile(path.join(root, `${split}.json`), JSON.stringify(records, null, 1));
+        const folder = path.join(root, 'FABAInstruct', fileSplit);
+        await mkdir(folder, { recursive: true });
+        await writeFile(path.join(folder, `${fileSplit}_au_anno.json`), JSON.stringify(auRecords, null, 2));
+        await writeFile(
+          path.join(folder, `${fileSplit}_emotion_anno.json`),
+          JSON.stringify(emotionRecords, null, 2),
+        );
+        counts[split] = auRecords.length + emotionRecords.length;
       }
       return { root, counts };
     }
