@@ -75,7 +75,8 @@ const LABEL_MAP_DATA = {
   },
   faba: {
     title: 'FABA-Instruct',
-    codes: { 0: 'anger', 1: 'disgust', 2: 'fear', 3: 'happiness', 4: 'neutral', 5: 'sadness', 6: 'surprise' },
+    // EmoLA's integer labels (FABA-Instruct release, emollava/eval/eval_FABA.py).
+    codes: { 0: 'happiness', 1: 'sadness', 2: 'surprise', 3: 'anger', 4: 'neutral', 5: 'disgust', 6: 'fear' },
   },
   fea20k: {
     title: 'FEA-20K',

@@ -83,4 +83,22 @@ describe('evaluate', () => {
     expect(markdown).toMatch(/\| tiny \| {2}\| {2}\| {2}\| 44\.4 \| {2}\| {2}\| {2}\| 33\.3 \| \d+\.\d \| /);
     expect(markdown).toContain('## Action Units');
   });
+
+  it('FABA REGE uses only emotion-labelled rows (AU-only rows do not count as wrong)', () => {
+    const auOnly = {
+      id: 'z',
+      dataset: 'faba',
+      image: '/z.jpg',
+      labels: [],
+      AUs: ['AU4'],
+      description: '<think>Brows lowered (AU4).</think><answer>anger</answer>',
+    };
+    const withAuRow = evaluate(
+      [...samples, auOnly],
+      [...predictions, { id: 'z', text: auOnly.description }],
+      { ...target, labelSet: { emotions: [...target.labelSet.emotions], aus: [...target.labelSet.aus] } },
+      { resamples: 50 },
+    );
+    expect(withAuRow.headline.rege!.value).toBeCloseTo(report.headline.rege!.value, 10);
+  });
 });

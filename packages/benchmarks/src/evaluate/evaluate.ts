@@ -181,7 +181,11 @@ export function evaluate(
       };
     }
     if (target.task === 'au+emotion' && emotion) {
-      const pairs = withReference.map((row) => ({ correct: row.correct ? 1 : 0, rouge: row.rougeL! }));
+      // The emotion form of REGE (FABA): accuracy and ROUGE-L over the emotion-labelled rows only;
+      // AU-only rows (no emotion label) are scored by AU F1, not counted as wrong answers here.
+      const pairs = withReference
+        .filter((row) => row.goldLabel)
+        .map((row) => ({ correct: row.correct ? 1 : 0, rouge: row.rougeL! }));
       headline.rege = {
         label: 'REGE',
         higherIsBetter: true,
