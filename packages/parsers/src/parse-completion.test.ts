@@ -90,7 +90,7 @@ describe('negation and hedging', () => {
       'AU12',
       'AU4',
     ]);
-    expect(parsed.hedges.map((span) => span.text)).toEqual(['Maybe', 'possibly', 'slight hint']);
+    expect(parsed.hedges.map((span) => span.text)).toEqual(['Maybe', 'possibly', 'a slight hint of']);
     expect(parsed.negations.map((span) => span.text)).toEqual(['Not']);
     expect(parsed.presentAus).toEqual(['AU1', 'AU4', 'AU9', 'AU12']);
   });

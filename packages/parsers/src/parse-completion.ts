@@ -1,31 +1,32 @@
-import {
-  ACTION_UNIT_LIST,
-  type AuId,
-  type Emotion,
-  EMOTION_TERMS,
-  type Intensity,
-  type Laterality,
-  normalizeEmotion,
-} from '@facial-r1/facs';
-import { findAuCodes } from './au-codes';
-import { parseReference } from './parse-reference';
-import { asciiLower, type Block, findBlocks } from './text-scan';
-import { buildPhraseIndex, matchPhrase, type PhraseEntry, type Token, tokenAt, tokenize } from './tokenize';
+import { type AuId, type Emotion, type Intensity, type Laterality, normalizeEmotion } from '@facial-r1/facs';
+import { findAuCodesAtWords } from './au-codes';
+import { WORD_LIST, WORD_POST_NEGATION } from './lexicon';
+import { parseReference, type ReferenceParse } from './parse-reference';
+import { type Block, findBlocks, indexOfTag, isBlank, isJsSpace } from './text-scan';
+import { matchPhrase, TokenBuffer, tokenize } from './tokenize';
+import { AU_PHRASES, EMOTION_PHRASES, HEDGE_PHRASES, LEXICON, NEGATION_PHRASES } from './vocabulary';
 
 /** A span of the completion. */
 export interface TextSpan {
+  /** The text of the span, as written. */
   readonly text: string;
+  /** Index of its first character in the completion (UTF-16 code units). */
   readonly start: number;
+  /** Index just past its last character. */
   readonly end: number;
 }
 
 /** One mention of an Action Unit. */
 export interface AuMention extends TextSpan {
+  /** The canonical AU id (`AU4` for `AU04`, `brow lowerer`, `furrowed brows`). */
   readonly au: AuId;
+  /** The AU number. */
   readonly code: number;
   /** How it was written: a code (`AU4`), the FACS name (`brow lowerer`) or a phrase (`furrowed brows`). */
   readonly via: 'code' | 'name' | 'phrase';
+  /** FACS intensity letter written directly after the code (`AU12C`), when present. */
   readonly intensity?: Intensity;
+  /** Side written with the code (`R12`, `AU L12`), when present. */
   readonly side?: Laterality;
   /** Under negation: "no AU12", "without a smile", "AU9 is absent", "rather than AU4". */
   readonly negated: boolean;
@@ -37,6 +38,7 @@ export interface AuMention extends TextSpan {
 
 /** A problem with the completion's structure. */
 export interface FormatIssue {
+  /** Stable identifier of the problem. */
   readonly code:
     | 'missing-think'
     | 'unclosed-think'
@@ -51,6 +53,7 @@ export interface FormatIssue {
     | 'leading-whitespace'
     | 'trailing-whitespace'
     | 'tag-case';
+  /** A sentence saying what is wrong, for logs and retry prompts. */
   readonly message: string;
 }
 
@@ -59,6 +62,7 @@ export type ParseMode = 'robust' | 'facial-r1';
 
 /** Everything a reward, a verifier or a metric reads from a completion. */
 export interface ParsedCompletion {
+  /** The mode that produced this parse. */
   readonly mode: ParseMode;
   /** Texts of all think blocks. */
   readonly thinks: readonly string[];
@@ -70,7 +74,12 @@ export interface ParsedCompletion {
   readonly answer: string | null;
   /** The reference format check (FACTS 3): exact tags, nothing before or after. */
   readonly wellFormed: boolean;
+  /** Structural problems (missing, empty, unclosed or repeated tags, stray text, whitespace). */
   readonly formatIssues: readonly FormatIssue[];
+  /**
+   * robust: every AU mention in the text (codes, names, phrases), in order. facial-r1: each
+   * occurrence of a reference token (`AU` + ASCII digits, any case) in the first think block.
+   */
   readonly mentions: readonly AuMention[];
   /**
    * robust: canonical AU ids sorted by code, negated mentions excluded, from the think
@@ -89,107 +98,40 @@ export interface ParsedCompletion {
 
 /** Options of {@link parseCompletion}. */
 export interface ParseOptions {
+  /** `robust` (default) or `facial-r1` (the reference semantics, FACTS 3). */
   readonly mode?: ParseMode;
 }
 
-const AU_PHRASES = buildPhraseIndex<{ code: number; via: 'name' | 'phrase' }>(
-  ACTION_UNIT_LIST.flatMap((unit) => [
-    [unit.name, { code: unit.code, via: 'name' as const }] as const,
-    [unit.promptName, { code: unit.code, via: 'name' as const }] as const,
-    ...unit.phrases.map((phrase) => [phrase, { code: unit.code, via: 'phrase' as const }] as const),
-  ]),
-);
+const MAIN_TOKENS = new TokenBuffer(512);
+const ANSWER_TOKENS = new TokenBuffer(32);
 
-const NEGATION_CUES = buildPhraseIndex<true>(
-  [
-    'no',
-    'not',
-    'without',
-    'absent',
-    'absence of',
-    'lack of',
-    'lacks',
-    'lacking',
-    'rather than',
-    'instead of',
-    'neither',
-    'nor',
-    'never',
-    'none',
-    'isn t',
-    'aren t',
-    'doesn t',
-    'don t',
-    'cannot',
-    'missing',
-  ].map((cue) => [cue, true] as const),
-);
-// After a mention: "AU9 is absent", "AU12 is not present", "AU4 missing".
-const POST_NEGATION = new Set(['absent', 'missing', 'not', 'isn', 'aren', 'lacking']);
-const HEDGE_CUES = buildPhraseIndex<true>(
-  [
-    'maybe',
-    'possibly',
-    'perhaps',
-    'might',
-    'may',
-    'could',
-    'probably',
-    'likely',
-    'seems',
-    'seem',
-    'appears to',
-    'hint of',
-    'slight hint',
-    'somewhat',
-    'possible',
-    'uncertain',
-    'unclear',
-  ].map((cue) => [cue, true] as const),
-);
-// Words that may stand between a phrase's words: "brows are lowered", "lips slightly parted".
-const PHRASE_FILLERS = new Set([
-  'are',
-  'is',
-  'was',
-  'were',
-  'be',
-  'been',
-  'being',
-  'slightly',
-  'strongly',
-  'clearly',
-  'visibly',
-  'noticeably',
-  'a',
-  'the',
-  'both',
-  'tightly',
-  'firmly',
-  'fully',
-  'very',
-]);
-const LIST_WORDS = new Set(['and', 'or', 'nor', 'au', 'aus', 'as', 'well']);
 const NEGATION_WINDOW = 4;
 const POST_WINDOW = 3;
+const MARK_NEGATION = 1;
+const MARK_HEDGE = 2;
 
-const EMOTION_INDEX = buildPhraseIndex<Emotion>(
-  EMOTION_TERMS.map(([term, emotion]) => [term, emotion] as const),
-);
-
-function spansOf<T>(
-  tokens: readonly Token[],
+/**
+ * Finds the cue phrases of `phrases` (those whose value is true) scanning the tokens left to
+ * right, longest match first, and marks the token that ends each one with `mark`.
+ */
+function scanCues(
   text: string,
-  index: ReadonlyMap<string, readonly PhraseEntry<T>[]>,
-) {
-  const spans: { span: TextSpan; from: number; to: number }[] = [];
+  tokens: TokenBuffer,
+  phrases: typeof NEGATION_PHRASES,
+  marks: Uint8Array | undefined,
+  mark: number,
+): TextSpan[] {
+  const spans: TextSpan[] = [];
   for (let position = 0; position < tokens.length; position += 1) {
-    const found = matchPhrase(tokens, position, index);
+    const found = matchPhrase(tokens, position, phrases, LEXICON, false);
     if (!found) continue;
     const last = found.last;
-    const start = tokens[position]!.start;
-    const end = tokens[last]!.end;
-    spans.push({ span: { text: text.slice(start, end), start, end }, from: position, to: last });
+    if (found.entry.value) {
+      const start = tokens.start[position]!;
+      const end = tokens.end[last]!;
+      spans.push({ text: text.slice(start, end), start, end });
+      if (marks) marks[last]! |= mark;
+    }
     position = last;
   }
   return spans;
@@ -201,19 +143,25 @@ function spansOf<T>(
  * answer is negated ("not happy").
  */
 export function normalizeAnswer(answer: string): Emotion | null {
-  const direct = normalizeEmotion(answer);
+  const text = typeof answer === 'string' ? answer : String(answer ?? '');
+  const direct = normalizeEmotion(text);
   if (direct) return direct;
-  const lower = asciiLower(answer);
-  const tokens = tokenize(lower);
-  if (spansOf(tokens, answer, NEGATION_CUES).length > 0) return null;
-  let found: Emotion | null = null;
-  for (const { span } of spansOf(tokens, answer, EMOTION_INDEX)) {
-    const emotion = normalizeEmotion(span.text);
-    if (!emotion) continue;
-    if (found && found !== emotion) return null;
-    found = emotion;
+  const tokens = tokenize(text, LEXICON, ANSWER_TOKENS);
+  try {
+    if (scanCues(text, tokens, NEGATION_PHRASES, undefined, 0).length > 0) return null;
+    let found: Emotion | null = null;
+    for (let position = 0; position < tokens.length; position += 1) {
+      const match = matchPhrase(tokens, position, EMOTION_PHRASES, LEXICON, false);
+      if (!match) continue;
+      const emotion = match.entry.value;
+      if (found && found !== emotion) return null;
+      found = emotion;
+      position = match.last;
+    }
+    return found;
+  } finally {
+    tokens.release();
   }
-  return found;
 }
 
 /** Whether `position` is inside one of `blocks` (sorted, non-overlapping): binary search. */
@@ -232,7 +180,6 @@ function within(blocks: readonly Block[], position: number): boolean {
 
 function formatIssues(
   text: string,
-  lower: string,
   thinks: readonly Block[],
   answers: readonly Block[],
   wellFormed: boolean,
@@ -240,43 +187,180 @@ function formatIssues(
   const issues: FormatIssue[] = [];
   const add = (code: FormatIssue['code'], message: string) => issues.push({ code, message });
   if (thinks.length === 0) {
-    if (lower.includes('<think>')) add('unclosed-think', '<think> is never closed with </think>');
+    if (indexOfTag(text, '<think>', 0) >= 0) add('unclosed-think', '<think> is never closed with </think>');
     else add('missing-think', 'no <think>...</think> block');
   } else {
     if (thinks.length > 1) add('multiple-think', `${thinks.length} think blocks; expected one`);
-    if (text.slice(thinks[0]!.start, thinks[0]!.end).trim() === '')
-      add('empty-think', 'the think block is empty');
+    if (isBlank(text, thinks[0]!.start, thinks[0]!.end)) add('empty-think', 'the think block is empty');
   }
   if (answers.length === 0) {
-    if (lower.includes('<answer>')) add('unclosed-answer', '<answer> is never closed with </answer>');
+    if (indexOfTag(text, '<answer>', 0) >= 0)
+      add('unclosed-answer', '<answer> is never closed with </answer>');
     else add('missing-answer', 'no <answer>...</answer> block');
   } else {
     if (answers.length > 1) add('multiple-answer', `${answers.length} answer blocks; expected one`);
-    if (text.slice(answers.at(-1)!.start, answers.at(-1)!.end).trim() === '')
-      add('empty-answer', 'the answer block is empty');
+    const last = answers[answers.length - 1]!;
+    if (isBlank(text, last.start, last.end)) add('empty-answer', 'the answer block is empty');
     if (thinks.length > 0 && answers[0]!.open < thinks[0]!.open)
       add('answer-before-think', 'the answer comes before the reasoning');
   }
-  let outside = '';
-  let cursor = 0;
-  const blocks = [
-    ...thinks.map((block) => ({ ...block, close: '</think>'.length })),
-    ...answers.map((block) => ({ ...block, close: '</answer>'.length })),
-  ].sort((a, b) => a.open - b.open);
-  for (const block of blocks) {
-    if (block.open < cursor) continue;
-    outside += text.slice(cursor, block.open);
-    cursor = block.end + block.close;
-  }
-  outside += text.slice(cursor);
-  if (blocks.length > 0 && outside.trim() !== '')
+  if (thinks.length + answers.length > 0 && hasTextOutside(text, thinks, answers))
     add('text-outside-tags', 'text outside the <think> and <answer> blocks');
-  if (/^\s/.test(text)) add('leading-whitespace', 'the completion starts with whitespace');
-  if (/\s$/.test(text)) add('trailing-whitespace', 'the completion ends with whitespace');
-  if (!wellFormed && issues.length === 0 && (thinks.length > 0 || answers.length > 0)) {
+  if (text.length > 0 && isJsSpace(text.charCodeAt(0)))
+    add('leading-whitespace', 'the completion starts with whitespace');
+  if (text.length > 0 && isJsSpace(text.charCodeAt(text.length - 1)))
+    add('trailing-whitespace', 'the completion ends with whitespace');
+  if (!wellFormed && issues.length === 0 && thinks.length + answers.length > 0) {
     add('tag-case', 'tags must be written exactly <think>, </think>, <answer>, </answer>');
   }
   return issues;
+}
+
+/** Whether anything but whitespace lies outside the think and answer blocks (and their tags). */
+function hasTextOutside(text: string, thinks: readonly Block[], answers: readonly Block[]): boolean {
+  let cursor = 0;
+  let thinkIndex = 0;
+  let answerIndex = 0;
+  while (thinkIndex < thinks.length || answerIndex < answers.length) {
+    const think = thinks[thinkIndex];
+    const answer = answers[answerIndex];
+    const takeThink = think !== undefined && (answer === undefined || think.open < answer.open);
+    const block = takeThink ? think! : answer!;
+    const closeLength = takeThink ? '</think>'.length : '</answer>'.length;
+    if (takeThink) thinkIndex += 1;
+    else answerIndex += 1;
+    // A block inside another (an answer tag within a think block) is covered already.
+    if (block.open < cursor) continue;
+    if (!isBlank(text, cursor, block.open)) return true;
+    cursor = block.end + closeLength;
+  }
+  return !isBlank(text, cursor, text.length);
+}
+
+type MutableMention = { -readonly [K in keyof AuMention]: AuMention[K] };
+
+/** Occurrences of the reference tokens (`AU` + ASCII digits, any case) in the first think block. */
+function referenceMentions(text: string): AuMention[] {
+  const open = indexOfTag(text, '<think>', 0);
+  if (open < 0) return [];
+  const close = indexOfTag(text, '</think>', open + 7);
+  if (close < 0) return [];
+  const mentions: AuMention[] = [];
+  for (let index = open + 7; index + 2 < close; index += 1) {
+    if ((text.charCodeAt(index) | 32) !== 97 || (text.charCodeAt(index + 1) | 32) !== 117) continue;
+    let end = index + 2;
+    while (end < close && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end += 1;
+    if (end === index + 2) continue;
+    const code = Number(text.slice(index + 2, end));
+    mentions.push({
+      au: `AU${code}`,
+      code,
+      text: text.slice(index, end),
+      start: index,
+      end,
+      via: 'code',
+      intensity: undefined,
+      side: undefined,
+      negated: false,
+      hedged: false,
+      inThink: true,
+    });
+    index = end - 1;
+  }
+  return mentions;
+}
+
+/**
+ * The `facial-r1` parse: the reference fields are computed at once (what the reference rewards
+ * read); format issues, mentions and the hedging and negation spans on first access (getters
+ * that cache), so the reward hot path pays only for the reference parse. `toJSON` includes
+ * the lazy fields; an object spread (`{ ...parsed }`) copies only the eager ones.
+ */
+class ReferenceCompletion implements ParsedCompletion {
+  readonly mode = 'facial-r1' as const;
+  readonly thinks: readonly string[];
+  readonly think: string | null;
+  readonly answers: readonly string[];
+  readonly answer: string;
+  readonly wellFormed: boolean;
+  readonly presentAus: readonly string[];
+  readonly negatedAus: readonly string[] = [];
+  readonly emotion: Emotion | null;
+  #text: string;
+  #thinkBlocks: Block[];
+  #answerBlocks: Block[];
+  #formatIssues: FormatIssue[] | undefined = undefined;
+  #mentions: AuMention[] | undefined = undefined;
+  #hedges: TextSpan[] | undefined = undefined;
+  #negations: TextSpan[] | undefined = undefined;
+
+  constructor(text: string, reference: ReferenceParse) {
+    this.#text = text;
+    this.#thinkBlocks = findBlocks(text, '<think>', '</think>');
+    this.#answerBlocks = findBlocks(text, '<answer>', '</answer>');
+    const thinks: string[] = [];
+    for (const block of this.#thinkBlocks) thinks.push(text.slice(block.start, block.end));
+    const answers: string[] = [];
+    for (const block of this.#answerBlocks) answers.push(text.slice(block.start, block.end).trim());
+    this.thinks = thinks;
+    this.think = reference.think;
+    this.answers = answers;
+    this.answer = reference.answer;
+    this.wellFormed = reference.wellFormed;
+    this.presentAus = reference.aus;
+    this.emotion = reference.answerTagged
+      ? normalizeAnswer(reference.answer)
+      : normalizeEmotion(reference.answer);
+  }
+
+  get formatIssues(): readonly FormatIssue[] {
+    this.#formatIssues ??= formatIssues(this.#text, this.#thinkBlocks, this.#answerBlocks, this.wellFormed);
+    return this.#formatIssues;
+  }
+
+  get mentions(): readonly AuMention[] {
+    this.#mentions ??= referenceMentions(this.#text);
+    return this.#mentions;
+  }
+
+  get hedges(): readonly TextSpan[] {
+    if (!this.#hedges) this.#scanCues();
+    return this.#hedges!;
+  }
+
+  get negations(): readonly TextSpan[] {
+    if (!this.#negations) this.#scanCues();
+    return this.#negations!;
+  }
+
+  #scanCues(): void {
+    const tokens = tokenize(this.#text, LEXICON, MAIN_TOKENS);
+    try {
+      this.#hedges = scanCues(this.#text, tokens, HEDGE_PHRASES, undefined, 0);
+      this.#negations = scanCues(this.#text, tokens, NEGATION_PHRASES, undefined, 0);
+    } finally {
+      tokens.release();
+    }
+  }
+
+  /** Every field, the lazy ones included. */
+  toJSON(): Omit<ParsedCompletion, never> {
+    return {
+      mode: this.mode,
+      thinks: this.thinks,
+      think: this.think,
+      answers: this.answers,
+      answer: this.answer,
+      wellFormed: this.wellFormed,
+      formatIssues: this.formatIssues,
+      mentions: this.mentions,
+      presentAus: this.presentAus,
+      negatedAus: this.negatedAus,
+      hedges: this.hedges,
+      negations: this.negations,
+      emotion: this.emotion,
+    };
+  }
 }
 
 /**
@@ -285,46 +369,35 @@ function formatIssues(
  * `robust` (the default) finds AUs written as codes in every common spelling, FACS names and
  * plain-language phrases, marks negated and hedged mentions, and normalises the answer's
  * emotion. `facial-r1` reproduces the reference reward functions' parsing exactly (see
- * {@link parseReference}); its `mentions` are the reference tokens.
+ * {@link parseReference}); its other fields are computed on first access.
  */
 export function parseCompletion(text: string, options: ParseOptions = {}): ParsedCompletion {
   const input = typeof text === 'string' ? text : String(text ?? '');
-  const mode = options.mode ?? 'robust';
-  const lower = asciiLower(input);
+  const mode = options?.mode ?? 'robust';
   const reference = parseReference(input);
-  const thinkBlocks = findBlocks(lower, '<think>', '</think>');
-  const answerBlocks = findBlocks(lower, '<answer>', '</answer>');
+  if (mode === 'facial-r1') return new ReferenceCompletion(input, reference);
+  const tokens = tokenize(input, LEXICON, MAIN_TOKENS);
+  try {
+    return robustCompletion(input, reference, tokens);
+  } finally {
+    tokens.release();
+  }
+}
+
+function robustCompletion(input: string, reference: ReferenceParse, tokens: TokenBuffer): ParsedCompletion {
+  const thinkBlocks = findBlocks(input, '<think>', '</think>');
+  const answerBlocks = findBlocks(input, '<answer>', '</answer>');
   const thinks = thinkBlocks.map((block) => input.slice(block.start, block.end));
   const answers = answerBlocks.map((block) => input.slice(block.start, block.end).trim());
-  const tokens = tokenize(lower);
-  const negations = spansOf(tokens, input, NEGATION_CUES);
-  const hedges = spansOf(tokens, input, HEDGE_CUES);
-  const issues = formatIssues(input, lower, thinkBlocks, answerBlocks, reference.wellFormed);
-
-  if (mode === 'facial-r1') {
-    return {
-      mode,
-      thinks,
-      think: reference.think,
-      answers,
-      answer: reference.answer,
-      wellFormed: reference.wellFormed,
-      formatIssues: issues,
-      mentions: [],
-      presentAus: reference.aus,
-      negatedAus: [],
-      hedges: hedges.map((item) => item.span),
-      negations: negations.map((item) => item.span),
-      emotion: normalizeEmotion(reference.answer),
-    };
-  }
+  const marks = new Uint8Array(tokens.length);
+  const negations = scanCues(input, tokens, NEGATION_PHRASES, marks, MARK_NEGATION);
+  const hedges = scanCues(input, tokens, HEDGE_PHRASES, marks, MARK_HEDGE);
 
   // Mentions: codes, then names and phrases. One fixed object shape (no conditional spreads)
   // keeps this hot loop monomorphic; negated/hedged/inThink are filled in below.
-  type MutableMention = { -readonly [K in keyof AuMention]: AuMention[K] };
-  const raw: MutableMention[] = [];
-  for (const match of findAuCodes(lower, input)) {
-    raw.push({
+  const mentions: MutableMention[] = [];
+  for (const match of findAuCodesAtWords(input, tokens.start, tokens.length)) {
+    mentions.push({
       au: `AU${match.code}`,
       code: match.code,
       text: input.slice(match.start, match.end),
@@ -338,14 +411,15 @@ export function parseCompletion(text: string, options: ParseOptions = {}): Parse
       inThink: false,
     });
   }
+  const codeCount = mentions.length;
   for (let position = 0; position < tokens.length; position += 1) {
-    const found = matchPhrase(tokens, position, AU_PHRASES, PHRASE_FILLERS);
+    const found = matchPhrase(tokens, position, AU_PHRASES, LEXICON, true);
     if (!found) continue;
     const last = found.last;
-    const start = tokens[position]!.start;
-    const end = tokens[last]!.end;
+    const start = tokens.start[position]!;
+    const end = tokens.end[last]!;
     const { code, via } = found.entry.value;
-    raw.push({
+    mentions.push({
       au: `AU${code}`,
       code,
       text: input.slice(start, end),
@@ -360,98 +434,102 @@ export function parseCompletion(text: string, options: ParseOptions = {}): Parse
     });
     position = last;
   }
-  raw.sort((a, b) => a.start - b.start);
+  if (codeCount > 0 && codeCount < mentions.length) mentions.sort((a, b) => a.start - b.start);
 
   // Negation and hedging: a cue within a few words before the mention in the same clause, a
   // post-cue right after it ("AU9 is absent"), or a list that continues a negated mention.
-  const negationEnds = new Map(negations.map((item) => [item.to, item]));
-  const hedgeEnds = new Map(hedges.map((item) => [item.to, item]));
-  const mentions = raw;
-  const spans: { first: number; last: number; sentence: number; postNegated: boolean }[] = [];
+  const count = mentions.length;
+  const firstTokens = new Int32Array(count);
+  const lastTokens = new Int32Array(count);
+  const sentences = new Int32Array(count);
+  const postNegated = new Uint8Array(count);
   const onlyListBetween = (from: number, to: number) => {
     for (let position = from; position < to; position += 1) {
-      const word = tokens[position]!.word;
-      if (!LIST_WORDS.has(word) && !/^\d+[a-e]?$/.test(word)) return false;
+      if (tokens.numeric[position] === 0 && (LEXICON.flagsOf(tokens.word[position]!) & WORD_LIST) === 0)
+        return false;
     }
     return true;
   };
-  let previous: { negated: boolean; lastToken: number; sentence: number } | undefined;
-  for (const mention of raw) {
-    const first = tokenAt(tokens, mention.start);
-    const lastToken = Math.max(first, tokenAt(tokens, mention.end) - 1);
-    const clause = tokens[first]?.clause ?? -1;
+  for (let index = 0; index < count; index += 1) {
+    const mention = mentions[index]!;
+    const first = tokens.tokenAt(mention.start);
+    const lastToken = Math.max(first, tokens.tokenAt(mention.end) - 1);
+    const clause = first < tokens.length ? tokens.clause[first]! : -1;
     let negated = false;
     let hedged = false;
     for (let position = first - 1; position >= 0 && position >= first - NEGATION_WINDOW; position -= 1) {
-      if (tokens[position]!.clause !== clause) break;
-      if (negationEnds.has(position)) negated = true;
-      if (hedgeEnds.has(position)) hedged = true;
+      if (tokens.clause[position] !== clause) break;
+      const mark = marks[position]!;
+      if (mark & MARK_NEGATION) negated = true;
+      if (mark & MARK_HEDGE) hedged = true;
     }
-    let postNegated = false;
+    let after = false;
     for (
       let position = lastToken + 1;
       position < tokens.length && position <= lastToken + POST_WINDOW;
       position += 1
     ) {
-      if (tokens[position]!.clause !== clause) break;
-      if (POST_NEGATION.has(tokens[position]!.word)) postNegated = true;
+      if (tokens.clause[position] !== clause) break;
+      if ((LEXICON.flagsOf(tokens.word[position]!) & WORD_POST_NEGATION) !== 0) after = true;
     }
-    negated ||= postNegated;
-    const sentence = tokens[first]?.sentence ?? -1;
+    negated ||= after;
+    const sentence = first < tokens.length ? tokens.sentence[first]! : -1;
     if (
       !negated &&
-      previous?.negated &&
-      previous.sentence === sentence &&
-      onlyListBetween(previous.lastToken + 1, first)
+      index > 0 &&
+      mentions[index - 1]!.negated &&
+      sentences[index - 1] === sentence &&
+      onlyListBetween(lastTokens[index - 1]! + 1, first)
     ) {
       negated = true;
     }
     mention.negated = negated;
     mention.hedged = hedged;
     mention.inThink = within(thinkBlocks, mention.start);
-    spans.push({ first, last: lastToken, sentence, postNegated });
-    previous = { negated, lastToken, sentence };
+    firstTokens[index] = first;
+    lastTokens[index] = lastToken;
+    sentences[index] = sentence;
+    postNegated[index] = after ? 1 : 0;
   }
   // "AUs 1, 2 and 5 are absent": a post-negation covers the list before it.
-  for (let index = mentions.length - 1; index > 0; index -= 1) {
-    const current = spans[index]!;
-    const before = spans[index - 1]!;
+  for (let index = count - 1; index > 0; index -= 1) {
     if (
       mentions[index]!.negated &&
-      (current.postNegated || spans[index + 1]?.postNegated) &&
+      (postNegated[index] === 1 || (index + 1 < count && postNegated[index + 1] === 1)) &&
       !mentions[index - 1]!.negated &&
-      before.sentence === current.sentence &&
-      onlyListBetween(before.last + 1, current.first)
+      sentences[index - 1] === sentences[index] &&
+      onlyListBetween(lastTokens[index - 1]! + 1, firstTokens[index]!)
     ) {
       mentions[index - 1]!.negated = true;
-      spans[index - 1] = { ...before, postNegated: true };
+      postNegated[index - 1] = 1;
     }
   }
 
-  const sourceMentions =
-    thinkBlocks.length > 0
-      ? mentions.filter((mention) => mention.inThink)
-      : mentions.filter((mention) => !within(answerBlocks, mention.start));
+  // AUs come from the think blocks, or (without one) from the whole text outside the answers.
   const present = new Set<number>();
   const negatedOnly = new Set<number>();
-  for (const mention of sourceMentions) (mention.negated ? negatedOnly : present).add(mention.code);
+  const fromThinks = thinkBlocks.length > 0;
+  for (const mention of mentions) {
+    if (fromThinks ? !mention.inThink : within(answerBlocks, mention.start)) continue;
+    (mention.negated ? negatedOnly : present).add(mention.code);
+  }
   for (const code of present) negatedOnly.delete(code);
   const byCode = (a: number, b: number) => a - b;
-  const answer = answers.at(-1) ?? null;
+  const answer = answers.length > 0 ? answers[answers.length - 1]! : null;
 
   return {
-    mode,
+    mode: 'robust',
     thinks,
     think: thinks[0] ?? null,
     answers,
     answer,
     wellFormed: reference.wellFormed,
-    formatIssues: issues,
+    formatIssues: formatIssues(input, thinkBlocks, answerBlocks, reference.wellFormed),
     mentions,
     presentAus: [...present].sort(byCode).map((code) => `AU${code}`),
     negatedAus: [...negatedOnly].sort(byCode).map((code) => `AU${code}`),
-    hedges: hedges.map((item) => item.span),
-    negations: negations.map((item) => item.span),
+    hedges,
+    negations,
     emotion: answer === null ? null : normalizeAnswer(answer),
   };
 }

@@ -3,29 +3,6 @@
  * backtrack: every search is an `indexOf` or a single forward pass.
  */
 
-/** Lower-cases ASCII letters only, so indices stay aligned with the original text. */
-export function asciiLower(text: string): string {
-  let needs = false;
-  for (let index = 0; index < text.length; index += 1) {
-    const code = text.charCodeAt(index);
-    if (code >= 65 && code <= 90) {
-      needs = true;
-      break;
-    }
-  }
-  if (!needs) return text;
-  let result = '';
-  let start = 0;
-  for (let index = 0; index < text.length; index += 1) {
-    const code = text.charCodeAt(index);
-    if (code >= 65 && code <= 90) {
-      result += text.slice(start, index) + String.fromCharCode(code + 32);
-      start = index + 1;
-    }
-  }
-  return result + text.slice(start);
-}
-
 /**
  * Python's `\s` for str patterns (= `str.isspace()`): ASCII whitespace, the information
  * separators 0x1c-0x1f, NEL and the Unicode space separators. JavaScript's `\s` differs
@@ -66,23 +43,66 @@ export interface Block {
 }
 
 /**
- * Non-overlapping `open(.*?)close` matches scanning left to right, as Python's
- * `re.findall` finds them (dot matching newlines). `haystack` is the text itself for
- * case-sensitive tags, or its ASCII-lower-cased copy with lower-case tags for
- * case-insensitive ones.
+ * `indexOf` of a lower-case ASCII tag (starting with '<'), ASCII letters matched in any case.
+ * Jumps from '<' to '<', so it is linear in the text.
  */
-export function findBlocks(haystack: string, open: string, close: string): Block[] {
+export function indexOfTag(text: string, tag: string, from: number): number {
+  let position = text.indexOf('<', from);
+  const size = tag.length;
+  while (position >= 0) {
+    if (position + size > text.length) return -1;
+    let offset = 1;
+    for (; offset < size; offset += 1) {
+      let code = text.charCodeAt(position + offset);
+      if (code >= 65 && code <= 90) code += 32;
+      if (code !== tag.charCodeAt(offset)) break;
+    }
+    if (offset === size) return position;
+    position = text.indexOf('<', position + 1);
+  }
+  return -1;
+}
+
+/**
+ * Non-overlapping `open(.*?)close` matches scanning left to right, as Python's `re.findall`
+ * finds them (dot matching newlines), tags in any ASCII case.
+ */
+export function findBlocks(text: string, open: string, close: string): Block[] {
   const blocks: Block[] = [];
   let from = 0;
   for (;;) {
-    const openAt = haystack.indexOf(open, from);
+    const openAt = indexOfTag(text, open, from);
     if (openAt < 0) break;
-    const closeAt = haystack.indexOf(close, openAt + open.length);
+    const closeAt = indexOfTag(text, close, openAt + open.length);
     if (closeAt < 0) break;
     blocks.push({ open: openAt, start: openAt + open.length, end: closeAt });
     from = closeAt + close.length;
   }
   return blocks;
+}
+
+/** Whether `text[start, end)` is empty or only whitespace (JavaScript `\s`, as `trim`). */
+export function isBlank(text: string, start: number, end: number): boolean {
+  for (let index = start; index < end; index += 1) {
+    if (!isJsSpace(text.charCodeAt(index))) return false;
+  }
+  return true;
+}
+
+/** JavaScript's `\s` (what `String.prototype.trim` removes). */
+export function isJsSpace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
 }
 
 /** Counts occurrences of `needle` (non-overlapping). */
