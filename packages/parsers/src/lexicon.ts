@@ -119,7 +119,8 @@ export interface PhraseEntry<T> {
 
 /** Phrases indexed by the id of their first word, longest first. */
 export class PhraseSet<T> {
-  private readonly byFirst = new Map<number, PhraseEntry<T>[]>();
+  // A dense array indexed by word id: faster than a Map on the per-word hot path.
+  private readonly byFirst: (PhraseEntry<T>[] | undefined)[] = [];
 
   constructor(lexicon: Lexicon, entries: Iterable<readonly [phrase: string, value: T]>) {
     const seen = new Set<string>();
@@ -129,15 +130,16 @@ export class PhraseSet<T> {
       if (words.length === 0 || seen.has(key)) continue;
       seen.add(key);
       const ids = Int32Array.from(words, (word) => lexicon.add(word));
-      const list = this.byFirst.get(ids[0]!) ?? [];
+      while (this.byFirst.length <= ids[0]!) this.byFirst.push(undefined);
+      const list = this.byFirst[ids[0]!] ?? [];
       list.push({ words: ids, value });
-      this.byFirst.set(ids[0]!, list);
+      this.byFirst[ids[0]!] = list;
     }
-    for (const list of this.byFirst.values()) list.sort((a, b) => b.words.length - a.words.length);
+    for (const list of this.byFirst) list?.sort((a, b) => b.words.length - a.words.length);
   }
 
   /** The phrases starting with word id `first` (longest first), or undefined. */
   startingWith(first: number): readonly PhraseEntry<T>[] | undefined {
-    return first < 0 ? undefined : this.byFirst.get(first);
+    return first < 0 || first >= this.byFirst.length ? undefined : this.byFirst[first];
   }
 }

@@ -1,7 +1,7 @@
 import { type AuId, type Emotion, type Intensity, type Laterality, normalizeEmotion } from '@facial-r1/facs';
 import { findAuCodesAtWords } from './au-codes';
 import { WORD_LIST, WORD_POST_NEGATION } from './lexicon';
-import { parseReference, type ReferenceParse } from './parse-reference';
+import { isReferenceWellFormed, parseReference, type ReferenceParse } from './parse-reference';
 import { type Block, findBlocks, indexOfTag, isBlank, isJsSpace } from './text-scan';
 import { matchPhrase, TokenBuffer, tokenize } from './tokenize';
 import { AU_PHRASES, EMOTION_PHRASES, HEDGE_PHRASES, LEXICON, NEGATION_PHRASES } from './vocabulary';
@@ -374,17 +374,33 @@ class ReferenceCompletion implements ParsedCompletion {
 export function parseCompletion(text: string, options: ParseOptions = {}): ParsedCompletion {
   const input = typeof text === 'string' ? text : String(text ?? '');
   const mode = options?.mode ?? 'robust';
-  const reference = parseReference(input);
-  if (mode === 'facial-r1') return new ReferenceCompletion(input, reference);
+  if (mode === 'facial-r1') return new ReferenceCompletion(input, parseReference(input));
   const tokens = tokenize(input, LEXICON, MAIN_TOKENS);
   try {
-    return robustCompletion(input, reference, tokens);
+    return robustCompletion(input, isReferenceWellFormed(input), tokens);
   } finally {
     tokens.release();
   }
 }
 
-function robustCompletion(input: string, reference: ReferenceParse, tokens: TokenBuffer): ParsedCompletion {
+/** Whether only list words and numbers stand between two mentions ("AU1, 2 and AU5"). */
+function onlyListBetween(tokens: TokenBuffer, from: number, to: number): boolean {
+  for (let position = from; position < to; position += 1) {
+    if (tokens.numeric[position] === 0 && (LEXICON.flagsOf(tokens.word[position]!) & WORD_LIST) === 0)
+      return false;
+  }
+  return true;
+}
+
+function byCode(a: number, b: number): number {
+  return a - b;
+}
+
+function byStart(a: AuMention, b: AuMention): number {
+  return a.start - b.start;
+}
+
+function robustCompletion(input: string, wellFormed: boolean, tokens: TokenBuffer): ParsedCompletion {
   const thinkBlocks = findBlocks(input, '<think>', '</think>');
   const answerBlocks = findBlocks(input, '<answer>', '</answer>');
   const thinks = thinkBlocks.map((block) => input.slice(block.start, block.end));
@@ -434,7 +450,7 @@ function robustCompletion(input: string, reference: ReferenceParse, tokens: Toke
     });
     position = last;
   }
-  if (codeCount > 0 && codeCount < mentions.length) mentions.sort((a, b) => a.start - b.start);
+  if (codeCount > 0 && codeCount < mentions.length) mentions.sort(byStart);
 
   // Negation and hedging: a cue within a few words before the mention in the same clause, a
   // post-cue right after it ("AU9 is absent"), or a list that continues a negated mention.
@@ -443,13 +459,6 @@ function robustCompletion(input: string, reference: ReferenceParse, tokens: Toke
   const lastTokens = new Int32Array(count);
   const sentences = new Int32Array(count);
   const postNegated = new Uint8Array(count);
-  const onlyListBetween = (from: number, to: number) => {
-    for (let position = from; position < to; position += 1) {
-      if (tokens.numeric[position] === 0 && (LEXICON.flagsOf(tokens.word[position]!) & WORD_LIST) === 0)
-        return false;
-    }
-    return true;
-  };
   for (let index = 0; index < count; index += 1) {
     const mention = mentions[index]!;
     const first = tokens.tokenAt(mention.start);
@@ -479,7 +488,7 @@ function robustCompletion(input: string, reference: ReferenceParse, tokens: Toke
       index > 0 &&
       mentions[index - 1]!.negated &&
       sentences[index - 1] === sentence &&
-      onlyListBetween(lastTokens[index - 1]! + 1, first)
+      onlyListBetween(tokens, lastTokens[index - 1]! + 1, first)
     ) {
       negated = true;
     }
@@ -498,7 +507,7 @@ function robustCompletion(input: string, reference: ReferenceParse, tokens: Toke
       (postNegated[index] === 1 || (index + 1 < count && postNegated[index + 1] === 1)) &&
       !mentions[index - 1]!.negated &&
       sentences[index - 1] === sentences[index] &&
-      onlyListBetween(lastTokens[index - 1]! + 1, firstTokens[index]!)
+      onlyListBetween(tokens, lastTokens[index - 1]! + 1, firstTokens[index]!)
     ) {
       mentions[index - 1]!.negated = true;
       postNegated[index - 1] = 1;
@@ -514,7 +523,6 @@ function robustCompletion(input: string, reference: ReferenceParse, tokens: Toke
     (mention.negated ? negatedOnly : present).add(mention.code);
   }
   for (const code of present) negatedOnly.delete(code);
-  const byCode = (a: number, b: number) => a - b;
   const answer = answers.length > 0 ? answers[answers.length - 1]! : null;
 
   return {
@@ -523,8 +531,8 @@ function robustCompletion(input: string, reference: ReferenceParse, tokens: Toke
     think: thinks[0] ?? null,
     answers,
     answer,
-    wellFormed: reference.wellFormed,
-    formatIssues: formatIssues(input, thinkBlocks, answerBlocks, reference.wellFormed),
+    wellFormed,
+    formatIssues: formatIssues(input, thinkBlocks, answerBlocks, wellFormed),
     mentions,
     presentAus: [...present].sort(byCode).map((code) => `AU${code}`),
     negatedAus: [...negatedOnly].sort(byCode).map((code) => `AU${code}`),
