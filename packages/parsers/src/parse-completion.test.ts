@@ -484,6 +484,16 @@ describe('adversarial 1 MB inputs (results, not time)', () => {
     expect(parseCompletion(tokens).presentAus).toEqual([]);
   });
 
+  it('100k distinct AU tokens', () => {
+    const codes = Array.from({ length: 100_000 }, (_, index) => index + 1);
+    const text = `<think>${codes.map((code) => `AU${code}`).join(' ')}</think><answer>fear</answer>`;
+    const reference = parseCompletion(text, { mode: 'facial-r1' });
+    expect(reference.presentAus).toHaveLength(100_000);
+    expect(reference.presentAus.at(-1)).toBe('AU100000');
+    // robust mode reads codes 1-99 only
+    expect(parseCompletion(text).presentAus).toHaveLength(99);
+  });
+
   it('a 1 MB digit run', () => {
     const digits = '9'.repeat(megabyte);
     const text = `<think>AU${digits}</think><answer>fear</answer>`;

@@ -106,6 +106,8 @@ const MAIN_TOKENS = new TokenBuffer(512);
 const ANSWER_TOKENS = new TokenBuffer(32);
 
 const NEGATION_WINDOW = 4;
+/** Texts longer than this are not read as one emotion term (an untagged facial-r1 answer, a long answer). */
+const UNTAGGED_ANSWER_LIMIT = 256;
 const POST_WINDOW = 3;
 const MARK_NEGATION = 1;
 const MARK_HEDGE = 2;
@@ -144,7 +146,8 @@ function scanCues(
  */
 export function normalizeAnswer(answer: string): Emotion | null {
   const text = typeof answer === 'string' ? answer : String(answer ?? '');
-  const direct = normalizeEmotion(text);
+  // A single term ("Happy.") is short; longer answers go straight to the term scan.
+  const direct = text.length <= UNTAGGED_ANSWER_LIMIT ? normalizeEmotion(text) : null;
   if (direct) return direct;
   const tokens = tokenize(text, LEXICON, ANSWER_TOKENS);
   try {
@@ -272,23 +275,24 @@ function referenceMentions(text: string): AuMention[] {
 
 /**
  * The `facial-r1` parse: the reference fields are computed at once (what the reference rewards
- * read); format issues, mentions and the hedging and negation spans on first access (getters
- * that cache), so the reward hot path pays only for the reference parse. `toJSON` includes
+ * read: think, answer, wellFormed, presentAus, and the emotion); all think and answer blocks,
+ * format issues, mentions and the hedging and negation spans on first access (getters that
+ * cache), so the reward hot path pays only for the reference parse. `toJSON` includes
  * the lazy fields; an object spread (`{ ...parsed }`) copies only the eager ones.
  */
 class ReferenceCompletion implements ParsedCompletion {
   readonly mode = 'facial-r1' as const;
-  readonly thinks: readonly string[];
   readonly think: string | null;
-  readonly answers: readonly string[];
   readonly answer: string;
   readonly wellFormed: boolean;
   readonly presentAus: readonly string[];
   readonly negatedAus: readonly string[] = [];
   readonly emotion: Emotion | null;
   #text: string;
-  #thinkBlocks: Block[];
-  #answerBlocks: Block[];
+  #thinkBlocks: Block[] | undefined = undefined;
+  #answerBlocks: Block[] | undefined = undefined;
+  #thinks: string[] | undefined = undefined;
+  #answers: string[] | undefined = undefined;
   #formatIssues: FormatIssue[] | undefined = undefined;
   #mentions: AuMention[] | undefined = undefined;
   #hedges: TextSpan[] | undefined = undefined;
@@ -296,25 +300,45 @@ class ReferenceCompletion implements ParsedCompletion {
 
   constructor(text: string, reference: ReferenceParse) {
     this.#text = text;
-    this.#thinkBlocks = findBlocks(text, '<think>', '</think>');
-    this.#answerBlocks = findBlocks(text, '<answer>', '</answer>');
-    const thinks: string[] = [];
-    for (const block of this.#thinkBlocks) thinks.push(text.slice(block.start, block.end));
-    const answers: string[] = [];
-    for (const block of this.#answerBlocks) answers.push(text.slice(block.start, block.end).trim());
-    this.thinks = thinks;
     this.think = reference.think;
-    this.answers = answers;
     this.answer = reference.answer;
     this.wellFormed = reference.wellFormed;
     this.presentAus = reference.aus;
+    // Untagged, the answer is the whole completion: only a short one can be a single term.
     this.emotion = reference.answerTagged
       ? normalizeAnswer(reference.answer)
-      : normalizeEmotion(reference.answer);
+      : reference.answer.length <= UNTAGGED_ANSWER_LIMIT
+        ? normalizeEmotion(reference.answer)
+        : null;
+  }
+
+  get #thinkBlockList(): Block[] {
+    this.#thinkBlocks ??= findBlocks(this.#text, '<think>', '</think>');
+    return this.#thinkBlocks;
+  }
+
+  get #answerBlockList(): Block[] {
+    this.#answerBlocks ??= findBlocks(this.#text, '<answer>', '</answer>');
+    return this.#answerBlocks;
+  }
+
+  get thinks(): readonly string[] {
+    this.#thinks ??= this.#thinkBlockList.map((block) => this.#text.slice(block.start, block.end));
+    return this.#thinks;
+  }
+
+  get answers(): readonly string[] {
+    this.#answers ??= this.#answerBlockList.map((block) => this.#text.slice(block.start, block.end).trim());
+    return this.#answers;
   }
 
   get formatIssues(): readonly FormatIssue[] {
-    this.#formatIssues ??= formatIssues(this.#text, this.#thinkBlocks, this.#answerBlocks, this.wellFormed);
+    this.#formatIssues ??= formatIssues(
+      this.#text,
+      this.#thinkBlockList,
+      this.#answerBlockList,
+      this.wellFormed,
+    );
     return this.#formatIssues;
   }
 

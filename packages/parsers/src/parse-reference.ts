@@ -73,55 +73,45 @@ export function isReferenceWellFormed(text: string): boolean {
 
 /**
  * The reference AU tokens of a think text: `re.findall(r"AU\d+", think.upper())`, unique in
- * order. ASCII text takes a fast path (only 'a'/'u' upper-case to 'A'/'U' there); any other
- * text goes through a full Unicode `toUpperCase`, as Python's `str.upper()` would.
+ * order. JavaScript's `toUpperCase` applies the same full Unicode case mapping as Python's
+ * `str.upper` (`ß` -> `SS`); `\d` is any Unicode decimal digit, as in Python.
  */
 function referenceAus(think: string): string[] {
-  let tokens: string[] | undefined;
-  const length = think.length;
-  for (let index = 0; index < length; index += 1) {
-    const code = think.charCodeAt(index);
-    if (code > 0x7f) return referenceAuTokens(think.toUpperCase());
-    if ((code | 32) !== 97 || index + 2 >= length || (think.charCodeAt(index + 1) | 32) !== 117) continue;
-    let end = index + 2;
-    while (end < length) {
-      const digit = think.charCodeAt(end);
-      if (digit < 48 || digit > 57) break;
-      end += 1;
-    }
-    if (end === index + 2) continue;
-    const token = `AU${think.slice(index + 2, end)}`;
-    tokens ??= [];
-    if (!tokens.includes(token)) tokens.push(token);
-    index = end - 1;
-  }
-  return tokens ?? [];
-}
-
-/** Every `AU` + digits token (Python `\d`: any Unicode decimal digit) in upper-cased text. */
-function referenceAuTokens(upper: string): string[] {
+  const upper = think.toUpperCase();
+  const length = upper.length;
   const tokens: string[] = [];
-  const seen = new Set<string>();
+  // A few tokens are searched linearly; past that a set keeps many distinct tokens linear.
+  let seen: Set<string> | undefined;
   let from = 0;
   for (;;) {
     const at = upper.indexOf('AU', from);
     if (at < 0) return tokens;
     let end = at + 2;
-    // Iterate by code point: Nd digits outside the BMP are two code units.
-    while (end < upper.length) {
-      const codePoint = upper.codePointAt(end)!;
-      const character = String.fromCodePoint(codePoint);
-      if (!isUnicodeDigit(character)) break;
-      end += character.length;
+    while (end < length) {
+      const code = upper.charCodeAt(end);
+      if (code >= 48 && code <= 57) end += 1;
+      else if (code > 127) {
+        // Nd digits outside the BMP are two code units.
+        const character = String.fromCodePoint(upper.codePointAt(end)!);
+        if (!isUnicodeDigit(character)) break;
+        end += character.length;
+      } else break;
     }
-    if (end > at + 2) {
-      const token = upper.slice(at, end);
+    if (end === at + 2) {
+      from = at + 1;
+      continue;
+    }
+    const token = upper.slice(at, end);
+    if (seen) {
       if (!seen.has(token)) {
         seen.add(token);
         tokens.push(token);
       }
-      from = end;
-    } else from = at + 1;
+    } else if (!tokens.includes(token)) {
+      tokens.push(token);
+      if (tokens.length > 16) seen = new Set(tokens);
+    }
+    from = end;
   }
 }
 
