@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { auMetrics } from './au-metrics';
 import { corpusBleu } from './bleu';
-import { bootstrapInterval, pairedBootstrap, regeScore } from './bootstrap';
+import { bootstrapInterval, bootstrapMean, pairedBootstrap, regeScore } from './bootstrap';
 import { emotionMetrics, extractEmotion } from './emotion-metrics';
 import { porterStem } from './porter-stemmer';
 import { rougeL, rougeScores } from './rouge';
@@ -81,6 +81,22 @@ describe('ROUGE (rouge-score semantics)', () => {
         expect(rougeL(a, b)).toBeCloseTo(rougeL(b, a), 12);
         if (/[a-z0-9]/i.test(a)) expect(rougeL(a, a)).toBe(1);
       }),
+    );
+  });
+});
+
+describe('rougeL fast path', () => {
+  it('equals rougeScores(...).rougeL on any text: case, Unicode, punctuation, repeats', () => {
+    const word = fc.oneof(
+      fc.constantFrom('Brows', 'RAISED', 'raising', 'AU12', 'au12', 'smiling', 'smile', 'Kelvin\u212a', 'café', 'ÉTÉ'),
+      fc.string({ maxLength: 6 }),
+    );
+    const text = fc.array(word, { maxLength: 30 }).map((words) => words.join(' '));
+    fc.assert(
+      fc.property(text, text, (a, b) => {
+        expect(rougeL(a, b)).toBe(rougeScores(a, b).rougeL.fmeasure);
+      }),
+      { numRuns: 300 },
     );
   });
 });
@@ -208,6 +224,44 @@ describe('bootstrap and REGE', () => {
     expect(first.high).toBeGreaterThanOrEqual(first.value);
     expect(first.high - first.low).toBeLessThan(0.2);
     expect(bootstrapInterval([], mean)).toEqual({ value: 0, low: 0, high: 0 });
+  });
+
+  it('bootstrapMean draws two-valued data from the exact binomial and agrees with resampling rows', () => {
+    // The share of ones in a resample of n rows is Binomial(n, p) / n: with many resamples the
+    // percentile interval approaches p +- 1.96 sqrt(p (1 - p) / n).
+    const n = 2000;
+    const rows = Array.from({ length: n }, (_, index) => (index % 10 < 7 ? 1 : 0));
+    const fast = bootstrapMean(rows, { resamples: 20_000, seed: 3 });
+    const halfWidth = 1.96 * Math.sqrt((0.7 * 0.3) / n);
+    expect(fast.value).toBeCloseTo(0.7, 12);
+    expect(fast.low).toBeCloseTo(0.7 - halfWidth, 2);
+    expect(fast.high).toBeCloseTo(0.7 + halfWidth, 2);
+    const slow = bootstrapInterval(rows, mean, { resamples: 2000, seed: 4 });
+    expect(Math.abs(fast.low - slow.low)).toBeLessThan(0.004);
+    expect(Math.abs(fast.high - slow.high)).toBeLessThan(0.004);
+    expect(bootstrapMean(rows, { seed: 9 })).toEqual(bootstrapMean(rows, { seed: 9 }));
+  });
+
+  it('bootstrapMean handles any two values, one value, rare events and three-valued data', () => {
+    const scaled = bootstrapMean(
+      Array.from({ length: 1000 }, (_, index) => (index % 4 === 0 ? 2 : 0.5)),
+      { resamples: 5000 },
+    );
+    expect(scaled.value).toBeCloseTo(0.875, 12);
+    expect(scaled.low).toBeGreaterThan(0.8);
+    expect(scaled.high).toBeLessThan(0.95);
+    expect(bootstrapMean([1, 1, 1])).toEqual({ value: 1, low: 1, high: 1 });
+    expect(bootstrapMean([0, 0, 0, 0])).toEqual({ value: 0, low: 0, high: 0 });
+    // One success in 100k rows: resampled counts are Poisson-like around 1, never negative.
+    const rare = bootstrapMean(Array.from({ length: 100_000 }, (_, index) => (index === 5 ? 1 : 0)));
+    expect(rare.low).toBe(0);
+    expect(rare.high).toBeGreaterThan(0);
+    expect(rare.high).toBeLessThanOrEqual(5 / 100_000);
+    // Three values take the row-resampling path and still bracket the mean.
+    const three = bootstrapMean(Array.from({ length: 300 }, (_, index) => index % 3));
+    expect(three.value).toBeCloseTo(1, 12);
+    expect(three.low).toBeLessThan(1);
+    expect(three.high).toBeGreaterThan(1);
   });
 
   it('pairs rows for a delta between two models', () => {

@@ -1,4 +1,4 @@
-import { rougeTokenize, scanRougeTokens } from './text-tokens';
+import { rougeTokenize } from './text-tokens';
 
 /** Precision, recall and F-measure of one ROUGE variant. */
 export interface RougeScore {
@@ -56,8 +56,17 @@ let slotStamp = new Uint32Array(1024);
 let generation = 0;
 
 export function lcsLength(reference: ArrayLike<number>, prediction: ArrayLike<number>): number {
-  const length = reference.length;
-  if (length === 0 || prediction.length === 0) return 0;
+  return lcsOf(reference, reference.length, prediction, prediction.length);
+}
+
+/** {@link lcsLength} over the first `length` and `predictionLength` items (reused buffers). */
+function lcsOf(
+  reference: ArrayLike<number>,
+  length: number,
+  prediction: ArrayLike<number>,
+  predictionLength: number,
+): number {
+  if (length === 0 || predictionLength === 0) return 0;
   const words = (length + 31) >>> 5;
   generation = (generation + 1) >>> 0;
   if (generation === 0) {
@@ -66,7 +75,7 @@ export function lcsLength(reference: ArrayLike<number>, prediction: ArrayLike<nu
   }
   let maximumId = 0;
   for (let index = 0; index < length; index += 1) maximumId = Math.max(maximumId, reference[index]!);
-  for (let index = 0; index < prediction.length; index += 1)
+  for (let index = 0; index < predictionLength; index += 1)
     maximumId = Math.max(maximumId, prediction[index]!);
   if (slotOffset.length <= maximumId) {
     slotOffset = new Int32Array((maximumId + 1) * 2);
@@ -90,7 +99,7 @@ export function lcsLength(reference: ArrayLike<number>, prediction: ArrayLike<nu
   if (vectorPool.length < words) vectorPool = new Uint32Array(words * 2);
   const vector = vectorPool;
   vector.fill(0xffffffff, 0, words);
-  for (let position = 0; position < prediction.length; position += 1) {
+  for (let position = 0; position < predictionLength; position += 1) {
     const token = prediction[position]!;
     if (slotStamp[token] !== generation) continue;
     const slot = slotOffset[token]!;
@@ -158,35 +167,151 @@ function toIds(tokens: readonly string[]): Int32Array {
   return ids;
 }
 
-const STEM_ID_OF_RAW = new Map<string, number>();
+/**
+ * Raw token -> id of its stem, keyed by the characters of the text itself: an open-addressing
+ * table probed with a hash computed while scanning, so the ROUGE-L fast path makes no substring
+ * and no Map lookup per token; a token is sliced and stemmed only the first time it is seen.
+ */
+class StemIdTable {
+  #capacity = 1 << 14;
+  #keys: (string | undefined)[] = new Array(this.#capacity);
+  #hashes = new Int32Array(this.#capacity);
+  #ids = new Int32Array(this.#capacity);
+  size = 0;
+
+  clear(): void {
+    this.#capacity = 1 << 14;
+    this.#keys = new Array(this.#capacity);
+    this.#hashes = new Int32Array(this.#capacity);
+    this.#ids = new Int32Array(this.#capacity);
+    this.size = 0;
+  }
+
+  /** The stem id of the lower-cased ASCII token `text[start, end)` whose hash is `hash`. */
+  idOf(text: string, start: number, end: number, hash: number): number {
+    const mask = this.#capacity - 1;
+    const length = end - start;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const key = this.#keys[slot];
+      if (key === undefined) break;
+      if (this.#hashes[slot] !== hash || key.length !== length) continue;
+      let same = true;
+      for (let offset = 0; offset < length; offset += 1) {
+        let code = text.charCodeAt(start + offset);
+        if (code >= 65 && code <= 90) code += 32;
+        if (code !== key.charCodeAt(offset)) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.#ids[slot]!;
+    }
+    const token = text.slice(start, end).toLowerCase();
+    const id = toIds(rougeTokenize(token))[0]!;
+    this.#insert(token, hash, id);
+    return id;
+  }
+
+  #insert(key: string, hash: number, id: number): void {
+    if ((this.size + 1) * 2 > this.#capacity) this.#grow();
+    const mask = this.#capacity - 1;
+    let slot = hash & mask;
+    while (this.#keys[slot] !== undefined) slot = (slot + 1) & mask;
+    this.#keys[slot] = key;
+    this.#hashes[slot] = hash;
+    this.#ids[slot] = id;
+    this.size += 1;
+  }
+
+  #grow(): void {
+    const keys = this.#keys;
+    const hashes = this.#hashes;
+    const ids = this.#ids;
+    this.#capacity *= 2;
+    this.#keys = new Array(this.#capacity);
+    this.#hashes = new Int32Array(this.#capacity);
+    this.#ids = new Int32Array(this.#capacity);
+    this.size = 0;
+    for (let slot = 0; slot < keys.length; slot += 1)
+      if (keys[slot] !== undefined) this.#insert(keys[slot]!, hashes[slot]!, ids[slot]!);
+  }
+}
+
+const STEM_IDS = new StemIdTable();
 
 // Bounded caches, reset only at the start of a scoring call so both sides of a pair always
 // share one id space.
 function resetCachesIfLarge(): void {
-  if (INTERNED.size > 500_000 || STEM_ID_OF_RAW.size > 500_000) {
+  if (INTERNED.size > 500_000 || STEM_IDS.size > 500_000) {
     INTERNED.clear();
-    STEM_ID_OF_RAW.clear();
+    STEM_IDS.clear();
   }
 }
-function stemmedIds(text: string): Int32Array {
-  const ids: number[] = [];
-  scanRougeTokens(text, (token) => {
-    let id = STEM_ID_OF_RAW.get(token);
-    if (id === undefined) {
-      id = toIds(rougeTokenize(token))[0]!;
-      STEM_ID_OF_RAW.set(token, id);
+
+/** FNV-1a step over a lower-cased character code. */
+const hashStep = (hash: number, code: number) => Math.imul(hash ^ code, 0x01000193);
+const HASH_SEED = 0x811c9dc5 | 0;
+
+/** Reused id buffers of the two sides of a pair. */
+class IdBuffer {
+  ids = new Int32Array(256);
+  length = 0;
+  push(id: number): void {
+    if (this.length === this.ids.length) {
+      const grown = new Int32Array(this.ids.length * 2);
+      grown.set(this.ids);
+      this.ids = grown;
     }
-    ids.push(id);
-  });
-  return Int32Array.from(ids);
+    this.ids[this.length] = id;
+    this.length += 1;
+  }
+}
+const REFERENCE_IDS = new IdBuffer();
+const PREDICTION_IDS = new IdBuffer();
+
+/**
+ * Fills `buffer` with the stem ids of `text`'s tokens (the {@link rougeTokenize} tokens),
+ * scanning ASCII text in place; text with any non-ASCII character goes through the Unicode
+ * lower-casing of {@link rougeTokenize} instead.
+ */
+function stemmedIds(text: string, buffer: IdBuffer): IdBuffer {
+  buffer.length = 0;
+  let start = -1;
+  let hash = HASH_SEED;
+  const length = text.length;
+  for (let index = 0; index <= length; index += 1) {
+    let code = index < length ? text.charCodeAt(index) : 32;
+    if (code > 0x7f) {
+      buffer.length = 0;
+      for (const token of rougeTokenize(text, { stem: false })) {
+        let tokenHash = HASH_SEED;
+        for (let offset = 0; offset < token.length; offset += 1)
+          tokenHash = hashStep(tokenHash, token.charCodeAt(offset));
+        buffer.push(STEM_IDS.idOf(token, 0, token.length, tokenHash));
+      }
+      return buffer;
+    }
+    if (code >= 65 && code <= 90) code += 32;
+    if ((code >= 97 && code <= 122) || (code >= 48 && code <= 57)) {
+      if (start < 0) {
+        start = index;
+        hash = HASH_SEED;
+      }
+      hash = hashStep(hash, code);
+    } else if (start >= 0) {
+      buffer.push(STEM_IDS.idOf(text, start, index, hash));
+      start = -1;
+    }
+  }
+  return buffer;
 }
 
 /** ROUGE-L F-measure only (the FEA-20K column), without the n-gram work. */
 export function rougeL(prediction: string, reference: string): number {
   resetCachesIfLarge();
-  const referenceIds = stemmedIds(reference);
-  const predictionIds = stemmedIds(prediction);
+  const referenceIds = stemmedIds(reference, REFERENCE_IDS);
+  const predictionIds = stemmedIds(prediction, PREDICTION_IDS);
   if (!referenceIds.length || !predictionIds.length) return 0;
-  const lcs = lcsLength(referenceIds, predictionIds);
+  const lcs = lcsOf(referenceIds.ids, referenceIds.length, predictionIds.ids, predictionIds.length);
   return fmeasure(lcs / predictionIds.length, lcs / referenceIds.length);
 }
