@@ -68,7 +68,7 @@ function binomialSampler(trials: number, probability: number, random: () => numb
   }
   const below: number[] = [];
   for (let k = mode, weight = 1; k > 0; k -= 1) {
-    weight *= (k / (trials - k + 1)) / odds;
+    weight *= k / (trials - k + 1) / odds;
     if (weight < 1e-300) break;
     below.push(weight);
   }
@@ -77,7 +77,11 @@ function binomialSampler(trials: number, probability: number, random: () => numb
   let total = 0;
   for (let index = 0; index < cdf.length; index += 1) {
     total +=
-      index < below.length ? below[below.length - 1 - index]! : index === below.length ? 1 : above[index - below.length - 1]!;
+      index < below.length
+        ? below[below.length - 1 - index]!
+        : index === below.length
+          ? 1
+          : above[index - below.length - 1]!;
     cdf[index] = total;
   }
   for (let index = 0; index < cdf.length; index += 1) cdf[index]! /= total;

@@ -88,7 +88,18 @@ describe('ROUGE (rouge-score semantics)', () => {
 describe('rougeL fast path', () => {
   it('equals rougeScores(...).rougeL on any text: case, Unicode, punctuation, repeats', () => {
     const word = fc.oneof(
-      fc.constantFrom('Brows', 'RAISED', 'raising', 'AU12', 'au12', 'smiling', 'smile', 'Kelvin\u212a', 'café', 'ÉTÉ'),
+      fc.constantFrom(
+        'Brows',
+        'RAISED',
+        'raising',
+        'AU12',
+        'au12',
+        'smiling',
+        'smile',
+        'Kelvin\u212a',
+        'café',
+        'ÉTÉ',
+      ),
       fc.string({ maxLength: 6 }),
     );
     const text = fc.array(word, { maxLength: 30 }).map((words) => words.join(' '));
