@@ -1,30 +1,55 @@
-/** Word n-gram shingles of a text (lower-cased, punctuation stripped), as 32-bit hashes. */
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const SPACE = 32;
+
+const isWordCode = (code: number) => (code >= 97 && code <= 122) || (code >= 48 && code <= 57);
+
+/**
+ * Word n-gram shingles of a text (lower-cased, runs of characters other than [a-z0-9] as word
+ * breaks), as 32-bit FNV-1a hashes of the words joined by single spaces. A text with fewer
+ * than `size` words is one shingle of all its words; an empty text has none. One scan, no
+ * substring per word or shingle.
+ */
 export function shingles(text: string, size = 3): Set<number> {
-  const words = text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim()
-    .split(' ')
-    .filter(Boolean);
-  const result = new Set<number>();
-  if (words.length < size) {
-    if (words.length) result.add(hash(words.join(' ')));
-    return result;
+  // Non-ASCII text is lower-cased as Unicode first (a Kelvin sign becomes 'k'), then scanned.
+  let source = text;
+  for (let index = 0; index < text.length; index += 1) {
+    if (text.charCodeAt(index) > 0x7f) {
+      source = text.toLowerCase();
+      break;
+    }
   }
-  for (let index = 0; index + size <= words.length; index += 1) {
-    result.add(hash(words.slice(index, index + size).join(' ')));
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let start = -1;
+  for (let index = 0; index <= source.length; index += 1) {
+    let code = index < source.length ? source.charCodeAt(index) : SPACE;
+    if (code >= 65 && code <= 90) code += 32;
+    if (isWordCode(code)) {
+      if (start < 0) start = index;
+    } else if (start >= 0) {
+      starts.push(start);
+      ends.push(index);
+      start = -1;
+    }
+  }
+  const result = new Set<number>();
+  const words = starts.length;
+  if (words === 0) return result;
+  const width = Math.min(size, words);
+  for (let first = 0; first + width <= words; first += 1) {
+    let value = FNV_OFFSET;
+    for (let word = first; word < first + width; word += 1) {
+      if (word > first) value = Math.imul(value ^ SPACE, FNV_PRIME);
+      for (let index = starts[word]!; index < ends[word]!; index += 1) {
+        let code = source.charCodeAt(index);
+        if (code >= 65 && code <= 90) code += 32;
+        value = Math.imul(value ^ code, FNV_PRIME);
+      }
+    }
+    result.add(value >>> 0);
   }
   return result;
-}
-
-function hash(text: string): number {
-  // FNV-1a, 32 bit: stable across runs and platforms.
-  let value = 0x811c9dc5;
-  for (let index = 0; index < text.length; index += 1) {
-    value ^= text.charCodeAt(index);
-    value = Math.imul(value, 0x01000193);
-  }
-  return value >>> 0;
 }
 
 /** Jaccard similarity of two shingle sets. */
@@ -85,10 +110,14 @@ export class NearDuplicateIndex {
 /**
  * Which texts are near-duplicates (shingled Jaccard >= `threshold`) of an earlier kept text or
  * of a `previous` text, deciding in order (the first of a group is kept). Exact, and
- * near-linear in practice: the AllPairs prefix filter. Every set's shingles are ordered rarest
- * first (by frequency over all texts), only a prefix of |s| - ceil(t x |s|) + 1 shingles is
- * indexed, and two sets with Jaccard >= t always share a prefix shingle, so only texts sharing
- * a rare shingle are compared exactly.
+ * near-linear in practice: PPJoin's prefix and positional filters. Every set becomes the
+ * sorted array of its shingles' ranks in one global order, rarest first; only a prefix of
+ * |s| - ceil(t x |s|) + 1 ranks is indexed, and two sets with Jaccard >= t always share a
+ * prefix rank. While a set's prefix is probed, each candidate's overlap found so far plus what
+ * could still follow the matching positions bounds its final overlap: candidates that cannot
+ * reach the overlap Jaccard t needs, ceil(t / (1 + t) x (|x| + |y|)), are dropped before the
+ * exact count (texts that differ in a few rare words, as synthesized reasoning does, stop
+ * there).
  */
 export function findNearDuplicates(
   texts: readonly string[],
@@ -100,41 +129,98 @@ export function findNearDuplicates(
 ): boolean[] {
   const threshold = options.threshold ?? 0.8;
   const size = options.shingleSize ?? 3;
-  const previous = (options.previous ?? []).map((text) => shingles(text, size));
-  const current = texts.map((text) => shingles(text, size));
+  const previous = options.previous ?? [];
+  const hashed = [...previous, ...texts].map((text) => shingles(text, size));
+
+  // Global order: ascending frequency, then hash; rank = position in that order.
   const frequency = new Map<number, number>();
-  for (const set of [...previous, ...current])
+  for (const set of hashed)
     for (const shingle of set) frequency.set(shingle, (frequency.get(shingle) ?? 0) + 1);
-  const ordered = (set: Set<number>) =>
-    [...set].sort((a, b) => frequency.get(a)! - frequency.get(b)! || a - b);
-  const kept: Set<number>[] = [];
-  const postings = new Map<number, number[]>();
-  const keep = (set: Set<number>) => {
+  const order = [...frequency.keys()].sort((a, b) => frequency.get(a)! - frequency.get(b)! || a - b);
+  const rankOf = new Map<number, number>();
+  for (let rank = 0; rank < order.length; rank += 1) rankOf.set(order[rank]!, rank);
+  const sets = hashed.map((set) => {
+    const ranks = new Int32Array(set.size);
+    let at = 0;
+    for (const shingle of set) ranks[at++] = rankOf.get(shingle)!;
+    return ranks.sort();
+  });
+
+  const prefixLength = (length: number) => Math.max(1, length - Math.ceil(threshold * length) + 1);
+  const required = (a: number, b: number) => Math.ceil((threshold / (1 + threshold)) * (a + b) - 1e-9);
+  // postings[rank]: kept set ids and positions, interleaved.
+  const postings: (number[] | undefined)[] = new Array(order.length);
+  const kept: Int32Array[] = [];
+  const overlap = new Int32Array(sets.length);
+  const touched: number[] = [];
+  const keep = (set: Int32Array) => {
     const id = kept.length;
     kept.push(set);
-    const order = ordered(set);
-    const prefix = order.length - Math.ceil(threshold * order.length) + 1;
-    for (const shingle of order.slice(0, Math.max(1, prefix))) {
-      const list = postings.get(shingle);
-      if (list) list.push(id);
-      else postings.set(shingle, [id]);
+    const prefix = Math.min(set.length, prefixLength(set.length));
+    for (let position = 0; position < prefix; position += 1) {
+      const list = postings[set[position]!];
+      if (list) list.push(id, position);
+      else postings[set[position]!] = [id, position];
     }
   };
-  for (const set of previous) keep(set);
-  return current.map((set) => {
-    const order = ordered(set);
-    const prefix = Math.max(1, order.length - Math.ceil(threshold * order.length) + 1);
-    const seen = new Set<number>();
-    for (const shingle of order.slice(0, prefix)) {
-      for (const id of postings.get(shingle) ?? []) {
-        if (seen.has(id)) continue;
-        seen.add(id);
+  const PRUNED = -1;
+
+  const isDuplicate = (set: Int32Array): boolean => {
+    if (set.length === 0) return kept.some((other) => other.length === 0);
+    const prefix = Math.min(set.length, prefixLength(set.length));
+    touched.length = 0;
+    for (let position = 0; position < prefix; position += 1) {
+      const list = postings[set[position]!];
+      if (!list) continue;
+      for (let entry = 0; entry < list.length; entry += 2) {
+        const id = list[entry]!;
+        const seen = overlap[id]!;
+        if (seen === PRUNED) continue;
         const other = kept[id]!;
-        if (Math.min(other.size, set.size) < threshold * Math.max(other.size, set.size)) continue;
-        if (jaccard(set, other) >= threshold) return true;
+        if (seen === 0) {
+          // Size filter: Jaccard >= t needs t|x| <= |y| <= |x| / t.
+          if (Math.min(other.length, set.length) < threshold * Math.max(other.length, set.length)) {
+            overlap[id] = PRUNED;
+            touched.push(id);
+            continue;
+          }
+          touched.push(id);
+        }
+        const bound = seen + 1 + Math.min(set.length - position - 1, other.length - list[entry + 1]! - 1);
+        overlap[id] = bound >= required(set.length, other.length) ? seen + 1 : PRUNED;
       }
     }
+    let found = false;
+    for (const id of touched) {
+      if (!found && overlap[id]! > 0 && jaccardOfSorted(set, kept[id]!) >= threshold) found = true;
+      overlap[id] = 0;
+    }
+    return found;
+  };
+
+  for (let index = 0; index < previous.length; index += 1) keep(sets[index]!);
+  return texts.map((_, index) => {
+    const set = sets[previous.length + index]!;
+    if (isDuplicate(set)) return true;
     keep(set);
     return false;
   });
+}
+
+/** Jaccard similarity of two sorted arrays of distinct integers (merge count). */
+function jaccardOfSorted(a: Int32Array, b: Int32Array): number {
+  if (a.length === 0 && b.length === 0) return 1;
+  let shared = 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const difference = a[i]! - b[j]!;
+    if (difference === 0) {
+      shared += 1;
+      i += 1;
+      j += 1;
+    } else if (difference < 0) i += 1;
+    else j += 1;
+  }
+  return shared / (a.length + b.length - shared);
 }
