@@ -1,7 +1,12 @@
 import { BENCHMARK_IDS, getBenchmark, listBenchmarks } from '@facial-r1/benchmarks';
 import { describeProgress, ProgressReporter } from '@facial-r1/cli-kit';
 import { FeaError } from '@facial-r1/facs';
-import { createModelRegistry, createOnnxModel, type ModelProviderFactory } from '@facial-r1/runtime';
+import {
+  createModelRegistry,
+  createOnnxModel,
+  type ModelProviderFactory,
+  parseOnnxIdOptions,
+} from '@facial-r1/runtime';
 import { createFaceBaselineModel, demoPhotoPaths } from '@facial-r1/vision';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,11 +23,7 @@ import { runBenchmark } from './run-benchmark';
 const LOCAL_PROVIDERS: Record<string, ModelProviderFactory> = {
   baseline: () => createFaceBaselineModel(),
   onnx: (spec, options) =>
-    createOnnxModel(spec, {
-      ...(options.device ? { device: options.device as 'cpu' | 'cuda' | 'webgpu' } : {}),
-      ...(options.dtype ? { dtype: options.dtype as never } : {}),
-      ...(options.threads ? { threads: Number(options.threads) } : {}),
-    }),
+    createOnnxModel(spec, parseOnnxIdOptions(spec, options) as Parameters<typeof createOnnxModel>[1]),
 };
 
 /** Exit codes: 0 success, 1 a failed run, 2 a usage error. */

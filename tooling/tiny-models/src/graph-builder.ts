@@ -81,6 +81,44 @@ export class GraphBuilder {
     return outputs[0] as string;
   }
 
+  /**
+   * Serialises the graph with its initializers in a separate file, as exporters do for models
+   * over 2 GB: the bytes of each tensor of at least `threshold` bytes go to `location` (a path
+   * relative to the model file) and the tensor records `data_location: EXTERNAL` with its offset
+   * and length there; smaller ones (shapes, axes) stay inline, as `onnx`'s
+   * `convert_model_to_external_data` leaves them by default (shape inference needs them).
+   */
+  encodeWithExternalData(
+    location: string,
+    { opset = 17, threshold = 1024 }: { opset?: number; threshold?: number } = {},
+  ): { model: Uint8Array; data: Uint8Array } {
+    let offset = 0;
+    const chunks: Uint8Array[] = [];
+    const saved = this.initializers.map((tensor) => ({ ...tensor }));
+    for (const tensor of this.initializers) {
+      const bytes = tensor.rawData as Uint8Array;
+      if (bytes.byteLength < threshold) continue;
+      chunks.push(bytes);
+      tensor.rawData = undefined;
+      tensor.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+      tensor.externalData = [
+        { key: 'location', value: location },
+        { key: 'offset', value: String(offset) },
+        { key: 'length', value: String(bytes.byteLength) },
+      ];
+      offset += bytes.byteLength;
+    }
+    const model = this.encode(opset);
+    this.initializers.splice(0, this.initializers.length, ...saved);
+    const data = new Uint8Array(offset);
+    let at = 0;
+    for (const chunk of chunks) {
+      data.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return { model, data };
+  }
+
   /** Serialises the graph as a model with the given opset. */
   encode(opset = 17): Uint8Array {
     const model = onnx.ModelProto.create({

@@ -24,6 +24,11 @@ export interface TinyQwenVLModelOptions {
   readonly maxPixels?: number;
   /** `max_position_embeddings` (the context length). Default 4096. */
   readonly maxPositionEmbeddings?: number;
+  /**
+   * Write each graph's weights to `<graph>.onnx_data` beside it (external data, as exports of
+   * large models are laid out) instead of inside the `.onnx` file. Default false.
+   */
+  readonly externalData?: boolean;
 }
 
 /** Token ids of the Qwen2 vocabulary the tiny models use. */
@@ -79,11 +84,14 @@ function rotateHalf(graph: GraphBuilder, input: string, half: number): string {
 
 function buildDecoder(
   options: Required<
-    Omit<TinyQwenVLModelOptions, 'architecture' | 'seed' | 'maxPixels' | 'maxPositionEmbeddings'>
+    Omit<
+      TinyQwenVLModelOptions,
+      'architecture' | 'seed' | 'maxPixels' | 'maxPositionEmbeddings' | 'externalData'
+    >
   >,
   normal: () => number,
   mropeSection: readonly number[],
-): Uint8Array {
+): GraphBuilder {
   const { hiddenSize: hidden, layers, heads, intermediateSize: inner } = options;
   const headDimension = hidden / heads;
   const half = headDimension / 2;
@@ -250,10 +258,10 @@ function buildDecoder(
     ['logits'],
   );
   graph.output('logits', ElementType.float, ['batch_size', 'sequence_length', VOCABULARY_SIZE]);
-  return graph.encode();
+  return graph;
 }
 
-function buildEmbedTokens(hidden: number, normal: () => number): Uint8Array {
+function buildEmbedTokens(hidden: number, normal: () => number): GraphBuilder {
   const graph = new GraphBuilder('embed_tokens');
   const ids = graph.input('input_ids', ElementType.int64, ['batch_size', 'sequence_length']);
   const table = graph.floats(
@@ -263,7 +271,7 @@ function buildEmbedTokens(hidden: number, normal: () => number): Uint8Array {
   );
   graph.node('Gather', [table, ids], { axis: 0 }, ['inputs_embeds']);
   graph.output('inputs_embeds', ElementType.float, ['batch_size', 'sequence_length', hidden]);
-  return graph.encode();
+  return graph;
 }
 
 function buildVisionEncoder(
@@ -271,7 +279,7 @@ function buildVisionEncoder(
   visionHidden: number,
   hidden: number,
   normal: () => number,
-): Uint8Array {
+): GraphBuilder {
   const graph = new GraphBuilder('vision_encoder');
   const pixels = graph.input('pixel_values', ElementType.float, ['num_patches', 1176]);
   const grid = graph.input(gridName, ElementType.int64, ['num_images', 3]);
@@ -306,7 +314,7 @@ function buildVisionEncoder(
   ]);
   graph.node('Add', [projected, bias], {}, ['image_features']);
   graph.output('image_features', ElementType.float, ['num_tokens', hidden]);
-  return graph.encode();
+  return graph;
 }
 
 function tokenizerDirectory(): string {
@@ -428,13 +436,17 @@ export async function writeTinyQwenVLModel(
   );
 
   const sizes = { hiddenSize, heads, layers, intermediateSize, visionHiddenSize };
-  await writeFile(path.join(directory, 'onnx', 'embed_tokens.onnx'), buildEmbedTokens(hiddenSize, normal));
-  await writeFile(
-    path.join(directory, 'onnx', 'vision_encoder.onnx'),
+  const writeGraph = async (name: string, graph: GraphBuilder) => {
+    const file = path.join(directory, 'onnx', `${name}.onnx`);
+    if (!options.externalData) return writeFile(file, graph.encode());
+    const { model, data } = graph.encodeWithExternalData(`${name}.onnx_data`);
+    await writeFile(`${file}_data`, data);
+    await writeFile(file, model);
+  };
+  await writeGraph('embed_tokens', buildEmbedTokens(hiddenSize, normal));
+  await writeGraph(
+    'vision_encoder',
     buildVisionEncoder(qwen25 ? 'image_grid_thw' : 'grid_thw', visionHiddenSize, hiddenSize, normal),
   );
-  await writeFile(
-    path.join(directory, 'onnx', 'decoder_model_merged.onnx'),
-    buildDecoder(sizes, normal, mropeSection),
-  );
+  await writeGraph('decoder_model_merged', buildDecoder(sizes, normal, mropeSection));
 }

@@ -67,3 +67,58 @@ describe('sampleToken top-k selection', () => {
     }
   });
 });
+
+describe('sampleToken over the whole vocabulary (no top-k)', () => {
+  /** The definition: sort every token by probability, keep the top-p prefix, draw in that order. */
+  function reference(logits: Float32Array, temperature: number, topP: number, random: SeededRandom): number {
+    const order = Array.from({ length: logits.length }, (_, index) => index).sort(
+      (a, b) => (logits[b] as number) - (logits[a] as number) || a - b,
+    );
+    const maximum = logits[order[0] as number] as number;
+    const weights = order.map((id) => Math.exp(((logits[id] as number) - maximum) / temperature));
+    const total = weights.reduce((sum, weight) => sum + weight, 0);
+    let kept = order.length;
+    let mass = 0;
+    for (let index = 0; index < order.length; index += 1) {
+      mass += (weights[index] as number) / total;
+      if (mass >= topP) {
+        kept = index + 1;
+        break;
+      }
+    }
+    const keptTotal = weights.slice(0, kept).reduce((sum, weight) => sum + weight, 0);
+    let target = random.next() * keptTotal;
+    for (let index = 0; index < kept; index += 1) {
+      target -= weights[index] as number;
+      if (target < 0) return order[index] as number;
+    }
+    return order[kept - 1] as number;
+  }
+
+  it('top-p < 1 picks exactly the token a full sort would, for flat and peaked distributions', () => {
+    for (const spread of [0.01, 1, 8]) {
+      const logits = Float32Array.from({ length: 5000 }, (_, index) => Math.sin(index * 78.233) * spread);
+      for (const topP of [0.1, 0.5, 0.9, 0.999]) {
+        for (const seed of [1, 2, 3, 4]) {
+          expect(sampleToken(logits, { temperature: 0.9, topK: 0, topP }, new SeededRandom(seed))).toBe(
+            reference(logits, 0.9, topP, new SeededRandom(seed)),
+          );
+        }
+      }
+    }
+  });
+
+  it('top-p 1 draws each token with its softmax probability', () => {
+    const logits = Float32Array.from([2, 1, 0, 0, -1]);
+    const weights = [...logits].map((value) => Math.exp(value));
+    const total = weights.reduce((sum, weight) => sum + weight, 0);
+    const counts = new Array(logits.length).fill(0);
+    const random = new SeededRandom(99);
+    const draws = 40_000;
+    for (let index = 0; index < draws; index += 1)
+      counts[sampleToken(logits, { temperature: 1, topK: 0, topP: 1 }, random)] += 1;
+    counts.forEach((count, id) => {
+      expect(count / draws).toBeCloseTo((weights[id] as number) / total, 2);
+    });
+  });
+});

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { writeTinyQwenVLModel } from '@facial-r1/tiny-models';
@@ -24,6 +24,45 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
+});
+
+describe('createOnnxModel with external data (.onnx_data beside each graph)', () => {
+  it('loads weights from the data files and generates what the inline export generates', async () => {
+    const external = path.join(root, 'external');
+    await writeTinyQwenVLModel(external, {
+      architecture: 'qwen2.5-vl',
+      seed: 9,
+      maxPositionEmbeddings: 64,
+      externalData: true,
+    });
+    const graph = await stat(path.join(external, 'onnx', 'decoder_model_merged.onnx'));
+    const data = await stat(path.join(external, 'onnx', 'decoder_model_merged.onnx_data'));
+    expect(data.size).toBeGreaterThan(100 * graph.size);
+    const request = {
+      prompts: [{ messages: [{ role: 'user' as const, content: 'hello' }] }],
+      sampling: { maxTokens: 12 },
+    };
+    const [inline, split] = [await createOnnxModel(source), await createOnnxModel(external)];
+    try {
+      const expected = (await inline.doGenerate(request)).results[0]?.completions[0];
+      const actual = (await split.doGenerate(request)).results[0]?.completions[0];
+      expect(actual?.text).toBe(expected?.text);
+      expect(actual?.completionTokens).toBe(12);
+    } finally {
+      await inline.dispose();
+      await split.dispose();
+    }
+  });
+
+  it('names the graph whose data file is missing', async () => {
+    const directory = path.join(root, 'external-missing');
+    await writeTinyQwenVLModel(directory, { architecture: 'qwen2-vl', seed: 2, externalData: true });
+    await rm(path.join(directory, 'onnx', 'embed_tokens.onnx_data'));
+    const error = await createOnnxModel(directory).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ModelFileError);
+    expect((error as ModelFileError).file).toMatch(/embed_tokens\.onnx$/);
+    expect((error as Error).message).toMatch(/embed_tokens\.onnx_data/);
+  });
 });
 
 describe('createOnnxModel errors', () => {

@@ -1,7 +1,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { AutoProcessor, env, Qwen2VLForConditionalGeneration, RawImage } from '@huggingface/transformers';
+import {
+  AutoProcessor,
+  env,
+  Qwen2VLForConditionalGeneration,
+  RawImage,
+  Tensor,
+} from '@huggingface/transformers';
 import { writeTinyQwenVLModel } from '@facial-r1/tiny-models';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +15,10 @@ import type { FeaModel } from '../model';
 import { createOnnxModel } from './create-onnx-model';
 
 let root: string;
+/** The default: sessions and generation in an inference worker thread. */
 let model: FeaModel;
+/** The same model on the calling thread, for its internals (`preparePrompt`). */
+let local: FeaModel;
 const name = 'tiny-qwen2-vl';
 
 async function photo(file: string, width: number, height: number, orientation?: number): Promise<string> {
@@ -24,10 +33,12 @@ beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'fr1-onnx-'));
   await writeTinyQwenVLModel(path.join(root, name), { architecture: 'qwen2-vl', seed: 3 });
   model = await createOnnxModel(path.join(root, name));
+  local = await createOnnxModel(path.join(root, name), { workers: 0 });
 });
 
 afterAll(async () => {
   await model?.dispose();
+  await local?.dispose();
   await rm(root, { recursive: true, force: true });
 });
 
@@ -66,7 +77,7 @@ describe('createOnnxModel on a tiny Qwen2-VL', () => {
     const expected = output.tolist()[0]?.slice(promptLength).map(Number) ?? [];
     await reference.dispose();
 
-    const internal = model as unknown as { preparePrompt: (prompt: unknown) => Promise<{ ids: number[] }> };
+    const internal = local as unknown as { preparePrompt: (prompt: unknown) => Promise<{ ids: number[] }> };
     const prompt = {
       messages: [
         {
@@ -88,9 +99,12 @@ describe('createOnnxModel on a tiny Qwen2-VL', () => {
     expect(result.results[0]?.completions[0]?.text).toBe(tokenizerText);
   }, 60_000);
 
-  // transformers.js 4.3.1 computes text-only rope deltas as max + 1 + length (Python: max + 1 - length), so its
-  // decode positions drift after the prefill; only the prefill (first token) can be compared for text-only prompts.
-  it('matches transformers.js on the text-only prefill (first greedy token)', async () => {
+  // transformers.js 4.3.1 (and 4.3.2) computes the text-only rope delta as max + 1 + length in
+  // `_get_text_only_rope_index`, where the Python reference (`Qwen2VLModel.get_rope_index`, no
+  // images) has max + 1 - length: its decode positions then run 2 x length ahead and its text-only
+  // generations drift after the first token. The reference here is transformers.js with exactly
+  // that sign corrected on the instance, everything else (sessions, cache, greedy search) its own.
+  it('matches transformers.js token for token (text-only prompt, 32 greedy tokens; its rope-delta sign corrected)', async () => {
     env.allowRemoteModels = false;
     env.localModelPath = root;
     const processor = await AutoProcessor.from_pretrained(name);
@@ -99,20 +113,40 @@ describe('createOnnxModel on a tiny Qwen2-VL', () => {
       add_generation_prompt: true,
     });
     const inputs = await processor(text);
-    const output = (await reference.generate({ ...inputs, max_new_tokens: 32, do_sample: false })) as {
-      tolist(): bigint[][];
+    const promptLength = inputs.input_ids.dims[1] as number;
+    const generate = async () => {
+      const output = (await reference.generate({ ...inputs, max_new_tokens: 32, do_sample: false })) as {
+        tolist(): bigint[][];
+      };
+      return output.tolist()[0]?.slice(promptLength).map(Number) ?? [];
     };
-    const expected = output.tolist()[0]?.slice(inputs.input_ids.dims[1]).map(Number) ?? [];
+    const asShipped = await generate();
+    const patched = reference as unknown as {
+      _get_text_only_rope_index: (ids: Tensor, mask: Tensor) => [Tensor, Tensor];
+    };
+    const original = patched._get_text_only_rope_index.bind(reference);
+    patched._get_text_only_rope_index = (ids, mask) => {
+      const [positions, deltas] = original(ids, mask);
+      const length = BigInt(mask.dims.at(-1) as number);
+      const corrected = (deltas.data as BigInt64Array).map((delta) => delta - 2n * length);
+      expect(Array.from(corrected)).toEqual([0n]); // no padding: the Python delta is 0
+      return [positions, new Tensor('int64', corrected, deltas.dims)];
+    };
+    const expected = await generate();
     await reference.dispose();
-    const internal = model as unknown as { preparePrompt: (prompt: unknown) => Promise<{ ids: number[] }> };
+
+    const internal = local as unknown as { preparePrompt: (prompt: unknown) => Promise<{ ids: number[] }> };
     const prompt = { messages: [{ role: 'user' as const, content: 'Describe a smiling face.' }] };
     expect((await internal.preparePrompt(prompt)).ids).toEqual(
       Array.from(inputs.input_ids.data as BigInt64Array, Number),
     );
-    const result = await model.doGenerate({ prompts: [prompt], sampling: { maxTokens: 1 } });
-    expect(result.results[0]?.completions[0]?.text).toBe(
-      processor.tokenizer?.decode(expected.slice(0, 1), { skip_special_tokens: true }),
-    );
+    const result = await model.doGenerate({ prompts: [prompt], sampling: { maxTokens: 32 } });
+    const completion = result.results[0]?.completions[0];
+    expect(expected).toHaveLength(32);
+    expect(completion?.completionTokens).toBe(32);
+    expect(completion?.text).toBe(processor.tokenizer?.decode(expected, { skip_special_tokens: true }));
+    // The prefill is unaffected by the sign: as shipped, transformers.js agrees on the first token.
+    expect(asShipped[0]).toBe(expected[0]);
   }, 60_000);
 
   it('shares one prefill across an n-sample group and reproduces seeded samples', async () => {

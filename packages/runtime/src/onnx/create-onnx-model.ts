@@ -2,6 +2,7 @@ import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
 import { ContextLengthError, ModelFileError } from '../errors';
+import { IncrementalDecoder } from '../generation/incremental-decoder';
 import { computeRopeIndex } from '../generation/rope-index';
 import { sampleToken } from '../generation/sample-token';
 import { SeededRandom } from '../generation/seeded-random';
@@ -23,6 +24,7 @@ import type {
 } from '../model';
 import { EXECUTION_PROVIDERS, type OnnxDevice } from './execution-providers';
 import { type ModelFiles, type OnnxDtype, readModelFiles } from './model-files';
+import { startOnnxWorkers } from './onnx-worker-pool';
 
 /** Options of {@link createOnnxModel}. */
 export interface OnnxModelOptions {
@@ -34,13 +36,30 @@ export interface OnnxModelOptions {
   readonly dtype?: OnnxDtype;
   /** Intra-op threads per session (`intraOpNumThreads`). Default: onnxruntime's choice. */
   readonly threads?: number;
+  /**
+   * Let onnxruntime's intra-op threads spin between runs (`session.intra_op.allow_spinning`).
+   * Default false: the vision, embedding and decoder sessions run in turn, and threads spinning
+   * after one session's run would take the cores the next one needs (measured faster and
+   * steadier on 2 cores); turn it on for a dedicated machine with many cores.
+   */
+  readonly spinning?: boolean;
   /** Largest decoded image, in pixels (decompression-bomb guard). Default 100 million. */
   readonly maxInputPixels?: number;
   /** Called with warnings (device fallback). Default `console.warn`. */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Inference worker threads. Default 1: the sessions and the generation loop run in a worker,
+   * so the calling thread's event loop stays free; with more, the prompts of a request run in
+   * parallel (each worker holds its own copy of the sessions). 0 runs everything on the calling
+   * thread.
+   */
+  readonly workers?: number;
 }
 
 type Feeds = Record<string, ort.Tensor>;
+
+/** Embedding rows cached per model (a few MB at most for 2B-class hidden sizes). */
+const EMBEDDING_CACHE_ROWS = 4096;
 
 async function createSession(
   file: string,
@@ -51,6 +70,9 @@ async function createSession(
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: EXECUTION_PROVIDERS[device](options.deviceId ?? 0),
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+    // Three sessions take turns: threads that spin after their run would hold the cores the
+    // next session needs, so spinning is off unless asked for.
+    extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
   };
   try {
     return await ort.InferenceSession.create(file, sessionOptions);
@@ -87,17 +109,35 @@ function tile(tensor: ort.Tensor, copies: number): ort.Tensor {
  * Opens a Qwen2-VL / Qwen2.5-VL export in the transformers.js layout and returns a {@link FeaModel}
  * that generates with onnxruntime-node: image processing on sharp, the Qwen chat template, M-RoPE
  * positions, KV-cached decoding, greedy or seeded sampling. The `n` completions of one prompt share
- * a single prefill (the KV cache is tiled to batch `n`) and decode as one batch.
+ * a single prefill (the KV cache is tiled to batch `n`) and decode as one batch. By default all
+ * of this runs in an inference worker thread (`workers`), so the caller's event loop stays free.
  * @throws ModelFileError, UnsupportedArchitectureError
  */
 export async function createOnnxModel(directory: string, options: OnnxModelOptions = {}): Promise<FeaModel> {
-  const files = await readModelFiles(directory, options.dtype ?? 'fp32');
   const warn = options.onWarning ?? ((message: string) => console.warn(message));
-  const [vision, embed, decoder] = await Promise.all([
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 0)
+    throw new RangeError(`onnx: workers=${workers}; expected a whole number (0 runs on the calling thread)`);
+  if (workers > 0) {
+    const { onWarning: _warn, workers: _workers, ...serializable } = options;
+    return startOnnxWorkers({ directory, options: serializable }, workers, warn);
+  }
+  const files = await readModelFiles(directory, options.dtype ?? 'fp32');
+  // Every load settles before anything is thrown, so a failed graph leaves no session loading
+  // behind it (and none leaked): the others are released first.
+  const loads = await Promise.allSettled([
     createSession(files.graphs.visionEncoder, options, warn),
     createSession(files.graphs.embedTokens, options, warn),
     createSession(files.graphs.decoder, options, warn),
   ]);
+  const failed = loads.find((load): load is PromiseRejectedResult => load.status === 'rejected');
+  if (failed) {
+    await Promise.all(loads.map((load) => (load.status === 'fulfilled' ? load.value.release() : undefined)));
+    throw failed.reason;
+  }
+  const [vision, embed, decoder] = loads.map(
+    (load) => (load as PromiseFulfilledResult<ort.InferenceSession>).value,
+  ) as [ort.InferenceSession, ort.InferenceSession, ort.InferenceSession];
   return new OnnxQwenVLModel(directory, files, { vision, embed, decoder }, options);
 }
 
@@ -118,6 +158,8 @@ class OnnxQwenVLModel implements FeaModel {
   private readonly visionStartTokenId: number;
   private readonly mergeSize: number;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Token id -> its embedding row, filled by decode steps (see `embedStep`). */
+  private readonly embeddingRows = new Map<number, Float32Array>();
 
   constructor(
     readonly modelId: string,
@@ -212,6 +254,28 @@ class OnnxQwenVLModel implements FeaModel {
     const input = new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [batch, ids.length / batch]);
     const output = await this.sessions.embed.run({ input_ids: input });
     return output.inputs_embeds as ort.Tensor;
+  }
+
+  /**
+   * Embeddings of one decode step's tokens (`[n, 1, hidden]`). The embedding graph is a row
+   * lookup, so rows already seen are served from a bounded cache and the graph runs only when
+   * some token is new: exact, and one session call fewer on most steps.
+   */
+  private async embedStep(ids: readonly number[]): Promise<ort.Tensor> {
+    const hidden = this.hiddenSize;
+    if (!ids.every((id) => this.embeddingRows.has(id))) {
+      const computed = (await this.embed(ids, ids.length)).data as Float32Array;
+      ids.forEach((id, row) => {
+        if (this.embeddingRows.size < EMBEDDING_CACHE_ROWS && !this.embeddingRows.has(id))
+          this.embeddingRows.set(id, computed.slice(row * hidden, (row + 1) * hidden));
+      });
+      return new ort.Tensor('float32', computed, [ids.length, 1, hidden]);
+    }
+    const data = new Float32Array(ids.length * hidden);
+    ids.forEach((id, row) => {
+      data.set(this.embeddingRows.get(id) as Float32Array, row * hidden);
+    });
+    return new ort.Tensor('float32', data, [ids.length, 1, hidden]);
   }
 
   private async generateOne(
@@ -309,9 +373,9 @@ class OnnxQwenVLModel implements FeaModel {
     const stopIds = new Set([...this.eosIds, ...(sampling.stopTokenIds ?? [])]);
     const stopStrings = sampling.stop ?? [];
     const maxTokens = Math.min(sampling.maxTokens ?? 256, this.contextLength - ids.length);
-    const generated: number[][] = Array.from({ length: n }, () => []);
+    const decoders = Array.from({ length: n }, () => new IncrementalDecoder(this.tokenizer));
     const finished: (Completion | undefined)[] = new Array(n).fill(undefined);
-    const texts: string[] = new Array(n).fill('');
+    const longestStop = Math.max(0, ...stopStrings.map((stop) => stop.length));
     let next = Array.from({ length: n }, (_, index) =>
       sampleToken(prefillLogits, tokenOptions, randoms[index] as SeededRandom),
     );
@@ -322,39 +386,54 @@ class OnnxQwenVLModel implements FeaModel {
       for (let index = 0; index < n; index += 1) {
         if (finished[index]) continue;
         const token = next[index] as number;
-        const tokens = generated[index] as number[];
+        const decoder = decoders[index] as IncrementalDecoder;
         if (stopIds.has(token)) {
           finished[index] = {
-            text: texts[index] as string,
+            text: decoder.text,
             finishReason: 'stop',
-            completionTokens: tokens.length + 1,
+            completionTokens: decoder.tokens.length + 1,
           };
           continue;
         }
-        tokens.push(token);
-        const text = this.tokenizer.decode(tokens, { skip_special_tokens: true });
-        const previous = texts[index] as string;
-        const stopAt = stopStrings.map((stop) => text.indexOf(stop)).filter((at) => at >= 0);
-        if (stopAt.length > 0) {
-          const cut = text.slice(0, Math.min(...stopAt));
-          if (cut.length > previous.length) {
-            request.onStream?.({ promptIndex, completionIndex: index, delta: cut.slice(previous.length) });
+        const previousLength = decoder.text.length;
+        const delta = decoder.push(token);
+        if (delta) {
+          // Only a stop string that ends in the new text can be new.
+          const text = decoder.text;
+          const from = Math.max(0, previousLength - longestStop + 1);
+          let stopAt = -1;
+          for (const stop of stopStrings) {
+            const at = text.indexOf(stop, from);
+            if (at >= 0 && (stopAt < 0 || at < stopAt)) stopAt = at;
           }
-          finished[index] = { text: cut, finishReason: 'stop', completionTokens: tokens.length };
-          continue;
+          if (stopAt >= 0) {
+            if (stopAt > previousLength) {
+              request.onStream?.({
+                promptIndex,
+                completionIndex: index,
+                delta: text.slice(previousLength, stopAt),
+              });
+            }
+            finished[index] = {
+              text: text.slice(0, stopAt),
+              finishReason: 'stop',
+              completionTokens: decoder.tokens.length,
+            };
+            continue;
+          }
+          request.onStream?.({ promptIndex, completionIndex: index, delta });
         }
-        if (!text.endsWith('\uFFFD') && text.length > previous.length) {
-          request.onStream?.({ promptIndex, completionIndex: index, delta: text.slice(previous.length) });
-          texts[index] = text;
-        }
-        if (tokens.length >= maxTokens) {
-          finished[index] = { text, finishReason: 'length', completionTokens: tokens.length };
-          texts[index] = text;
+        if (decoder.tokens.length >= maxTokens) {
+          finished[index] = {
+            text: decoder.finalText(),
+            finishReason: 'length',
+            completionTokens: decoder.tokens.length,
+          };
         }
       }
       if (finished.every(Boolean)) break;
       // The whole group decodes as one batch; finished rows are fed their last token and ignored.
-      const stepEmbeds = await this.embed(next, n);
+      const stepEmbeds = await this.embedStep(next);
       const position = BigInt(pastLength + rope.delta);
       const stepFeeds: Feeds = {
         ...past,

@@ -115,11 +115,21 @@ export function suggestProviders(name: string, known: readonly string[]): string
     .map(({ candidate }) => candidate);
 }
 
+/** The options an `onnx:` id may carry, checked: what `createOnnxModel` takes from them. */
+export interface OnnxIdOptions {
+  readonly device?: 'cpu' | 'cuda' | 'webgpu';
+  readonly dtype?: string;
+  readonly deviceId?: number;
+  readonly threads?: number;
+  readonly workers?: number;
+}
+
 /**
- * The built-in `onnx:` provider: `onnx:<directory>?device=cuda&dtype=q4&threads=1&workers=2&deviceId=0`.
- * The ONNX backend is loaded on first use, so ids of other providers never load onnxruntime.
+ * Reads and checks the options of an `onnx:` id (`device`, `dtype`, `deviceId`, `threads`,
+ * `workers`), for every place that opens ONNX models from ids.
+ * @throws ModelIdError naming the option and what was expected
  */
-export const onnxProvider: ModelProviderFactory = async (spec, options) => {
+export function parseOnnxIdOptions(spec: string, options: Readonly<Record<string, string>>): OnnxIdOptions {
   if (!spec) throw new ModelIdError('onnx: expected onnx:<model directory>, e.g. onnx:/models/qwen2.5-vl-3b');
   const device = options.device;
   if (device !== undefined && device !== 'cpu' && device !== 'cuda' && device !== 'webgpu')
@@ -131,14 +141,25 @@ export const onnxProvider: ModelProviderFactory = async (spec, options) => {
       throw new ModelIdError(`onnx:${spec}: ${key}=${value}; expected a non-negative integer`);
     return Number(value);
   };
-  const settings = {
+  const deviceId = integer('deviceId');
+  const threads = integer('threads');
+  const workers = integer('workers');
+  return {
     ...(device ? { device } : {}),
     ...(options.dtype ? { dtype: options.dtype } : {}),
-    ...(integer('deviceId') !== undefined ? { deviceId: integer('deviceId') } : {}),
-    ...(integer('threads') !== undefined ? { threads: integer('threads') } : {}),
-    ...(integer('workers') !== undefined ? { workers: integer('workers') } : {}),
+    ...(deviceId !== undefined ? { deviceId } : {}),
+    ...(threads !== undefined ? { threads } : {}),
+    ...(workers !== undefined ? { workers } : {}),
   };
-  let onnx: { createOnnxModel?: (directory: string, options?: Record<string, unknown>) => Promise<FeaModel> };
+}
+
+/**
+ * The built-in `onnx:` provider: `onnx:<directory>?device=cuda&dtype=q4&threads=1&workers=2&deviceId=0`.
+ * The ONNX backend is loaded on first use, so ids of other providers never load onnxruntime.
+ */
+export const onnxProvider: ModelProviderFactory = async (spec, options) => {
+  const settings = parseOnnxIdOptions(spec, options);
+  let onnx: { createOnnxModel?: (directory: string, options?: OnnxIdOptions) => Promise<FeaModel> };
   try {
     onnx = await import(/* @vite-ignore */ ONNX_MODULE);
   } catch (cause) {
