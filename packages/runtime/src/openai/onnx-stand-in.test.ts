@@ -22,7 +22,9 @@ beforeAll(async () => {
   await writeTinyQwenVLModel(path.join(root, 'model'), { architecture: 'qwen2.5-vl', seed: 21 });
   image = path.join(root, 'face.png');
   const pixels = Buffer.alloc(64 * 48 * 3).map((_, index) => (index * 13) % 251);
-  await sharp(pixels, { raw: { width: 64, height: 48, channels: 3 } }).png().toFile(image);
+  await sharp(pixels, { raw: { width: 64, height: 48, channels: 3 } })
+    .png()
+    .toFile(image);
   onnx = await createOnnxModel(path.join(root, 'model'));
   server = await serveOpenAICompatible(onnx);
   client = createOpenAICompatibleModel({ baseURL: server.url, model: onnx.modelId });
@@ -57,9 +59,9 @@ describe('OpenAI-compatible backend against a local server running the tiny ONNX
     const texts = (result: typeof direct) =>
       result.results.map((entry) => entry.completions.map((completion) => completion.text));
     expect(texts(served)).toEqual(texts(direct));
-    expect(served.results.map((entry) => entry.completions.map((completion) => completion.finishReason))).toEqual(
-      direct.results.map((entry) => entry.completions.map((completion) => completion.finishReason)),
-    );
+    expect(
+      served.results.map((entry) => entry.completions.map((completion) => completion.finishReason)),
+    ).toEqual(direct.results.map((entry) => entry.completions.map((completion) => completion.finishReason)));
   });
 
   it('streams the same text the direct model writes, and stops at stop strings on both sides', async () => {

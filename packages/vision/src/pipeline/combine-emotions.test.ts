@@ -27,8 +27,15 @@ describe('combineEmotions', () => {
               scoreEmotionsFromAus(estimate.citedAus).find((entry) => entry.emotion === estimate.label)
                 ?.score,
             );
-          const sum = Object.values(estimate.probabilities).reduce((acc, value) => acc + value, 0);
-          expect(sum).toBeCloseTo(1, 6);
+          for (const distribution of [estimate.probabilities, estimate.pooled]) {
+            const sum = Object.values(distribution).reduce((acc, value) => acc + value, 0);
+            expect(sum).toBeCloseTo(1, 6);
+          }
+          // The label is the top printed probability; classes the AUs cannot argue for get 0.
+          const top = Math.max(...Object.values(estimate.probabilities));
+          expect(estimate.probabilities[estimate.label]).toBe(top);
+          for (const label of EMOTION_CNN_LABELS)
+            if (arguableAus(label, present) === null) expect(estimate.probabilities[label]).toBe(0);
         },
       ),
     );
@@ -39,7 +46,10 @@ describe('combineEmotions', () => {
     expect(combineEmotions(happy, ['AU12', 'AU25']).label).toBe('happiness');
     // Sadness without any sadness AU is not arguable: the next arguable class wins.
     const sad = [0.01, 0.01, 0.01, 0.02, 0.9, 0.02, 0.03];
-    expect(combineEmotions(sad, []).label).toBe('neutral');
+    const fallback = combineEmotions(sad, []);
+    expect(fallback.label).toBe('neutral');
+    expect(fallback.probabilities.neutral).toBe(1);
+    expect(fallback.pooled.sadness).toBeGreaterThan(fallback.pooled.neutral as number);
     expect(arguableAus('sadness', [])).toBeNull();
     expect(arguableAus('neutral', ['AU12'])).toEqual([]);
   });

@@ -20,8 +20,14 @@ export const AU_SUPPORT_FLOOR = 0.05;
 export interface EmotionEstimate {
   /** The chosen emotion (one of {@link EMOTION_CNN_LABELS}). */
   label: Emotion;
-  /** Combined probabilities over the seven classes, summing to 1. */
+  /**
+   * The decision distribution, summing to 1: the pooled probabilities restricted to the classes
+   * the measured AUs can argue for and renormalised (0 for the others), so `label` is its most
+   * probable class.
+   */
   probabilities: Record<string, number>;
+  /** The pooled (product-of-experts) probabilities over all seven classes, before the restriction. */
+  pooled: Record<string, number>;
   /** The CNN's own softmax output. */
   cnn: Record<string, number>;
   /** `scoreEmotionsFromAus` support of the measured AUs, per class. */
@@ -43,10 +49,12 @@ export function arguableAus(emotion: Emotion, present: readonly AuId[]): AuId[] 
 
 /**
  * Combines the CNN with the FACS rules by weighted log-linear pooling (a product of experts):
- * `p(e) ∝ cnn(e)^0.7 · (support(e) + 0.05)^0.3`. The label is the most probable class among
- * those the measured AUs can argue for (some subset of them has that class as its best-supported
- * emotion; `neutral` needs no AU), so the reasoning never has to cite an AU that was not measured
- * nor argue against its own answer. The probabilities are reported unrestricted.
+ * `pooled(e) ∝ cnn(e)^0.7 · (support(e) + 0.05)^0.3`, then restricts the decision to the classes
+ * the measured AUs can argue for (some subset of them has that class as its best-supported
+ * emotion; `neutral` needs no AU) and renormalises: `probabilities` is that restricted
+ * distribution and `label` its most probable class, so the reasoning never has to cite an AU that
+ * was not measured nor argue against its own answer, and the printed label is always the top
+ * printed probability. `pooled` keeps the unrestricted mix, beside `cnn` and `auSupport`.
  */
 export function combineEmotions(
   cnnOutput: Float32Array | readonly number[],
@@ -64,19 +72,27 @@ export function combineEmotions(
       CNN_WEIGHT * Math.log(probability + 1e-6) + (1 - CNN_WEIGHT) * Math.log(support + AU_SUPPORT_FLOOR)
     );
   });
-  const top = Math.max(...logits);
-  const exponentials = logits.map((logit) => Math.exp(logit - top));
-  const total = exponentials.reduce((sum, value) => sum + value, 0);
-  const probabilities: Record<string, number> = {};
-  EMOTION_CNN_LABELS.forEach((label, index) => {
-    probabilities[label] = (exponentials[index] as number) / total;
-  });
-  const ranked = [...EMOTION_CNN_LABELS].sort(
-    (a, b) => (probabilities[b] as number) - (probabilities[a] as number),
-  );
-  for (const label of ranked) {
-    const cited = arguableAus(label, present);
-    if (cited) return { label, probabilities, cnn, auSupport, citedAus: cited };
+  const softmax = (keep: (label: Emotion) => boolean): Record<string, number> => {
+    const top = Math.max(...logits.filter((_, index) => keep(EMOTION_CNN_LABELS[index] as Emotion)));
+    const weights = logits.map((logit, index) =>
+      keep(EMOTION_CNN_LABELS[index] as Emotion) ? Math.exp(logit - top) : 0,
+    );
+    const total = weights.reduce((sum, value) => sum + value, 0);
+    return Object.fromEntries(
+      EMOTION_CNN_LABELS.map((label, index) => [label, (weights[index] as number) / total]),
+    );
+  };
+  const pooled = softmax(() => true);
+  // neutral is always arguable (it cites no AU), so the restricted set is never empty.
+  const cited = new Map<Emotion, AuId[]>();
+  for (const label of EMOTION_CNN_LABELS) {
+    const aus = arguableAus(label, present);
+    if (aus) cited.set(label, aus);
   }
-  return { label: 'neutral', probabilities, cnn, auSupport, citedAus: [] };
+  const probabilities = softmax((label) => cited.has(label));
+  // The most probable arguable class; ties go to the CNN's label order.
+  const label = EMOTION_CNN_LABELS.reduce((best, candidate) =>
+    (probabilities[candidate] as number) > (probabilities[best] as number) ? candidate : best,
+  );
+  return { label, probabilities, pooled, cnn, auSupport, citedAus: cited.get(label) ?? [] };
 }
