@@ -12,7 +12,6 @@ export interface TokenSamplingOptions {
 
 /** Index of the largest logit; the lowest index wins ties (as arg max does). */
 export function argMax(logits: ArrayLike<number>): number {
-  if (logits instanceof Float32Array) return argMaxFloat32(logits);
   let best = 0;
   let bestValue = Number.NEGATIVE_INFINITY;
   for (let index = 0; index < logits.length; index += 1) {
@@ -27,20 +26,6 @@ export function argMax(logits: ArrayLike<number>): number {
 
 /** Reused per-token weights over the whole vocabulary. */
 let scratch = new Float64Array(0);
-
-/** {@link argMax} specialised for the logits the sessions return (monomorphic, so it stays fast). */
-function argMaxFloat32(logits: Float32Array): number {
-  let best = 0;
-  let bestValue = Number.NEGATIVE_INFINITY;
-  for (let index = 0; index < logits.length; index += 1) {
-    const value = logits[index] as number;
-    if (value > bestValue) {
-      bestValue = value;
-      best = index;
-    }
-  }
-  return best;
-}
 
 /**
  * Picks the next token: greedy at temperature 0; otherwise temperature-scaled softmax restricted
