@@ -56,6 +56,31 @@ describe('sampleToken', () => {
 });
 
 describe('sampleToken top-k selection', () => {
+  it('keeps exactly the k largest, lower id first on ties, on a large vocabulary with many ties', () => {
+    const size = 20_000;
+    for (const seed of [1, 2, 3]) {
+      const random = new SeededRandom(seed);
+      // Quantised logits: many exact ties, at the top too.
+      const logits = Float32Array.from({ length: size }, () => Math.round(random.next() * 40) / 4);
+      for (const k of [1, 5, 50]) {
+        const expected = Array.from({ length: size }, (_, index) => index)
+          .sort((a, b) => (logits[b] as number) - (logits[a] as number) || a - b)
+          .slice(0, k);
+        // With k = 1 only the first maximum (lowest id) is a candidate.
+        expect(sampleToken(logits, { temperature: 1, topK: 1, topP: 1 }, new SeededRandom(seed))).toBe(
+          expected[0],
+        );
+        // A high temperature makes the k candidates nearly equally likely: the draws show them.
+        const seen = new Set<number>();
+        const draws = new SeededRandom(seed + 10);
+        for (let draw = 0; draw < 400; draw += 1)
+          seen.add(sampleToken(logits, { temperature: 1000, topK: k, topP: 1 }, draws));
+        for (const id of seen) expect(expected).toContain(id);
+        if (k <= 5) expect(seen.size).toBe(k);
+      }
+    }
+  });
+
   it('draws the same as a full sort would (same candidates, same order)', () => {
     const logits = Float32Array.from({ length: 1000 }, (_, index) => Math.sin(index * 12.9898) * 4);
     for (const seed of [1, 2, 3]) {

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
@@ -43,6 +44,15 @@ export interface OnnxModelOptions {
    * steadier on 2 cores); turn it on for a dedicated machine with many cores.
    */
   readonly spinning?: boolean;
+  /**
+   * Decode single sequences (`n` = 1) with a second decoder session that keeps its weights
+   * unpacked. onnxruntime pre-packs constant MatMul weights for its blocked GEMM, which suits
+   * prompts and `n`-sample groups but makes a one-row step (a matrix-vector product) about a
+   * third slower on CPU; the second session holds a second copy of the decoder's weights.
+   * Default `'auto'`: on for the CPU when the decoder's files (graph and `.onnx_data`) total at
+   * most 1 GB, off otherwise.
+   */
+  readonly singleStreamDecoder?: boolean | 'auto';
   /** Largest decoded image, in pixels (decompression-bomb guard). Default 100 million. */
   readonly maxInputPixels?: number;
   /** Called with warnings (device fallback). Default `console.warn`. */
@@ -65,6 +75,7 @@ async function createSession(
   file: string,
   options: OnnxModelOptions,
   warn: (message: string) => void,
+  { prepacking = true }: { prepacking?: boolean } = {},
 ): Promise<ort.InferenceSession> {
   const device = options.device ?? 'cpu';
   const sessionOptions: ort.InferenceSession.SessionOptions = {
@@ -72,7 +83,12 @@ async function createSession(
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
     // Three sessions take turns: threads that spin after their run would hold the cores the
     // next session needs, so spinning is off unless asked for.
-    extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
+    extra: {
+      session: {
+        intra_op: { allow_spinning: options.spinning ? '1' : '0' },
+        ...(prepacking ? {} : { disable_prepacking: '1' }),
+      },
+    },
   };
   try {
     return await ort.InferenceSession.create(file, sessionOptions);
@@ -82,7 +98,7 @@ async function createSession(
       warn(
         `onnx: device ${device} is unavailable (${message.split('\n')[0]}); running ${file} on the CPU instead. For CUDA install onnxruntime-node with its CUDA 12 binaries (see the runtime README).`,
       );
-      return createSession(file, { ...options, device: 'cpu' }, warn);
+      return createSession(file, { ...options, device: 'cpu' }, warn, { prepacking });
     }
     throw new ModelFileError(
       file,
@@ -125,20 +141,45 @@ export async function createOnnxModel(directory: string, options: OnnxModelOptio
   const files = await readModelFiles(directory, options.dtype ?? 'fp32');
   // Every load settles before anything is thrown, so a failed graph leaves no session loading
   // behind it (and none leaked): the others are released first.
+  const singleStream = await wantsSingleStreamDecoder(files.graphs.decoder, options);
   const loads = await Promise.allSettled([
     createSession(files.graphs.visionEncoder, options, warn),
     createSession(files.graphs.embedTokens, options, warn),
     createSession(files.graphs.decoder, options, warn),
+    ...(singleStream ? [createSession(files.graphs.decoder, options, warn, { prepacking: false })] : []),
   ]);
   const failed = loads.find((load): load is PromiseRejectedResult => load.status === 'rejected');
   if (failed) {
     await Promise.all(loads.map((load) => (load.status === 'fulfilled' ? load.value.release() : undefined)));
     throw failed.reason;
   }
-  const [vision, embed, decoder] = loads.map(
+  const [vision, embed, decoder, singleStreamDecoder] = loads.map(
     (load) => (load as PromiseFulfilledResult<ort.InferenceSession>).value,
-  ) as [ort.InferenceSession, ort.InferenceSession, ort.InferenceSession];
-  return new OnnxQwenVLModel(directory, files, { vision, embed, decoder }, options);
+  ) as [ort.InferenceSession, ort.InferenceSession, ort.InferenceSession, ort.InferenceSession | undefined];
+  return new OnnxQwenVLModel(
+    directory,
+    files,
+    { vision, embed, decoder, singleStreamDecoder: singleStreamDecoder ?? decoder },
+    options,
+  );
+}
+
+const SINGLE_STREAM_DECODER_MAX_BYTES = 1024 ** 3;
+
+/** Whether to open the unpacked single-stream decoder session (see `singleStreamDecoder`). */
+async function wantsSingleStreamDecoder(decoder: string, options: OnnxModelOptions): Promise<boolean> {
+  const setting = options.singleStreamDecoder ?? 'auto';
+  if (setting !== 'auto') return setting;
+  if ((options.device ?? 'cpu') !== 'cpu') return false;
+  const sizes = await Promise.all(
+    [decoder, `${decoder}_data`].map((file) =>
+      stat(file).then(
+        (info) => info.size,
+        () => 0,
+      ),
+    ),
+  );
+  return sizes[0]! + sizes[1]! <= SINGLE_STREAM_DECODER_MAX_BYTES;
 }
 
 class OnnxQwenVLModel implements FeaModel {
@@ -168,6 +209,8 @@ class OnnxQwenVLModel implements FeaModel {
       vision: ort.InferenceSession;
       embed: ort.InferenceSession;
       decoder: ort.InferenceSession;
+      /** The decoder for one-row steps (the same session as `decoder` when not separate). */
+      singleStreamDecoder: ort.InferenceSession;
     },
     options: OnnxModelOptions,
   ) {
@@ -204,6 +247,9 @@ class OnnxQwenVLModel implements FeaModel {
       this.sessions.vision.release(),
       this.sessions.embed.release(),
       this.sessions.decoder.release(),
+      ...(this.sessions.singleStreamDecoder !== this.sessions.decoder
+        ? [this.sessions.singleStreamDecoder.release()]
+        : []),
     ]);
   }
 
@@ -444,7 +490,9 @@ class OnnxQwenVLModel implements FeaModel {
         ]),
         position_ids: new ort.Tensor('int64', new BigInt64Array(3 * n).fill(position), [3, n, 1]),
       };
-      const output = await this.sessions.decoder.run(stepFeeds);
+      const output = await (n === 1 ? this.sessions.singleStreamDecoder : this.sessions.decoder).run(
+        stepFeeds,
+      );
       pastLength += 1;
       past = {};
       for (let layer = 0; layer < this.layers; layer += 1) {

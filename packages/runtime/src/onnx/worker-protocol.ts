@@ -24,6 +24,7 @@ export interface WorkerInit {
     readonly dtype?: string;
     readonly threads?: number;
     readonly spinning?: boolean;
+    readonly singleStreamDecoder?: boolean | 'auto';
     readonly maxInputPixels?: number;
   };
 }
