@@ -136,6 +136,23 @@ describe('createOnnxModel with inference workers', () => {
     expect(next.results[0]?.completions[0]?.completionTokens).toBeGreaterThan(0);
   });
 
+  it('decodes the same greedy text with or without the single-stream decoder session', async () => {
+    const prompts = [
+      { messages: [{ role: 'user' as const, content: 'Which Action Units show anger?' }] },
+      imagePrompt(image),
+    ];
+    const packedOnly = await createOnnxModel(directory, { workers: 0, singleStreamDecoder: false });
+    try {
+      const expected = await packedOnly.doGenerate({ prompts, sampling: { maxTokens: 24 } });
+      const actual = await inThread.doGenerate({ prompts, sampling: { maxTokens: 24 } });
+      expect(actual.results.map((entry) => entry.completions[0]?.text)).toEqual(
+        expected.results.map((entry) => entry.completions[0]?.text),
+      );
+    } finally {
+      await packedOnly.dispose();
+    }
+  });
+
   it('refuses a bad worker count, and refuses requests after dispose', async () => {
     await expect(createOnnxModel(directory, { workers: -1 })).rejects.toThrow(
       /workers=-1; expected a whole number/,
