@@ -1,12 +1,7 @@
 import { BENCHMARK_IDS, getBenchmark, listBenchmarks } from '@facial-r1/benchmarks';
 import { describeProgress, ProgressReporter } from '@facial-r1/cli-kit';
 import { FeaError } from '@facial-r1/facs';
-import {
-  createModelRegistry,
-  createOnnxModel,
-  type ModelProviderFactory,
-  parseOnnxIdOptions,
-} from '@facial-r1/runtime';
+import { createModelRegistry, type ModelProviderFactory } from '@facial-r1/runtime';
 import { createFaceBaselineModel, demoPhotoPaths } from '@facial-r1/vision';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,14 +11,9 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { compareReports, readRunReports, renderComparison } from './compare-runs';
 import { runBenchmark } from './run-benchmark';
 
-/**
- * Local model providers: `baseline` (the face model) and `onnx:<dir>?device=cpu|cuda&dtype=...`
- * (registered here with a static import, so it also works from the bundled CLI).
- */
+/** Local model providers besides the runtime's built-in `onnx:` and `openai:`: `baseline` (the face model). */
 const LOCAL_PROVIDERS: Record<string, ModelProviderFactory> = {
   baseline: () => createFaceBaselineModel(),
-  onnx: (spec, options) =>
-    createOnnxModel(spec, parseOnnxIdOptions(spec, options) as Parameters<typeof createOnnxModel>[1]),
 };
 
 /** Exit codes: 0 success, 1 a failed run, 2 a usage error. */

@@ -86,6 +86,8 @@ async function findGraph(directory: string, name: string, dtype: OnnxDtype): Pro
  * @throws ModelFileError for missing or unreadable files, UnsupportedArchitectureError for other model types
  */
 export async function readModelFiles(directory: string, dtype: OnnxDtype): Promise<ModelFiles> {
+  if (!Object.hasOwn(DTYPE_SUFFIXES, dtype))
+    throw new RangeError(`onnx: dtype ${dtype}; expected one of ${Object.keys(DTYPE_SUFFIXES).join(', ')}`);
   const config = (await readJson(path.join(directory, 'config.json'), true)) as Record<string, unknown>;
   const modelType = String(config.model_type ?? '');
   const architecture = SUPPORTED_ARCHITECTURES[modelType];

@@ -1,11 +1,19 @@
 import { FeaError } from '@facial-r1/facs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { writeTinyQwenVLModel } from '@facial-r1/tiny-models';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FeaModel } from '../model';
 import { ModelIdError, UnknownModelProviderError } from './errors';
-import { createModelRegistry, formatModelId, parseModelId, suggestProviders } from './model-registry';
+import {
+  createModelRegistry,
+  formatModelId,
+  parseModelId,
+  parseOnnxIdOptions,
+  suggestProviders,
+} from './model-registry';
 
 const fakeModel = (provider: string, modelId: string): FeaModel => ({
   specificationVersion: 'v1',
@@ -118,6 +126,35 @@ describe('createModelRegistry', () => {
     await expect(registry.resolve('onnx:/m?threads=two')).rejects.toThrow(
       /threads=two; expected a non-negative integer/,
     );
+    await expect(registry.resolve('onnx:/m?dtype=int3')).rejects.toThrow(
+      /dtype=int3; expected one of fp32, fp16, q8, q4, q4f16/,
+    );
+    expect(parseOnnxIdOptions('/m', { device: 'cuda', deviceId: '1', dtype: 'q4', workers: '2' })).toEqual({
+      device: 'cuda',
+      deviceId: 1,
+      dtype: 'q4',
+      workers: 2,
+    });
+  });
+
+  it('opens onnx: ids with the built-in provider', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'fr1-registry-onnx-'));
+    try {
+      await writeTinyQwenVLModel(root, { architecture: 'qwen2-vl', seed: 5 });
+      const model = await createModelRegistry().resolve(`onnx:${root}?workers=1&threads=1`);
+      try {
+        const result = await model.doGenerate({
+          prompts: [{ messages: [{ role: 'user', content: 'hi' }] }],
+          sampling: { maxTokens: 3 },
+        });
+        expect(model.provider).toBe('onnx');
+        expect(result.results[0]?.completions[0]?.completionTokens).toBe(3);
+      } finally {
+        await model.dispose();
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('loads the ONNX backend lazily and reports a typed error when it cannot', async () => {

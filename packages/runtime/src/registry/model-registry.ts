@@ -1,9 +1,7 @@
 import { ModelIdError, UnknownModelProviderError } from './errors';
 import type { FeaModel } from '../model';
+import { DTYPE_SUFFIXES, type OnnxDtype } from '../onnx/model-files';
 import { createOpenAICompatibleModel } from '../openai/openai-compatible-model';
-
-// Written by the ONNX backend's folder; loaded lazily so resolving other providers never loads onnxruntime.
-const ONNX_MODULE = '../onnx/index';
 
 /** A parsed model id: `provider:spec?key=value&...`. */
 export interface ModelId {
@@ -118,7 +116,7 @@ export function suggestProviders(name: string, known: readonly string[]): string
 /** The options an `onnx:` id may carry, checked: what `createOnnxModel` takes from them. */
 export interface OnnxIdOptions {
   readonly device?: 'cpu' | 'cuda' | 'webgpu';
-  readonly dtype?: string;
+  readonly dtype?: OnnxDtype;
   readonly deviceId?: number;
   readonly threads?: number;
   readonly workers?: number;
@@ -141,12 +139,17 @@ export function parseOnnxIdOptions(spec: string, options: Readonly<Record<string
       throw new ModelIdError(`onnx:${spec}: ${key}=${value}; expected a non-negative integer`);
     return Number(value);
   };
+  const dtype = options.dtype;
+  if (dtype !== undefined && !Object.hasOwn(DTYPE_SUFFIXES, dtype))
+    throw new ModelIdError(
+      `onnx:${spec}: dtype=${dtype}; expected one of ${Object.keys(DTYPE_SUFFIXES).join(', ')}`,
+    );
   const deviceId = integer('deviceId');
   const threads = integer('threads');
   const workers = integer('workers');
   return {
     ...(device ? { device } : {}),
-    ...(options.dtype ? { dtype: options.dtype } : {}),
+    ...(dtype ? { dtype: dtype as OnnxDtype } : {}),
     ...(deviceId !== undefined ? { deviceId } : {}),
     ...(threads !== undefined ? { threads } : {}),
     ...(workers !== undefined ? { workers } : {}),
@@ -155,13 +158,15 @@ export function parseOnnxIdOptions(spec: string, options: Readonly<Record<string
 
 /**
  * The built-in `onnx:` provider: `onnx:<directory>?device=cuda&dtype=q4&threads=1&workers=2&deviceId=0`.
- * The ONNX backend is loaded on first use, so ids of other providers never load onnxruntime.
+ * The backend module is imported on first use (a literal dynamic import, which bundlers keep
+ * resolvable).
  */
 export const onnxProvider: ModelProviderFactory = async (spec, options) => {
   const settings = parseOnnxIdOptions(spec, options);
   let onnx: { createOnnxModel?: (directory: string, options?: OnnxIdOptions) => Promise<FeaModel> };
   try {
-    onnx = await import(/* @vite-ignore */ ONNX_MODULE);
+    // A literal specifier: bundlers keep it resolvable (tsup splits it into a chunk).
+    onnx = await import('../onnx/create-onnx-model');
   } catch (cause) {
     throw new ModelIdError(
       `onnx:${spec}: the ONNX backend cannot be loaded (${(cause as Error).message}); use an openai: id, or register your own onnx provider`,
