@@ -20,10 +20,12 @@ export function composeReasoning(
   const byAu = new Map(estimates.map((estimate) => [estimate.au, estimate]));
   let think: string;
   if (cited.length === 0) {
-    think =
-      // Says nothing about single features: the pipeline may have measured an AU that the
-      // emotion rule outweighed, and the text must not contradict the measurements.
-      'The face keeps a calm, even expression overall; the measured movements stay slight and fall short of a FACS emotion pattern, so the expression reads as neutral.';
+    // Names no single feature (a neutral answer cites no AU), and stays true to what was
+    // measured: either every movement stayed under its threshold, or some were measured (even a
+    // whole FACS pattern) but the appearance of the whole face outweighed them in the decision.
+    think = estimates.some((estimate) => estimate.present)
+      ? 'Taken as a whole the face reads as calm and even, and its overall appearance outweighs the few movements measured, so the expression reads as neutral.'
+      : 'The face keeps a calm, even expression overall, with every measured movement under its threshold, so the expression reads as neutral.';
   } else {
     const clauses = cited.map((au) => `${byAu.get(au)?.evidence ?? 'a facial movement appears'} (${au})`);
     const first = joinClauses(clauses);
