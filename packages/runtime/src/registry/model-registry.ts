@@ -115,10 +115,15 @@ export function suggestProviders(name: string, known: readonly string[]): string
 
 /** The options an `onnx:` id may carry, checked: what `createOnnxModel` takes from them. */
 export interface OnnxIdOptions {
+  /** `device=cpu|cuda|webgpu`. */
   readonly device?: 'cpu' | 'cuda' | 'webgpu';
+  /** `dtype=fp32|fp16|q8|q4|q4f16`: which graph files. */
   readonly dtype?: OnnxDtype;
+  /** `deviceId=N`: the CUDA device. */
   readonly deviceId?: number;
+  /** `threads=N`: intra-op threads per session. */
   readonly threads?: number;
+  /** `workers=N`: inference worker threads (0: the calling thread). */
   readonly workers?: number;
 }
 
