@@ -173,17 +173,25 @@ function toIds(tokens: readonly string[]): Int32Array {
  * and no Map lookup per token; a token is sliced and stemmed only the first time it is seen.
  */
 class StemIdTable {
-  #capacity = 1 << 14;
-  #keys: (string | undefined)[] = new Array(this.#capacity);
-  #hashes = new Int32Array(this.#capacity);
-  #ids = new Int32Array(this.#capacity);
+  #capacity = 0;
+  #keys: (string | undefined)[] = [];
+  #hashes = new Int32Array(0);
+  #ids = new Int32Array(0);
   size = 0;
 
+  constructor() {
+    this.clear();
+  }
+
   clear(): void {
-    this.#capacity = 1 << 14;
-    this.#keys = new Array(this.#capacity);
-    this.#hashes = new Int32Array(this.#capacity);
-    this.#ids = new Int32Array(this.#capacity);
+    this.#allocate(1 << 14);
+  }
+
+  #allocate(capacity: number): void {
+    this.#capacity = capacity;
+    this.#keys = new Array(capacity);
+    this.#hashes = new Int32Array(capacity);
+    this.#ids = new Int32Array(capacity);
     this.size = 0;
   }
 
@@ -227,11 +235,7 @@ class StemIdTable {
     const keys = this.#keys;
     const hashes = this.#hashes;
     const ids = this.#ids;
-    this.#capacity *= 2;
-    this.#keys = new Array(this.#capacity);
-    this.#hashes = new Int32Array(this.#capacity);
-    this.#ids = new Int32Array(this.#capacity);
-    this.size = 0;
+    this.#allocate(this.#capacity * 2);
     for (let slot = 0; slot < keys.length; slot += 1)
       if (keys[slot] !== undefined) this.#insert(keys[slot]!, hashes[slot]!, ids[slot]!);
   }

@@ -65,22 +65,31 @@ export function readImageProcessorConfig(
   };
 }
 
+/**
+ * An image input as a path or encoded bytes: a sharp instance (or anything with `toBuffer()`)
+ * is asked for its encoded bytes.
+ * @throws ImageInputError when `toBuffer()` gives something other than bytes
+ */
+export async function encodedImageInput(image: ImageInput): Promise<string | Uint8Array> {
+  if (typeof image === 'string' || image instanceof Uint8Array) return image;
+  const encoded = await image.toBuffer();
+  if (!(encoded instanceof Uint8Array)) {
+    throw new ImageInputError(
+      'the image object did not give encoded bytes from toBuffer(). Pass a path or bytes.',
+    );
+  }
+  return encoded;
+}
+
 async function decode(
   image: ImageInput,
   limitInputPixels: number,
 ): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
-  let input: string | Buffer;
-  if (typeof image === 'string' || image instanceof Uint8Array) {
-    input = typeof image === 'string' ? image : Buffer.from(image.buffer, image.byteOffset, image.byteLength);
-  } else {
-    const encoded = await image.toBuffer();
-    if (!(encoded instanceof Uint8Array)) {
-      throw new ImageInputError(
-        'the image object did not give encoded bytes from toBuffer(). Pass a path or bytes.',
-      );
-    }
-    input = Buffer.from(encoded);
-  }
+  const encoded = await encodedImageInput(image);
+  const input =
+    typeof encoded === 'string'
+      ? encoded
+      : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
   const where = typeof input === 'string' ? `image ${input}` : 'image bytes';
   try {
     const { data, info } = await sharp(input, { limitInputPixels })

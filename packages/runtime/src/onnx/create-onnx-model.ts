@@ -139,9 +139,9 @@ export async function createOnnxModel(directory: string, options: OnnxModelOptio
     return startOnnxWorkers({ directory, options: serializable }, workers, warn);
   }
   const files = await readModelFiles(directory, options.dtype ?? 'fp32');
+  const singleStream = await wantsSingleStreamDecoder(files.graphs.decoder, options);
   // Every load settles before anything is thrown, so a failed graph leaves no session loading
   // behind it (and none leaked): the others are released first.
-  const singleStream = await wantsSingleStreamDecoder(files.graphs.decoder, options);
   const loads = await Promise.allSettled([
     createSession(files.graphs.visionEncoder, options, warn),
     createSession(files.graphs.embedTokens, options, warn),

@@ -3,22 +3,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type {
-  FeaModel,
-  GenerateRequest,
-  GenerateResult,
-  ImageInput,
-  PromptInput,
-  PromptResult,
-} from '../model';
-import { ImageInputError } from '../openai/errors';
+import type { FeaModel, GenerateRequest, GenerateResult, PromptInput, PromptResult } from '../model';
+import { encodedImageInput } from '../image/qwen-image-processor';
 import { deserializeError, type FromWorker, type ToWorker, type WorkerInit } from './worker-protocol';
 
 interface Pending {
   readonly resolve: (result: PromptResult) => void;
   readonly reject: (error: unknown) => void;
   readonly onStream: ((delta: { completionIndex: number; delta: string }) => void) | undefined;
-  readonly signal: AbortSignal | undefined;
+  readonly signal: AbortSignal;
 }
 
 interface WorkerHandle {
@@ -58,17 +51,6 @@ function workerEntry(): { url: URL; execArgv?: string[]; bootstrap?: { tsx: stri
   };
 }
 
-/** Sharp objects cannot cross threads: encode them here (the same `toBuffer()` the in-thread path reads). */
-async function transferable(image: ImageInput): Promise<string | Uint8Array> {
-  if (typeof image === 'string' || image instanceof Uint8Array) return image;
-  const encoded = await image.toBuffer();
-  if (!(encoded instanceof Uint8Array))
-    throw new ImageInputError(
-      'the image object did not give encoded bytes from toBuffer(). Pass a path or bytes.',
-    );
-  return encoded;
-}
-
 /**
  * The ONNX model as seen from the calling thread: the sessions and the generation loop live in
  * `count` worker threads, so image decoding, tokenization, sampling and the KV-cache copies never
@@ -88,17 +70,15 @@ class OnnxWorkerModel implements FeaModel {
     private readonly handles: readonly WorkerHandle[],
   ) {}
 
-  /** Number of inference worker threads. */
-  get workers(): number {
-    return this.handles.length;
-  }
-
   async doGenerate(request: GenerateRequest): Promise<GenerateResult> {
     if (this.#disposed) throw new Error(`onnx:${this.modelId}: the model was disposed`);
     request.signal?.throwIfAborted();
     const prompts: PromptInput[] = await Promise.all(
       request.prompts.map(async (prompt) =>
-        prompt.images ? { ...prompt, images: await Promise.all(prompt.images.map(transferable)) } : prompt,
+        // Sharp objects cannot cross threads: encode them here, as the in-thread path would.
+        prompt.images
+          ? { ...prompt, images: await Promise.all(prompt.images.map(encodedImageInput)) }
+          : prompt,
       ),
     );
     // One failed prompt fails the request: its siblings are aborted rather than left running.
@@ -250,12 +230,10 @@ export async function startOnnxWorkers(
               if (message.type === 'result') pending.resolve(message.result.results[0] as PromptResult);
               else
                 pending.reject(
-                  pending.signal?.aborted ? pending.signal.reason : deserializeError(message.error),
+                  pending.signal.aborted ? pending.signal.reason : deserializeError(message.error),
                 );
               return;
             }
-            case 'disposed':
-              return;
           }
         });
         worker.on('error', (error) => {

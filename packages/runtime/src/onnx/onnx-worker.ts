@@ -15,7 +15,7 @@ const init = workerData as WorkerInit;
 const aborts = new Map<number, AbortController>();
 // Messages may arrive while the sessions are still opening: every handler awaits this.
 const opening: Promise<FeaModel> = createOnnxModel(init.directory, {
-  ...(init.options as Parameters<typeof createOnnxModel>[1]),
+  ...init.options,
   workers: 0,
   onWarning: (warning) => post({ type: 'warning', message: warning }),
 });
@@ -28,8 +28,7 @@ port.on('message', (message: ToWorker) => {
   if (message.type === 'dispose') {
     void (async () => {
       await (await opening.catch(() => undefined))?.dispose();
-      post({ type: 'disposed' });
-      port.close();
+      port.close(); // the thread ends; the proxy waits for its exit
     })();
     return;
   }

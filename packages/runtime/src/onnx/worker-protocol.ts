@@ -8,6 +8,7 @@ import {
 } from '../errors';
 import type { GenerateResult, PromptInput, SamplingOptions, StreamEvent } from '../model';
 import { ImageInputError } from '../openai/errors';
+import type { OnnxModelOptions } from './create-onnx-model';
 
 /**
  * The messages between an ONNX model's proxy on the calling thread and its inference workers.
@@ -18,15 +19,7 @@ import { ImageInputError } from '../openai/errors';
 /** What a worker needs to open the model (the serializable part of the model options). */
 export interface WorkerInit {
   readonly directory: string;
-  readonly options: {
-    readonly device?: 'cpu' | 'cuda' | 'webgpu';
-    readonly deviceId?: number;
-    readonly dtype?: string;
-    readonly threads?: number;
-    readonly spinning?: boolean;
-    readonly singleStreamDecoder?: boolean | 'auto';
-    readonly maxInputPixels?: number;
-  };
+  readonly options: Omit<OnnxModelOptions, 'onWarning' | 'workers'>;
 }
 
 /** Calling thread -> worker. Images are paths or bytes by now (sharp objects are encoded first). */
@@ -48,8 +41,7 @@ export type FromWorker =
   | { readonly type: 'warning'; readonly message: string }
   | { readonly type: 'stream'; readonly id: number; readonly event: StreamEvent }
   | { readonly type: 'result'; readonly id: number; readonly result: GenerateResult }
-  | { readonly type: 'error'; readonly id: number; readonly error: SerializedError }
-  | { readonly type: 'disposed' };
+  | { readonly type: 'error'; readonly id: number; readonly error: SerializedError };
 
 /** An error as data: its class (by Facial-R1 code or built-in name), message and fields. */
 export interface SerializedError {
