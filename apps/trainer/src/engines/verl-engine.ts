@@ -76,7 +76,7 @@ export async function writeVerlParquet(
     { name: 'ability', data: examples.map(() => 'facial-emotion-analysis') },
     {
       name: 'reward_model',
-      data: examples.map((example) => ({ style: 'rule', ground_truth: JSON.stringify(example.groundTruth) })),
+      data: examples.map((example) => ({ style: 'rule', ground_truth: example.groundTruth })),
     },
     {
       name: 'extra_info',
