@@ -42,7 +42,10 @@ const label = fc.oneof(
 );
 const groundTruth = fc.record({
   labels: fc.array(label, { maxLength: 3 }),
-  AUs: fc.array(fc.integer({ min: 1, max: 64 }).map((n) => `AU${n}`), { maxLength: 6 }),
+  AUs: fc.array(
+    fc.integer({ min: 1, max: 64 }).map((n) => `AU${n}`),
+    { maxLength: 6 },
+  ),
 });
 
 describe('label codec', () => {
@@ -82,7 +85,16 @@ describe('label codec', () => {
   });
 
   it.skipIf(!hasPython)('the bridges agree with the codec on edge cases and errors (python3)', () => {
-    const values = ['', '  happiness ', null, '{"AUs":["AU4"]}', '{"labels":"x"}', '{bad', '[1]', { labels: ['a'] }];
+    const values = [
+      '',
+      '  happiness ',
+      null,
+      '{"AUs":["AU4"]}',
+      '{"labels":"x"}',
+      '{bad',
+      '[1]',
+      { labels: ['a'] },
+    ];
     const decoded = decodeWithPython(values);
     values.forEach((value, index) => {
       let expected: { ok: unknown } | { error: true };

@@ -264,6 +264,8 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     prepared: StepRecord | null,
     modelPath: string,
     modelStep?: string,
+    /** Dry run: the step whose untrained model this one would start from. */
+    dryAfter?: string,
   ) {
     const stageDirectory = path.join(workDir, stepName.replace(/\/[^/]+$/, ''), stage);
     const section = stage === 'sft' ? plan.stage1 : plan.stage2;
@@ -387,7 +389,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
           await server?.close();
         }
       },
-      prepared ? undefined : dryModel,
+      dryAfter ?? (prepared ? undefined : dryModel),
     );
   }
 
@@ -395,8 +397,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     const samplesFile = path.join(workDir, 'data', 'samples.jsonl');
     const collected = await step('collect', { datasets: plan.datasets }, async () => {
       const samples = await collectSamples(loaded);
-      if (samples.length === 0)
-        throw loaded.errorAt(['datasets'], 'the datasets yielded no samples.');
+      if (samples.length === 0) throw loaded.errorAt(['datasets'], 'the datasets yielded no samples.');
       await writeJsonlAtomic(samplesFile, samples);
       return { outputs: [samplesFile], values: { count: samples.length } };
     });
@@ -497,6 +498,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
         roundSft,
         model,
         modelStep,
+        synthesized ? undefined : dryModel,
       );
       const roundGrpo = await prepare(
         `${prefix}/grpo-prepare`,
@@ -513,6 +515,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
         roundGrpo,
         roundModel,
         retrained?.inputsHash ?? modelStep,
+        retrained ? undefined : dryModel,
       );
       model = (trained?.values.checkpoint as string) ?? roundModel;
       modelStep = trained?.inputsHash ?? modelStep;
