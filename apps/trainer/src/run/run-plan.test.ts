@@ -137,6 +137,26 @@ ${extra}`,
     expect(real.dryRuns).toEqual([]);
   });
 
+  it('a dry run writes every file the printed command names (TRL config and launcher)', async () => {
+    const loaded = await writePlan('dry-trl');
+    const trl = {
+      ...loaded,
+      plan: { ...loaded.plan, stage1: { ...loaded.plan.stage1, engine: 'trl' as const } },
+    };
+    const { dryRuns } = await runPlan(trl, {
+      resolveModel: createPlanModelResolver(),
+      dryRun: true,
+      only: ['collect', 'stage1/teacher', 'stage1/prepare', 'stage1/train'],
+    });
+    const [dry] = dryRuns;
+    expect(dry!.files.map((file) => path.basename(file)).sort()).toEqual(['trl-sft.json', 'trl_launcher.py']);
+    for (const file of dry!.files) expect(dry!.command).toContain(file);
+    for (const file of dry!.files) await readFile(file);
+    const config = JSON.parse(await readFile(dry!.files.find((file) => file.endsWith('.json'))!, 'utf8'));
+    await readFile(config.train_file);
+    expect(dry!.env).toEqual({});
+  });
+
   it('multi-node: the reward server listens on every interface with a token the bridges find', async () => {
     const loaded = await writePlan('nodes', 'hardware:\n  gpus: 1\n  nodes: 2\n');
     const patched = {
