@@ -182,6 +182,13 @@ ${extra}`,
     await expect(runPlan(broken, { resolveModel: createPlanModelResolver() })).rejects.toThrow(
       /badline\.yaml:line 9: field "stage1\.data": cannot read .*missing\.jsonl/,
     );
+    const missingRoot = {
+      ...loaded,
+      plan: { ...loaded.plan, datasets: [{ benchmark: 'fea20k', root: 'nowhere', split: 'train' }] },
+    };
+    await expect(runPlan(missingRoot, { resolveModel: createPlanModelResolver() })).rejects.toThrow(
+      /badline\.yaml:line 6: field "datasets\.0\.root":/,
+    );
     const teacher = {
       ...loaded,
       plan: { ...loaded.plan, stage1: { ...loaded.plan.stage1, data: undefined, teacher: 'nosuch:model' } },
