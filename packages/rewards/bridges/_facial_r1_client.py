@@ -25,12 +25,25 @@ _SETTINGS_FILE = os.path.join(_HERE, "facial_r1_reward.json")
 _TRANSIENT_STATUS = (408, 429, 502, 503, 504)
 
 
+_saved = {"mtime": None, "value": {}}
+
+
+def _saved_settings():
+    # Read again only when the file changes: verl's naive manager calls once per response.
+    try:
+        mtime = os.stat(_SETTINGS_FILE).st_mtime_ns
+    except OSError:
+        return {}
+    if _saved["mtime"] != mtime:
+        with open(_SETTINGS_FILE, encoding="utf-8") as handle:
+            _saved["value"] = json.load(handle)
+        _saved["mtime"] = mtime
+    return _saved["value"]
+
+
 def settings():
     """The server URL, token, preset and timeout this process uses (see the module docstring)."""
-    saved = {}
-    if os.path.isfile(_SETTINGS_FILE):
-        with open(_SETTINGS_FILE, encoding="utf-8") as handle:
-            saved = json.load(handle)
+    saved = _saved_settings()
     return {
         "url": (os.environ.get("FEA_REWARD_URL") or saved.get("url") or "http://127.0.0.1:8765").rstrip("/"),
         "token": os.environ.get("FEA_REWARD_TOKEN") or saved.get("token") or None,
