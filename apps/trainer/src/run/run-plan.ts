@@ -341,7 +341,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
             reward && bridge
               ? await writeRewardSettings(path.dirname(bridge), {
                   url: reward.url,
-                  token: options.dryRun ? undefined : endpoint?.token,
+                  token: endpoint?.token,
                 })
               : undefined;
           if (options.dryRun) {
