@@ -32,17 +32,40 @@ describe('dry-run shell lines', () => {
     fc.assert(
       fc.property(
         fc.array(
-          fc.string({ unit: 'grapheme' }).filter((word) => !word.includes('\0')),
-          {
-            minLength: 1,
-            maxLength: 6,
-          },
+          fc.oneof(
+            fc.string({
+              unit: fc.constantFrom(
+                'a',
+                'Z',
+                '0',
+                '-',
+                '.',
+                '/',
+                '=',
+                ' ',
+                "'",
+                '"',
+                '$',
+                '`',
+                '\\',
+                '\n',
+                'é',
+                '*',
+                '!',
+                '#',
+                '~',
+                '{',
+              ),
+            }),
+            fc.string({ unit: 'grapheme' }).filter((word) => !word.includes('\0')),
+          ),
+          { minLength: 1, maxLength: 6 },
         ),
         (words) => {
           expect(wordsSeenByBash(words.map(shellQuote).join(' '))).toEqual(words);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 100 },
     );
   });
 
