@@ -191,6 +191,12 @@ hardware:
       console.log(
         `Prepared ${engine} ${options.stage} data in ${record?.values.directory as string} (${JSON.stringify(record?.values.rows)})`,
       );
+      const bridge = Object.keys(record?.outputs ?? {}).find((output) => output.endsWith('_reward.py'));
+      if (bridge) {
+        console.log(
+          `Reward bridge: ${bridge} (with _facial_r1_client.py beside it; copy the whole folder). It finds the server through FEA_REWARD_URL / FEA_REWARD_TOKEN or facial_r1_reward.json there.`,
+        );
+      }
       console.log(`State: ${result.stateFile}`);
     });
 
