@@ -4,11 +4,12 @@ import { FeaError } from '@facial-r1/facs';
 import { createRewardServer } from '@facial-r1/rewards';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { collectSamples } from './data/collect-samples';
-import { formatCommand } from './launch/launch-engine';
+import { dryRunScript } from './launch/dry-run-script';
 import { createPlanModelResolver } from './models';
 import { loadPlan } from './plan/load-plan';
 import { describeProgress, ProgressReporter } from '@facial-r1/cli-kit';
-import { planSteps, type RunEvent, runPlan } from './run/run-plan';
+import { rewardEndpoint } from './run/reward-endpoint';
+import { type DryRunCommand, planSteps, type RunEvent, runPlan } from './run/run-plan';
 import { StateStore } from './run/state-store';
 
 /** Exit codes: 0 success, 1 a failed run, 2 a usage error. */
@@ -26,6 +27,7 @@ function eventPrinter(reporter: ProgressReporter, verbose: boolean) {
     if (event.type === 'step-skipped') reporter.log(`- ${event.step}: up to date, skipped`);
     else if (event.type === 'step-started') reporter.log(`> ${event.step}`);
     else if (event.type === 'step-finished') reporter.log(`+ ${event.step}: done`);
+    else if (event.type === 'step-dry') reporter.log(`~ ${event.step}: not run (${event.reason})`);
     else if (event.type === 'progress')
       reporter.update(`  ${event.step}  ${describeProgress(event.progress)}`);
     else if (event.type === 'log' && verbose) reporter.log(`  | ${event.line}`);
@@ -189,6 +191,12 @@ hardware:
       console.log(
         `Prepared ${engine} ${options.stage} data in ${record?.values.directory as string} (${JSON.stringify(record?.values.rows)})`,
       );
+      const bridge = Object.keys(record?.outputs ?? {}).find((output) => output.endsWith('_reward.py'));
+      if (bridge) {
+        console.log(
+          `Reward bridge: ${bridge} (with _facial_r1_client.py beside it; copy the whole folder). It finds the server through FEA_REWARD_URL / FEA_REWARD_TOKEN or facial_r1_reward.json there.`,
+        );
+      }
       console.log(`State: ${result.stateFile}`);
     });
 
@@ -196,19 +204,37 @@ hardware:
     .command('serve-rewards')
     .argument('<plan>', 'plan file')
     .description("Serve the plan's reward preset over HTTP (POST /score, POST /openrlhf) until Ctrl-C")
-    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option(
+      '--host <host>',
+      "address to bind (default: the plan's stage2.rewardHost; 0.0.0.0 when hardware.nodes > 1, else 127.0.0.1)",
+    )
     .option('--port <port>', "port (default: the plan's stage2.rewardPort)", integer)
-    .option('--token <token>', 'require this bearer token (or FEA_REWARD_TOKEN)')
-    .action(async (file: string, options: { host: string; port?: number; token?: string }) => {
+    .option(
+      '--token <token>',
+      'require this bearer token (default FEA_REWARD_TOKEN; generated and printed when binding off loopback)',
+    )
+    .action(async (file: string, options: { host?: string; port?: number; token?: string }) => {
       const loaded = await loadPlan(file);
+      const plan = options.host
+        ? { ...loaded.plan, stage2: { ...loaded.plan.stage2, rewardHost: options.host } }
+        : loaded.plan;
+      const endpoint = rewardEndpoint(plan, {
+        port: options.port ?? loaded.plan.stage2.rewardPort,
+        env: options.token ? { ...process.env, FEA_REWARD_TOKEN: options.token } : process.env,
+      });
       const server = createRewardServer({
         preset: loaded.plan.stage2.preset,
-        host: options.host,
-        port: options.port ?? loaded.plan.stage2.rewardPort,
-        token: options.token ?? process.env.FEA_REWARD_TOKEN,
+        host: endpoint.host,
+        port: endpoint.port,
+        token: endpoint.token,
       });
       const { url } = await server.listen();
       console.log(`Reward server (${loaded.plan.stage2.preset}) listening on ${url}`);
+      if (endpoint.token && !options.token && !process.env.FEA_REWARD_TOKEN) {
+        console.log(
+          `Bearer token (give it to the engine as FEA_REWARD_TOKEN): export FEA_REWARD_TOKEN=${endpoint.token}`,
+        );
+      }
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
@@ -225,15 +251,19 @@ hardware:
       'Prepare (if needed) and start the engine for one stage; streams progress; Ctrl-C stops it cleanly',
     )
     .addOption(new Option('--stage <stage>', 'training stage').choices(['sft', 'grpo']).makeOptionMandatory())
-    .option('--dry-run', 'print the command instead of starting the engine')
+    .option(
+      '--dry-run',
+      'write the files the engine reads and print the shell lines that start it (reward server, environment, command); records nothing',
+    )
     .option('--verbose', 'echo the engine log')
     .action(async (file: string, options: { stage: 'sft' | 'grpo'; dryRun?: boolean; verbose?: boolean }) => {
       const loaded = await loadPlan(file);
       const stopAfter = options.stage === 'sft' ? 'stage1/train' : 'stage2/train';
       const reporter = new ProgressReporter();
       const interrupt = interruptible();
+      let dryRuns: readonly DryRunCommand[] = [];
       try {
-        await runPlan(loaded, {
+        ({ dryRuns } = await runPlan(loaded, {
           resolveModel: createPlanModelResolver(),
           stopAfter,
           only:
@@ -243,23 +273,19 @@ hardware:
           dryRun: options.dryRun,
           signal: interrupt.signal,
           onEvent: eventPrinter(reporter, Boolean(options.verbose)),
-        });
+        }));
       } finally {
         interrupt.dispose();
       }
+      if (options.dryRun) {
+        const dry = dryRuns.find((item) => item.step === stopAfter);
+        if (dry) console.log(dryRunScript(dry, loaded.file));
+        else console.log(`${stopAfter} is already done; nothing to start.`);
+        return;
+      }
       const state = await StateStore.open(loaded.workDir);
       const values = state.snapshot.steps[stopAfter]?.values ?? {};
-      if (options.dryRun)
-        console.log(
-          formatCommand({
-            command: '',
-            args: (values.command as string[]) ?? [],
-            env: {},
-            files: {},
-            outputDirectory: '',
-          }).trim(),
-        );
-      else console.log(`Checkpoint: ${values.checkpoint as string}`);
+      console.log(`Checkpoint: ${values.checkpoint as string}`);
     });
 
   program
@@ -296,7 +322,10 @@ hardware:
     .description(
       'Run every stage as a resumable state machine; rerun to continue, changed sections are redone',
     )
-    .option('--dry-run', 'write data and record engine commands without starting engines')
+    .option(
+      '--dry-run',
+      'run the data steps and print the shell lines of every training step without starting engines; training stays to do',
+    )
     .option('--stop-after <step>', 'stop cleanly after this step (see `fea-train plan` for step names)')
     .option('--verbose', 'echo engine logs')
     .action(async (file: string, options: { dryRun?: boolean; stopAfter?: string; verbose?: boolean }) => {
@@ -311,20 +340,13 @@ hardware:
           signal: interrupt.signal,
           onEvent: eventPrinter(reporter, Boolean(options.verbose)),
         });
+        const ran = result.steps.filter((step) => !step.skipped && !step.dry).length;
+        const skipped = result.steps.filter((step) => step.skipped).length;
+        const dry = result.steps.filter((step) => step.dry).length;
         console.log(
-          `${result.stopped ? 'Stopped' : 'Finished'}: ${result.steps.filter((step) => !step.skipped).length} step(s) run, ${result.steps.filter((step) => step.skipped).length} skipped. State: ${result.stateFile}`,
+          `${result.stopped ? 'Stopped' : options.dryRun ? 'Dry run finished' : 'Finished'}: ${ran} step(s) run, ${skipped} skipped${options.dryRun ? `, ${dry} not run (dry run; still to do)` : ''}. State: ${result.stateFile}`,
         );
-        if (options.dryRun) {
-          const state = await StateStore.open(loaded.workDir);
-          for (const [step, record] of Object.entries(state.snapshot.steps)) {
-            const command = record.values.command as string[] | undefined;
-            if (!command) continue;
-            const [program, ...args] = command;
-            console.log(
-              `\n${step}:\n  ${formatCommand({ command: program!, args, env: {}, files: {}, outputDirectory: '' })}`,
-            );
-          }
-        }
+        for (const item of result.dryRuns) console.log(`\n${dryRunScript(item, loaded.file)}`);
       } finally {
         interrupt.dispose();
       }

@@ -1,5 +1,11 @@
-export { bridgePath } from './bridge-path';
+export { bridgeFiles, bridgePath } from './bridge-path';
 export { RewardConfigurationError } from './errors';
+export {
+  decodeGroundTruth,
+  encodeGroundTruth,
+  type GroundTruth,
+  GroundTruthDecodeError,
+} from './label-codec';
 export {
   type AdvantageOptions,
   auRarityWeights,

@@ -27,12 +27,23 @@ export async function collectDataset(loaded: LoadedPlan, dataset: PlanDataset): 
   return samples;
 }
 
-/** Every sample of the plan's datasets, in plan order, each id made unique by its dataset. */
+/**
+ * Every sample of the plan's datasets, in plan order, each id made unique by its dataset. A
+ * dataset that cannot be read is a `PlanError` naming its plan line.
+ */
 export async function collectSamples(loaded: LoadedPlan): Promise<FeaSample[]> {
   const all: FeaSample[] = [];
   const seen = new Set<string>();
-  for (const dataset of loaded.plan.datasets) {
-    for (const sample of await collectDataset(loaded, dataset)) {
+  for (const [index, dataset] of loaded.plan.datasets.entries()) {
+    let samples: FeaSample[];
+    try {
+      samples = await collectDataset(loaded, dataset);
+    } catch (error) {
+      // A missing root, unreadable JSONL or image found nowhere: name the plan line.
+      const field = 'benchmark' in dataset ? 'root' : 'jsonl';
+      throw loaded.errorAt(['datasets', index, field], (error as Error).message, error);
+    }
+    for (const sample of samples) {
       const key = `${sample.dataset}/${sample.id}`;
       if (seen.has(key)) continue;
       seen.add(key);

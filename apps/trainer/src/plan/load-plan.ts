@@ -15,6 +15,11 @@ export interface LoadedPlan {
   readonly workDir: string;
   /** Resolves a path written in the plan against the plan file's folder. */
   resolve(relative: string): string;
+  /**
+   * A {@link PlanError} for a plan value that turned out bad after validation (a file that
+   * does not exist, a model id nothing resolves): names the file, the value's line and field.
+   */
+  errorAt(fieldPath: readonly (string | number)[], message: string, cause?: unknown): PlanError;
 }
 
 /**
@@ -53,7 +58,15 @@ export function parsePlan(text: string, file: string): LoadedPlan {
   }
   const directory = path.dirname(file);
   const resolve = (relative: string) => path.resolve(directory, relative);
-  return { plan: result.data, file, workDir: resolve(result.data.workDir), resolve };
+  const errorAt = (fieldPath: readonly (string | number)[], message: string, cause?: unknown) =>
+    new PlanError({
+      file,
+      field: fieldPath.map(String).join('.'),
+      line: lineOf(document, lineCounter, fieldPath),
+      message,
+      cause,
+    });
+  return { plan: result.data, file, workDir: resolve(result.data.workDir), resolve, errorAt };
 }
 
 function issueToError(

@@ -70,6 +70,17 @@ const stage2Schema = z
     batchSize: z.number().int().positive().default(64),
     /** Where the reward server listens while the engine trains. */
     rewardPort: z.number().int().min(0).max(65535).default(8765),
+    /**
+     * Address the reward server binds. Default `127.0.0.1` on one node, `0.0.0.0` when
+     * `hardware.nodes` > 1 (workers on other nodes must reach it). Off loopback the server
+     * requires a bearer token: `FEA_REWARD_TOKEN` when set, else one generated per run.
+     */
+    rewardHost: z.string().min(1).optional(),
+    /**
+     * The URL engine workers use to reach the reward server. Default
+     * `http://127.0.0.1:<port>` on loopback, else `http://<this host's name>:<port>`.
+     */
+    rewardUrl: z.string().url().optional(),
     /** Runs the engine through this program, e.g. `["srun", "--nodes=2"]` or `["conda", "run", "-n", "verl"]`. */
     launcher: z.array(z.string().min(1)).min(1).optional(),
   })

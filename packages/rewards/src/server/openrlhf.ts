@@ -1,3 +1,4 @@
+import { decodeGroundTruth } from '../label-codec';
 import type { RewardSample } from '../reward-sample';
 
 // Chat-template special tokens of Qwen2/2.5(-VL) and the common ones of other templates.
@@ -21,20 +22,10 @@ export function extractResponse(query: string, prompt?: string): string {
 }
 
 /**
- * The sample carried by an OpenRLHF label: a JSON object `{ "labels": [...], "AUs": [...] }`
- * (what `fea-train prepare --engine openrlhf` writes), or a bare emotion label.
+ * The sample carried by an OpenRLHF label: the ground-truth string of `./label-codec`
+ * (`{"labels":[...],"AUs":[...]}`, what `fea-train prepare --engine openrlhf` writes), an
+ * object, or a bare emotion label. Throws `GroundTruthDecodeError` on a malformed JSON label.
  */
 export function decodeLabel(label: unknown): RewardSample {
-  if (label && typeof label === 'object') return label as RewardSample;
-  if (typeof label !== 'string') return {};
-  const text = label.trim();
-  if (text.startsWith('{')) {
-    try {
-      const parsed = JSON.parse(text) as RewardSample;
-      if (parsed && typeof parsed === 'object') return parsed;
-    } catch {
-      // not JSON: a bare label
-    }
-  }
-  return { labels: text ? [text] : [], AUs: [] };
+  return decodeGroundTruth(label);
 }

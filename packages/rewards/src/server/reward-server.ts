@@ -6,6 +6,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
 import { type PresetDefinition, type PresetName, type ResolvedPreset, resolvePreset } from '../presets';
+import type { RewardSample } from '../reward-sample';
 import { scoreWithPreset } from '../score-completions';
 import { decodeLabel, extractResponse } from './openrlhf';
 
@@ -17,7 +18,10 @@ export interface RewardServerOptions {
   readonly host?: string;
   /** Port; 0 picks a free one. Default 0. */
   readonly port?: number;
-  /** When set, every request except /health needs `Authorization: Bearer <token>`. */
+  /**
+   * When set, every request except /health needs `Authorization: Bearer <token>` (or, for
+   * clients that cannot send headers such as OpenRLHF, `?token=<token>` in the URL).
+   */
   readonly token?: string;
   /** Largest request body. Default 64 MiB. */
   readonly maxBodyBytes?: number;
@@ -100,7 +104,11 @@ export function createRewardServer(options: RewardServerOptions = {}): RewardSer
   });
   app.use('*', async (context, next) => {
     if (options.token && context.req.path !== '/health') {
-      if (context.req.header('authorization') !== `Bearer ${options.token}`) {
+      // OpenRLHF posts without headers: it can carry the token only in its URL (`?token=`).
+      const given =
+        context.req.header('authorization') ??
+        (context.req.query('token') === undefined ? undefined : `Bearer ${context.req.query('token')}`);
+      if (given !== `Bearer ${options.token}`) {
         return context.json(
           { error: { code: 'unauthorized', message: 'missing or wrong bearer token' } },
           401,
@@ -191,11 +199,20 @@ export function createRewardServer(options: RewardServerOptions = {}): RewardSer
         400,
       );
     }
+    const samples: RewardSample[] = [];
+    for (const [index, label] of (labels ?? []).entries()) {
+      try {
+        samples.push(decodeLabel(label));
+      } catch (error) {
+        const message = `labels.${index}: ${(error as Error).message}`;
+        return context.json({ error: { code: 'invalid_request', field: `labels.${index}`, message } }, 400);
+      }
+    }
     const rewards: number[] = [];
     const extraLogs: Record<string, number[]> = {};
     query.forEach((text, index) => {
       const result = scoreWithPreset(
-        { completion: extractResponse(text, prompts?.[index]), sample: decodeLabel(labels?.[index]) },
+        { completion: extractResponse(text, prompts?.[index]), sample: samples[index] ?? {} },
         defaultPreset,
       );
       rewards.push(result.total);
