@@ -286,8 +286,13 @@ export function studioClient(): void {
     const card = state.cards[state.focus];
     if (!card) return;
     const node = document.getElementById(`card-${card.index}`);
-    node?.scrollIntoView({ block: 'nearest' });
-    node?.focus({ preventScroll: true });
+    if (!node) return;
+    node.scrollIntoView({ block: 'nearest' });
+    // The sticky header covers the top of the window: keep the card's top below it.
+    const headerBottom = document.querySelector('header.top')?.getBoundingClientRect().bottom ?? 0;
+    const top = node.getBoundingClientRect().top;
+    if (top < headerBottom + 8) window.scrollBy(0, top - headerBottom - 8);
+    node.focus({ preventScroll: true });
   }
 
   function setFocus(position: number) {
