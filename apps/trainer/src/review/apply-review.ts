@@ -32,7 +32,10 @@ export interface ApplyManifest {
 
 /** The reviewed dataset's file for a dataset file: `<name>.reviewed.jsonl` beside it. */
 export function reviewedPath(datasetFile: string): string {
-  return path.join(path.dirname(datasetFile), `${path.basename(datasetFile).replace(/\.jsonl$/, '')}.reviewed.jsonl`);
+  return path.join(
+    path.dirname(datasetFile),
+    `${path.basename(datasetFile).replace(/\.jsonl$/, '')}.reviewed.jsonl`,
+  );
 }
 
 /**

@@ -163,7 +163,11 @@ export class DecisionLog {
   }
 
   /** Withdraws the most recent standing decision (or the one named by `undoes`). */
-  undo(input: { key: string; client: string; undoes?: string }): Promise<{ undone?: DecisionRecord; record?: DecisionRecord }> {
+  undo(input: {
+    key: string;
+    client: string;
+    undoes?: string;
+  }): Promise<{ undone?: DecisionRecord; record?: DecisionRecord }> {
     return this.serial(async () => {
       if (this.state.has(input.key)) return {};
       const target = input.undoes
@@ -216,7 +220,10 @@ export async function findDecisionFiles(datasetFile: string): Promise<Map<string
 
 /** A reviewer name safe in a file name. */
 export function reviewerName(name: string): string {
-  const cleaned = name.trim().replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '');
+  const cleaned = name
+    .trim()
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[.-]+/, '');
   return cleaned || 'reviewer';
 }
 
@@ -243,7 +250,8 @@ export function cohensKappa(first: ReadonlyMap<string, string>, second: Readonly
   }
   const observed = agree / n;
   let expected = 0;
-  for (const [category, count] of firstCounts) expected += (count / n) * ((secondCounts.get(category) ?? 0) / n);
+  for (const [category, count] of firstCounts)
+    expected += (count / n) * ((secondCounts.get(category) ?? 0) / n);
   const kappa = expected === 1 ? 1 : (observed - expected) / (1 - expected);
   return { kappa, n, agreement: observed };
 }
@@ -267,7 +275,8 @@ export async function reviewerAgreement(
     }
     verdicts.push([reviewer, entry.verdicts]);
   }
-  const pairs: { reviewers: [string, string]; kappa: number | null; agreement: number | null; n: number }[] = [];
+  const pairs: { reviewers: [string, string]; kappa: number | null; agreement: number | null; n: number }[] =
+    [];
   for (let i = 0; i < verdicts.length; i += 1)
     for (let j = i + 1; j < verdicts.length; j += 1) {
       const result = cohensKappa(verdicts[i]![1], verdicts[j]![1]);

@@ -63,7 +63,9 @@ export async function runReviewCommand(input: string, options: ReviewCommandOpti
     for (const failed of manifest.failedEdits)
       console.log(`  left out ${failed.id}: the edit fails ${failed.failed.join(', ')}`);
     if (manifest.unknownIds.length)
-      console.log(`  ${manifest.unknownIds.length} decided id(s) are not in the input: ${manifest.unknownIds.slice(0, 5).join(', ')}`);
+      console.log(
+        `  ${manifest.unknownIds.length} decided id(s) are not in the input: ${manifest.unknownIds.slice(0, 5).join(', ')}`,
+      );
     return;
   }
   const log = await DecisionLog.open(file, reviewer);
@@ -98,7 +100,10 @@ export async function runReviewCommand(input: string, options: ReviewCommandOpti
 export function registerReviewCommand(program: Command): void {
   program
     .command('review')
-    .argument('<input>', 'a synthesis round folder (<workDir>/stage3/round-<k>), a round file, or any FEA JSONL')
+    .argument(
+      '<input>',
+      'a synthesis round folder (<workDir>/stage3/round-<k>), a round file, or any FEA JSONL',
+    )
     .description(
       'Review synthesized reasoning in the browser (accept / reject / edit with live re-verification); --apply merges the decisions',
     )
@@ -108,7 +113,7 @@ export function registerReviewCommand(program: Command): void {
     .option('--host <host>', 'address to bind; anything but loopback needs --token', '127.0.0.1')
     .option('--token <token>', 'require this token (or FEA_REVIEW_TOKEN); the printed URL carries it')
     .option('--reviewer <name>', 'whose decisions file to write (default: FEA_REVIEWER or the user name)')
-    .option('--images <dir...>', 'folders images may be served from (default: the dataset file\'s folder)')
+    .option('--images <dir...>', "folders images may be served from (default: the dataset file's folder)")
     .option('--samples <file>', "a round's source samples (default <workDir>/data/samples.jsonl)")
     .option('--preset <name>', 'reward preset shown on each card', 'aligned')
     .option('--apply', "merge the reviewer's decisions into <name>.reviewed.jsonl and exit")

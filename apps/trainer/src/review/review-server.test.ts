@@ -28,15 +28,28 @@ afterEach(async () => {
 
 async function start(options: { reviewer?: string; host?: string; token?: string; input?: string } = {}) {
   const set = await loadReviewSet(options.input ?? roundDir);
-  const log = await DecisionLog.open(decisionsPath(set.datasetFile, options.reviewer ?? 'tester'), options.reviewer ?? 'tester');
-  const server = createReviewServer({ set, log, judge: createJudge({ verifier: set.verifier }), host: options.host, token: options.token });
+  const log = await DecisionLog.open(
+    decisionsPath(set.datasetFile, options.reviewer ?? 'tester'),
+    options.reviewer ?? 'tester',
+  );
+  const server = createReviewServer({
+    set,
+    log,
+    judge: createJudge({ verifier: set.verifier }),
+    host: options.host,
+    token: options.token,
+  });
   open.push({ server, log });
   const { url, port } = await server.listen();
   return { set, log, server, url, base: `http://127.0.0.1:${port}` };
 }
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 describe('review set', () => {
   it('loads a round: kept samples, the verifier rejection (with its feedback) joined from the source samples, in id order', async () => {
@@ -75,7 +88,13 @@ describe('review server', () => {
     expect(image.status).toBe(200);
     expect(image.headers.get('content-type')).toBe('image/png');
     expect((await image.arrayBuffer()).byteLength).toBeGreaterThan(100);
-    for (const attempt of ['/api/image/..%2F..%2F..%2Fetc%2Fpasswd', '/api/image/0%2F..%2F..', '/api/image/-1', '/api/image/99', '/api/image/1e0']) {
+    for (const attempt of [
+      '/api/image/..%2F..%2F..%2Fetc%2Fpasswd',
+      '/api/image/0%2F..%2F..',
+      '/api/image/-1',
+      '/api/image/99',
+      '/api/image/1e0',
+    ]) {
       const response = await fetch(`${base}${attempt}`);
       expect(response.status, attempt).toBe(404);
       expect(await response.text()).not.toContain('root:');
@@ -90,14 +109,21 @@ describe('review server', () => {
     await symlink(path.join(directory, 'secret.png'), path.join(data, 'link.png'));
     await writeFile(path.join(data, 'notes.txt'), 'text');
     const line = (id: string, image: string) =>
-      JSON.stringify({ id, dataset: 'x', image, AUs: ['AU12'], labels: ['happiness'], description: '<think>x</think><answer>happiness</answer>' });
+      JSON.stringify({
+        id,
+        dataset: 'x',
+        image,
+        AUs: ['AU12'],
+        labels: ['happiness'],
+        description: '<think>x</think><answer>happiness</answer>',
+      });
     await writeFile(
       path.join(data, 'set.jsonl'),
       `${[line('up', '../secret.png'), line('absolute', path.join(directory, 'secret.png')), line('link', 'link.png'), line('text', 'notes.txt')].join('\n')}\n`,
     );
-    const escape = await start({ input: path.join(data, 'set.jsonl') });
+    const outside = await start({ input: path.join(data, 'set.jsonl') });
     for (const index of [0, 1, 2, 3]) {
-      const response = await fetch(`${escape.base}/api/image/${index}`);
+      const response = await fetch(`${outside.base}/api/image/${index}`);
       expect(response.status, `sample ${index}`).toBe(403);
       expect(await response.text()).not.toContain('not for the browser');
     }
@@ -113,9 +139,23 @@ describe('review server', () => {
     expect(url).toMatch(/^http:\/\/0\.0\.0\.0:\d+\/\?token=s3cret$/);
     expect((await fetch(`${base}/api/meta`)).status).toBe(401);
     expect((await fetch(`${base}/api/image/0`)).status).toBe(401);
-    expect((await fetch(`${base}/api/meta`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
-    expect((await post(`${base}/api/decisions`, { key: 'k', client: 'c', index: 0, decision: 'accept', base: null })).status).toBe(401);
-    expect((await fetch(`${base}/api/meta`, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
+    expect((await fetch(`${base}/api/meta`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(
+      401,
+    );
+    expect(
+      (
+        await post(`${base}/api/decisions`, {
+          key: 'k',
+          client: 'c',
+          index: 0,
+          decision: 'accept',
+          base: null,
+        })
+      ).status,
+    ).toBe(401);
+    expect((await fetch(`${base}/api/meta`, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(
+      200,
+    );
     // The printed URL sets a cookie and redirects, so the page's own requests carry the token.
     const login = await fetch(`${base}/?token=s3cret`, { redirect: 'manual' });
     expect(login.status).toBe(303);
@@ -136,7 +176,11 @@ describe('review server', () => {
       request.on('error', reject);
     });
     expect(status).toBe(403);
-    const crossOrigin = await post(`${base}/api/decisions`, { key: 'x:1', client: 'x', index: 0, decision: 'accept', base: null }, { origin: 'http://evil.example' });
+    const crossOrigin = await post(
+      `${base}/api/decisions`,
+      { key: 'x:1', client: 'x', index: 0, decision: 'accept', base: null },
+      { origin: 'http://evil.example' },
+    );
     expect(crossOrigin.status).toBe(403);
   });
 
@@ -154,12 +198,28 @@ describe('review server', () => {
   it('concurrent decisions from two clients on one sample: both logged in arrival order, the later wins, the loser is told', async () => {
     const { base, set } = await start({ reviewer: 'concurrent' });
     const [first, second] = await Promise.all([
-      post(`${base}/api/decisions`, { key: 'tab-a:1', client: 'tab-a', index: 2, decision: 'accept', base: null }),
-      post(`${base}/api/decisions`, { key: 'tab-b:1', client: 'tab-b', index: 2, decision: 'reject', reason: 'wrong emotion', base: null }),
+      post(`${base}/api/decisions`, {
+        key: 'tab-a:1',
+        client: 'tab-a',
+        index: 2,
+        decision: 'accept',
+        base: null,
+      }),
+      post(`${base}/api/decisions`, {
+        key: 'tab-b:1',
+        client: 'tab-b',
+        index: 2,
+        decision: 'reject',
+        reason: 'wrong emotion',
+        base: null,
+      }),
     ]);
     const bodies = [await first.json(), await second.json()];
     const file = decisionsPath(set.datasetFile, 'concurrent');
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as DecisionRecord);
+    const lines = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as DecisionRecord);
     expect(lines.map((line) => line.key).sort()).toEqual(['tab-a:1', 'tab-b:1']);
     const [earlier, later] = lines;
     // The response of the later one reports the conflict; the earlier one saw none.
@@ -173,7 +233,13 @@ describe('review server', () => {
     const card = await (await fetch(`${base}/api/items/2`)).json();
     expect(card.decision.key).toBe(later!.key);
     // A resent decision (same key) is recorded once.
-    const resend = await post(`${base}/api/decisions`, { key: 'tab-a:1', client: 'tab-a', index: 2, decision: 'accept', base: null });
+    const resend = await post(`${base}/api/decisions`, {
+      key: 'tab-a:1',
+      client: 'tab-a',
+      index: 2,
+      decision: 'accept',
+      base: null,
+    });
     expect((await resend.json()).duplicate).toBe(true);
     expect((await readFile(file, 'utf8')).trim().split('\n')).toHaveLength(2);
     // Progress counts the sample once.
@@ -183,23 +249,37 @@ describe('review server', () => {
 
   it('validates requests and names the field', async () => {
     const { base } = await start();
-    const response = await post(`${base}/api/decisions`, { key: 'k', client: 'c', index: 0, decision: 'maybe', base: null });
+    const response = await post(`${base}/api/decisions`, {
+      key: 'k',
+      client: 'c',
+      index: 0,
+      decision: 'maybe',
+      base: null,
+    });
     expect(response.status).toBe(400);
     expect((await response.json()).error.field).toBe('decision');
-    const edit = await post(`${base}/api/decisions`, { key: 'k2', client: 'c', index: 0, decision: 'edit', text: '  ', base: null });
+    const edit = await post(`${base}/api/decisions`, {
+      key: 'k2',
+      client: 'c',
+      index: 0,
+      decision: 'edit',
+      text: '  ',
+      base: null,
+    });
     expect((await edit.json()).error.field).toBe('text');
     expect((await post(`${base}/api/verify`, { index: 99, text: 'x' })).status).toBe(404);
   });
 
   it('live verification judges an edit: highlights, missing AUs, findings and reward terms', async () => {
     const { base } = await start();
-    const text = '<think>The brows are lowered (AU4), maybe the lids tighten (AU7), and there is no AU12 here at all today.</think><answer>anger</answer>';
+    const text =
+      '<think>The brows are lowered (AU4), maybe the lids tighten (AU7), and there is no AU12 here at all today.</think><answer>anger</answer>';
     const judgement = await (await post(`${base}/api/verify`, { index: 3, text })).json();
     expect(judgement.passed).toBe(false);
     expect(judgement.missing).toEqual(['AU23']); // a hedged mention still names the AU
-    expect(judgement.mentions.map((mention: { au: string; kind: string }) => `${mention.au}:${mention.kind}`)).toEqual(
-      expect.arrayContaining(['AU4:match', 'AU7:hedged', 'AU12:negated']),
-    );
+    expect(
+      judgement.mentions.map((mention: { au: string; kind: string }) => `${mention.au}:${mention.kind}`),
+    ).toEqual(expect.arrayContaining(['AU4:match', 'AU7:hedged', 'AU12:negated']));
     expect(judgement.failed).toEqual(expect.arrayContaining(['aus', 'negation', 'hedging']));
     expect(judgement.reward.terms).toHaveProperty('au');
   });
@@ -215,16 +295,29 @@ describe('decisions', () => {
     const reopened = await DecisionLog.open(file, 'a');
     expect(reopened.state.current('s01')?.decision).toBe('accept');
     expect(reopened.state.current('s02')).toBeUndefined();
-    await reopened.decide({ key: 'c:3', id: 's02', decision: 'reject', reason: 'x', client: 'c', base: null });
+    await reopened.decide({
+      key: 'c:3',
+      id: 's02',
+      decision: 'reject',
+      reason: 'x',
+      client: 'c',
+      base: null,
+    });
     const undone = await reopened.undo({ key: 'c:4', client: 'c' });
     expect(undone.undone?.key).toBe('c:3');
     await reopened.close();
     const text = await readFile(file, 'utf8');
-    expect(text.split('\n').filter(Boolean).map((line) => JSON.parse(line).key)).toEqual(['c:1', 'c:3', 'c:4']);
+    expect(
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line).key),
+    ).toEqual(['c:1', 'c:3', 'c:4']);
   });
 
   it("Cohen's kappa: perfect, chance-level and textbook values", () => {
-    const map = (entries: string) => new Map(entries.split(' ').map((pair) => pair.split('=') as [string, string]));
+    const map = (entries: string) =>
+      new Map(entries.split(' ').map((pair) => pair.split('=') as [string, string]));
     expect(cohensKappa(map('1=a 2=r 3=a'), map('1=a 2=r 3=a')).kappa).toBe(1);
     // 50 items: 20 both accept, 15 both reject, 5 a/r, 10 r/a -> p_o 0.7, p_e 0.5 -> 0.4
     const first = new Map<string, string>();
@@ -248,21 +341,53 @@ describe('decisions', () => {
     const set = await loadReviewSet(roundDir);
     const file = path.join(roundDir, 'apply-test.jsonl');
     const log = await DecisionLog.open(file, 'apply');
-    const good = '<think>The brows are lowered (AU4), the lids tighten (AU7) and the lips press thin (AU23), a clear display of anger in this face.</think><answer>anger</answer>';
+    const good =
+      '<think>The brows are lowered (AU4), the lids tighten (AU7) and the lips press thin (AU23), a clear display of anger in this face.</think><answer>anger</answer>';
     await log.decide({ key: 'k:1', id: 's01', decision: 'accept', client: 'k', base: null });
-    await log.decide({ key: 'k:2', id: 's02', decision: 'reject', reason: 'wrong emotion', client: 'k', base: null });
+    await log.decide({
+      key: 'k:2',
+      id: 's02',
+      decision: 'reject',
+      reason: 'wrong emotion',
+      client: 'k',
+      base: null,
+    });
     await log.decide({ key: 'k:3', id: 's04', decision: 'edit', text: good, client: 'k', base: null });
-    await log.decide({ key: 'k:4', id: 's05', decision: 'edit', text: '<think>Short.</think><answer>fear</answer>', client: 'k', base: null });
+    await log.decide({
+      key: 'k:4',
+      id: 's05',
+      decision: 'edit',
+      text: '<think>Short.</think><answer>fear</answer>',
+      client: 'k',
+      base: null,
+    });
     await log.close();
     const output = path.join(directory, 'applied.jsonl');
-    const manifest = await applyReview(set, await readDecisions(file), createJudge({ verifier: set.verifier }), {
-      decisionsFile: file,
-      reviewer: 'apply',
-      output,
+    const manifest = await applyReview(
+      set,
+      await readDecisions(file),
+      createJudge({ verifier: set.verifier }),
+      {
+        decisionsFile: file,
+        reviewer: 'apply',
+        output,
+      },
+    );
+    expect(manifest.counts).toEqual({
+      samples: 6,
+      written: 4,
+      accepted: 1,
+      rejected: 1,
+      edited: 1,
+      failedEdits: 1,
+      undecided: 2,
+      restored: 1,
     });
-    expect(manifest.counts).toEqual({ samples: 6, written: 4, accepted: 1, rejected: 1, edited: 1, failedEdits: 1, undecided: 2, restored: 1 });
     expect(manifest.failedEdits).toEqual([{ id: 's05', failed: ['aus', 'length'] }]);
-    const written = (await readFile(output, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    const written = (await readFile(output, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(written.map((sample) => sample.id)).toEqual(['s01', 's03', 's04', 's06']);
     expect(written[0].meta_info.review).toMatchObject({ decision: 'accept', reviewer: 'apply' });
     expect(written[2].description).toBe(good);

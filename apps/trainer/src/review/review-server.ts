@@ -130,7 +130,10 @@ export function createReviewServer(options: ReviewServerOptions): ReviewServer {
   };
   const labelOf = (item: ReviewItem) => item.sample.labels[0] ?? '(AU only)';
   const progress = async () => {
-    const byLabel = new Map<string, { label: string; total: number; reviewed: number; accepted: number; edited: number; rejected: number }>();
+    const byLabel = new Map<
+      string,
+      { label: string; total: number; reviewed: number; accepted: number; edited: number; rejected: number }
+    >();
     let reviewed = 0;
     for (const item of items) {
       const label = labelOf(item);
@@ -182,18 +185,30 @@ export function createReviewServer(options: ReviewServerOptions): ReviewServer {
     const url = new URL(context.req.url);
     if (options.token) {
       const bearer = context.req.header('authorization')?.replace(/^Bearer\s+/i, '');
-      const fromQuery = context.req.method === 'GET' && url.pathname === '/' ? url.searchParams.get('token') : null;
+      const fromQuery =
+        context.req.method === 'GET' && url.pathname === '/' ? url.searchParams.get('token') : null;
       if (fromQuery !== null && sameSecret(fromQuery, options.token)) {
         setCookie(context, COOKIE, options.token, { httpOnly: true, sameSite: 'Strict', path: '/' });
         return context.redirect('/', 303);
       }
       if (!sameSecret(bearer, options.token) && !sameSecret(getCookie(context, COOKIE), options.token))
-        return context.json({ error: { code: 'unauthorized', message: 'missing or wrong token: open the URL fea-train review printed' } }, 401);
+        return context.json(
+          {
+            error: {
+              code: 'unauthorized',
+              message: 'missing or wrong token: open the URL fea-train review printed',
+            },
+          },
+          401,
+        );
     } else {
       // Loopback without a token: refuse other Host names (DNS rebinding).
       const hostname = (context.req.header('host') ?? '').replace(/:\d+$/, '');
       if (!isLoopback(hostname))
-        return context.json({ error: { code: 'forbidden', message: `host "${hostname}" is not this machine` } }, 403);
+        return context.json(
+          { error: { code: 'forbidden', message: `host "${hostname}" is not this machine` } },
+          403,
+        );
     }
     if (context.req.method !== 'GET' && context.req.method !== 'HEAD') {
       const origin = context.req.header('origin');
@@ -267,7 +282,10 @@ export function createReviewServer(options: ReviewServerOptions): ReviewServer {
     if (!item) return context.json({ error: { code: 'not_found', message: 'no such sample' } }, 404);
     const resolved = await resolveReviewImage(item.sample.image, set.imageRoots);
     if ('error' in resolved)
-      return context.json({ error: { code: resolved.status === 403 ? 'forbidden' : 'not_found', message: resolved.error } }, resolved.status);
+      return context.json(
+        { error: { code: resolved.status === 403 ? 'forbidden' : 'not_found', message: resolved.error } },
+        resolved.status,
+      );
     context.header('Content-Type', resolved.type);
     return context.body(Readable.toWeb(createReadStream(resolved.file)) as ReadableStream);
   });
@@ -276,7 +294,8 @@ export function createReviewServer(options: ReviewServerOptions): ReviewServer {
     const field = issue.path.map(String).join('.') || '(body)';
     return { error: { code: 'invalid_request', field, message: `${field}: ${issue.message}` } };
   };
-  const readBody = async (context: { req: { json(): Promise<unknown> } }) => context.req.json().catch(() => undefined);
+  const readBody = async (context: { req: { json(): Promise<unknown> } }) =>
+    context.req.json().catch(() => undefined);
   app.post('/api/verify', async (context) => {
     const parsed = verifySchema.safeParse(await readBody(context));
     if (!parsed.success) return context.json(badRequest(parsed.error), 400);
@@ -291,15 +310,40 @@ export function createReviewServer(options: ReviewServerOptions): ReviewServer {
     const item = items[index];
     if (!item) return context.json({ error: { code: 'not_found', message: 'no such sample' } }, 404);
     if (input.decision === 'edit' && !input.text?.trim())
-      return context.json({ error: { code: 'invalid_request', field: 'text', message: 'text: an edit needs the corrected text' } }, 400);
+      return context.json(
+        {
+          error: {
+            code: 'invalid_request',
+            field: 'text',
+            message: 'text: an edit needs the corrected text',
+          },
+        },
+        400,
+      );
     const record: Omit<DecisionRecord, 'reviewer' | 'at' | 'undoes'> =
       input.decision === 'edit'
         ? (() => {
             const result = judged(item, input.text!);
-            return { key: input.key, id: item.id, decision: 'edit', text: input.text, passed: result.passed, failed: result.failed, client: input.client, base: input.base };
+            return {
+              key: input.key,
+              id: item.id,
+              decision: 'edit',
+              text: input.text,
+              passed: result.passed,
+              failed: result.failed,
+              client: input.client,
+              base: input.base,
+            };
           })()
         : input.decision === 'reject'
-          ? { key: input.key, id: item.id, decision: 'reject', reason: input.reason?.trim() || 'unspecified', client: input.client, base: input.base }
+          ? {
+              key: input.key,
+              id: item.id,
+              decision: 'reject',
+              reason: input.reason?.trim() || 'unspecified',
+              client: input.client,
+              base: input.base,
+            }
           : { key: input.key, id: item.id, decision: 'accept', client: input.client, base: input.base };
     const outcome = await log.decide(record);
     return context.json({ ...outcome, card: card(index), progress: await progress() });
@@ -322,14 +366,17 @@ export function createReviewServer(options: ReviewServerOptions): ReviewServer {
     app,
     listen() {
       return new Promise((resolve, reject) => {
-        const started = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }, (info: AddressInfo) => {
-          const shownHost = host.includes(':') ? `[${host}]` : host;
-          const base = `http://${shownHost}:${info.port}/`;
-          resolve({
-            url: options.token ? `${base}?token=${encodeURIComponent(options.token)}` : base,
-            port: info.port,
-          });
-        }) as Server;
+        const started = serve(
+          { fetch: app.fetch, port: options.port ?? 0, hostname: host },
+          (info: AddressInfo) => {
+            const shownHost = host.includes(':') ? `[${host}]` : host;
+            const base = `http://${shownHost}:${info.port}/`;
+            resolve({
+              url: options.token ? `${base}?token=${encodeURIComponent(options.token)}` : base,
+              port: info.port,
+            });
+          },
+        ) as Server;
         started.once('error', reject);
         server = started;
       });

@@ -117,7 +117,9 @@ function historyOf(record: OutcomeRecord): AttemptRecord[] {
   const history = (record as unknown as { history?: unknown }).history;
   if (!Array.isArray(history)) return [];
   return history
-    .filter((entry): entry is { completion: string; problems?: unknown } => typeof entry?.completion === 'string')
+    .filter(
+      (entry): entry is { completion: string; problems?: unknown } => typeof entry?.completion === 'string',
+    )
     .map((entry) => ({
       completion: entry.completion,
       problems: Array.isArray(entry.problems) ? entry.problems.map(String) : [],
@@ -132,9 +134,12 @@ function historyOf(record: OutcomeRecord): AttemptRecord[] {
 export async function loadReviewSet(input: string, options: LoadReviewSetOptions = {}): Promise<ReviewSet> {
   const resolved = path.resolve(input);
   const info = await stat(resolved).catch(() => {
-    throw new ReviewError(`${input}: no such file or folder (expected a synthesis round folder or an FEA JSONL file)`, {
-      usage: true,
-    });
+    throw new ReviewError(
+      `${input}: no such file or folder (expected a synthesis round folder or an FEA JSONL file)`,
+      {
+        usage: true,
+      },
+    );
   });
   const datasetFile = info.isDirectory() ? await findRoundFile(resolved) : resolved;
   const isRound = await exists(outcomesPath(datasetFile));
@@ -153,7 +158,8 @@ export async function loadReviewSet(input: string, options: LoadReviewSetOptions
     throw error;
   });
   const outcomes = new Map<string, OutcomeRecord>();
-  for await (const record of readJsonl<OutcomeRecord>(outcomesPath(datasetFile))) outcomes.set(record.id, record);
+  for await (const record of readJsonl<OutcomeRecord>(outcomesPath(datasetFile)))
+    outcomes.set(record.id, record);
   let manifest: RoundManifest | undefined;
   try {
     manifest = JSON.parse(await readFile(`${datasetFile}.manifest.json`, 'utf8')) as RoundManifest;
@@ -184,7 +190,8 @@ export async function loadReviewSet(input: string, options: LoadReviewSetOptions
     };
   };
   const items = new Map<string, ReviewItem>();
-  for (const sample of kept) items.set(sample.id, { id: sample.id, sample, origin: 'kept', outcome: outcomeOf(sample.id) });
+  for (const sample of kept)
+    items.set(sample.id, { id: sample.id, sample, origin: 'kept', outcome: outcomeOf(sample.id) });
   for (const [id, record] of outcomes) {
     if (items.has(id)) continue;
     const source = sources.get(id);

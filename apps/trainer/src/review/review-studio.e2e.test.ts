@@ -28,9 +28,13 @@ const freePort = () =>
 
 /** Starts `fea-train review` as a child process and resolves once it prints its URL. */
 function startStudio(roundDir: string, port: number): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(node[0]!, [...node.slice(1), 'review', roundDir, '--port', String(port), '--reviewer', 'e2e'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    node[0]!,
+    [...node.slice(1), 'review', roundDir, '--port', String(port), '--reviewer', 'e2e'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer) => {
@@ -44,7 +48,8 @@ function startStudio(roundDir: string, port: number): Promise<{ child: ChildProc
   });
 }
 
-const decisionOf = (page: Page, id: string) => page.locator(`article[data-id="${id}"]`).getAttribute('data-decision');
+const decisionOf = (page: Page, id: string) =>
+  page.locator(`article[data-id="${id}"]`).getAttribute('data-decision');
 const focusedId = (page: Page) => page.locator('article.focused').getAttribute('data-id');
 
 describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboard', () => {
@@ -83,8 +88,14 @@ describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboa
     );
     expect(await page.locator('article[data-id="s04"] .findings').getAttribute('data-passed')).toBe('false');
     expect(await page.locator('article[data-id="s04"] mark.au-extra').first().textContent()).toBe('AU9');
-    expect(await page.locator('article[data-id="s04"] .missing-note').textContent()).toBe('missing: AU7, AU23');
-    expect(await page.locator('article[data-id="s01"] img').evaluate((image: HTMLImageElement) => image.naturalWidth)).toBe(128);
+    expect(await page.locator('article[data-id="s04"] .missing-note').textContent()).toBe(
+      'missing: AU7, AU23',
+    );
+    expect(
+      await page
+        .locator('article[data-id="s01"] img')
+        .evaluate((image: HTMLImageElement) => image.naturalWidth),
+    ).toBe(128);
 
     // a: accept s01, the focus moves on.
     await page.keyboard.press('a');
@@ -94,7 +105,9 @@ describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboa
     await page.keyboard.press('r');
     await page.keyboard.press('3');
     await expect.poll(() => decisionOf(page, 's02')).toBe('reject');
-    expect(await page.locator('article[data-id="s02"] .badge.reject').textContent()).toBe('rejected: wrong emotion');
+    expect(await page.locator('article[data-id="s02"] .badge.reject').textContent()).toBe(
+      'rejected: wrong emotion',
+    );
     // u: undo it; the focus returns to s02.
     await page.keyboard.press('u');
     await expect.poll(() => decisionOf(page, 's02')).toBe('');
@@ -111,7 +124,9 @@ describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboa
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]');
     expect(await decisionOf(page, 's01')).toBe('accept');
-    expect(await page.locator('article[data-id="s02"] .badge.reject').textContent()).toBe('rejected: cites a smile on a sad face');
+    expect(await page.locator('article[data-id="s02"] .badge.reject').textContent()).toBe(
+      'rejected: cites a smile on a sad face',
+    );
     expect(await focusedId(page)).toBe('s03');
 
     // j: skip s03; e: edit s04 (the verifier's rejection) with live re-verification.
@@ -136,7 +151,9 @@ describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboa
     await new Promise((resolve) => studio.child.once('exit', resolve));
     await page.keyboard.press('a');
     await expect.poll(() => page.locator('#status').getAttribute('data-kind')).toBe('error');
-    expect(await page.locator('#status').textContent()).toMatch(/^Not saved: the studio server is not reachable/);
+    expect(await page.locator('#status').textContent()).toMatch(
+      /^Not saved: the studio server is not reachable/,
+    );
     expect(await decisionOf(page, 's05')).toBe('');
     // Restart it on the same port; the open page carries on.
     studio = await startStudio(roundDir, port);
@@ -145,7 +162,9 @@ describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboa
     await expect.poll(() => decisionOf(page, 's05')).toBe('accept');
     expect(await page.locator('#progress-count').textContent()).toBe('4 / 6 reviewed');
     expect(await page.locator('.label-rate[data-label="anger"]').textContent()).toBe('anger 1/1 · 100% kept');
-    expect(await page.locator('.label-rate[data-label="sadness"]').textContent()).toBe('sadness 1/1 · 0% kept');
+    expect(await page.locator('.label-rate[data-label="sadness"]').textContent()).toBe(
+      'sadness 1/1 · 0% kept',
+    );
     expect(errors).toEqual([]);
     expect(requests.every((url) => url.startsWith(`http://127.0.0.1:${port}/`))).toBe(true);
     studio.child.kill('SIGTERM');
@@ -154,7 +173,10 @@ describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboa
 
     // The decisions file, line by line.
     const decisionsFile = path.join(roundDir, 'synthesized.decisions.e2e.jsonl');
-    const lines = (await readFile(decisionsFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    const lines = (await readFile(decisionsFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     for (const line of lines) {
       expect(line.key).toMatch(/^[a-z0-9]+:\d+$/);
       expect(line.key.startsWith(`${line.client}:`)).toBe(true);
@@ -174,15 +196,37 @@ describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboa
     expect(lines[4].client).not.toBe(lines[1].client); // a new tab after the reload
 
     // --apply: the reviewed dataset, exactly.
-    const applied = await promisify(execFile)(node[0]!, [...node.slice(1), 'review', roundDir, '--reviewer', 'e2e', '--apply']);
+    const applied = await promisify(execFile)(node[0]!, [
+      ...node.slice(1),
+      'review',
+      roundDir,
+      '--reviewer',
+      'e2e',
+      '--apply',
+    ]);
     expect(applied.stdout).toContain(
-      'samples written to ' + path.join(roundDir, 'synthesized.reviewed.jsonl') + ' - 2 accepted, 1 edited, 1 rejected, 2 undecided, 1 restored',
+      'samples written to ' +
+        path.join(roundDir, 'synthesized.reviewed.jsonl') +
+        ' - 2 accepted, 1 edited, 1 rejected, 2 undecided, 1 restored',
     );
-    const read = async (file: string) => (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    const read = async (file: string) =>
+      (await readFile(file, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
     const round = new Map((await read(output)).map((sample) => [sample.id, sample]));
-    const sources = new Map((await read(path.join(directory, 'work', 'data', 'samples.jsonl'))).map((sample) => [sample.id, sample]));
+    const sources = new Map(
+      (await read(path.join(directory, 'work', 'data', 'samples.jsonl'))).map((sample) => [
+        sample.id,
+        sample,
+      ]),
+    );
     const outcomes = new Map((await read(`${output}.outcomes.jsonl`)).map((record) => [record.id, record]));
-    const review = (line: { decision: string; at: string }) => ({ decision: line.decision, reviewer: 'e2e', at: line.at });
+    const review = (line: { decision: string; at: string }) => ({
+      decision: line.decision,
+      reviewer: 'e2e',
+      at: line.at,
+    });
     expect(await read(path.join(roundDir, 'synthesized.reviewed.jsonl'))).toEqual([
       { ...round.get('s01'), meta_info: { ...round.get('s01').meta_info, review: review(lines[0]) } },
       round.get('s03'),
@@ -194,7 +238,18 @@ describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboa
       { ...round.get('s05'), meta_info: { ...round.get('s05').meta_info, review: review(lines[5]) } },
       round.get('s06'),
     ]);
-    const manifest = JSON.parse(await readFile(path.join(roundDir, 'synthesized.reviewed.jsonl.manifest.json'), 'utf8'));
-    expect(manifest.counts).toEqual({ samples: 6, written: 5, accepted: 2, rejected: 1, edited: 1, failedEdits: 0, undecided: 2, restored: 1 });
+    const manifest = JSON.parse(
+      await readFile(path.join(roundDir, 'synthesized.reviewed.jsonl.manifest.json'), 'utf8'),
+    );
+    expect(manifest.counts).toEqual({
+      samples: 6,
+      written: 5,
+      accepted: 2,
+      rejected: 1,
+      edited: 1,
+      failedEdits: 0,
+      undecided: 2,
+      restored: 1,
+    });
   });
 });

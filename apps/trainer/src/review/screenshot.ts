@@ -28,11 +28,25 @@ try {
     ['s02', 'reject'],
     ['s03', 'reject'],
   ] as const)
-    await other.decide({ key: `bob:${id}`, id, decision, client: 'bob', base: null, ...(decision === 'reject' ? { reason: 'wrong emotion' } : {}) });
+    await other.decide({
+      key: `bob:${id}`,
+      id,
+      decision,
+      client: 'bob',
+      base: null,
+      ...(decision === 'reject' ? { reason: 'wrong emotion' } : {}),
+    });
   await other.close();
   const log = await DecisionLog.open(decisionsPath(set.datasetFile, 'alice'), 'alice');
   await log.decide({ key: 'alice:1', id: 's01', decision: 'accept', client: 'alice', base: null });
-  await log.decide({ key: 'alice:2', id: 's02', decision: 'reject', reason: 'reasoning does not support the answer', client: 'alice', base: null });
+  await log.decide({
+    key: 'alice:2',
+    id: 's02',
+    decision: 'reject',
+    reason: 'reasoning does not support the answer',
+    client: 'alice',
+    base: null,
+  });
   await log.decide({ key: 'alice:3', id: 's03', decision: 'accept', client: 'alice', base: null });
   const server = createReviewServer({ set, log, judge: createJudge({ verifier: set.verifier }) });
   const { url } = await server.listen();

@@ -48,7 +48,14 @@ export function studioClient(): void {
   type Progress = {
     reviewed: number;
     total: number;
-    byLabel: { label: string; total: number; reviewed: number; accepted: number; edited: number; rejected: number }[];
+    byLabel: {
+      label: string;
+      total: number;
+      reviewed: number;
+      accepted: number;
+      edited: number;
+      rejected: number;
+    }[];
     agreement: { reviewers: [string, string]; kappa: number | null; agreement: number | null; n: number }[];
   };
   type Meta = {
@@ -66,7 +73,10 @@ export function studioClient(): void {
 
   const client = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
   let sequence = 0;
-  const nextKey = () => `${client}:${(sequence += 1)}`;
+  const nextKey = () => {
+    sequence += 1;
+    return `${client}:${sequence}`;
+  };
   const LIMIT = 25;
   const state = {
     meta: undefined as Meta | undefined,
@@ -80,7 +90,11 @@ export function studioClient(): void {
   };
 
   const byId = (id: string) => document.getElementById(id)!;
-  function element(tag: string, attributes: Record<string, string> = {}, ...children: (Node | string | null)[]) {
+  function element(
+    tag: string,
+    attributes: Record<string, string> = {},
+    ...children: (Node | string | null)[]
+  ) {
     const node = document.createElement(tag);
     for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
     for (const child of children) if (child !== null) node.append(child);
@@ -94,13 +108,20 @@ export function studioClient(): void {
   async function api<T>(path: string, body?: unknown): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(path, body === undefined ? undefined : {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
+      response = await fetch(
+        path,
+        body === undefined
+          ? undefined
+          : {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(body),
+            },
+      );
     } catch {
-      throw new Error('the studio server is not reachable (stopped?); nothing was recorded - restart it and try again');
+      throw new Error(
+        'the studio server is not reachable (stopped?); nothing was recorded - restart it and try again',
+      );
     }
     const json = await response.json().catch(() => ({}));
     if (!response.ok) throw new Error(json?.error?.message ?? `HTTP ${response.status}`);
@@ -120,7 +141,15 @@ export function studioClient(): void {
         hedged: `${mention.au}: hedged`,
       };
       container.append(
-        element('mark', { class: `au au-${mention.kind}`, title: titles[mention.kind] ?? mention.au, 'data-au': mention.au }, text.slice(mention.start, mention.end)),
+        element(
+          'mark',
+          {
+            class: `au au-${mention.kind}`,
+            title: titles[mention.kind] ?? mention.au,
+            'data-au': mention.au,
+          },
+          text.slice(mention.start, mention.end),
+        ),
       );
       at = mention.end;
     }
@@ -135,14 +164,19 @@ export function studioClient(): void {
       box.append(element('span', { class: 'bad' }, `verifier: fails ${judgement.failed.join(', ')}`));
       const list = element('ul');
       for (const check of judgement.checks)
-        if (!check.passed) list.append(element('li', {}, element('b', {}, check.name), ` - ${check.message ?? ''}`));
+        if (!check.passed)
+          list.append(element('li', {}, element('b', {}, check.name), ` - ${check.message ?? ''}`));
       box.append(list);
     }
     const terms = Object.entries(judgement.reward.terms)
       .map(([name, value]) => `${name} ${Number(value.toFixed(3))}`)
       .join(' · ');
     box.append(
-      element('div', { class: 'reward' }, `reward (${judgement.reward.preset}) ${Number(judgement.reward.total.toFixed(3))}: ${terms}`),
+      element(
+        'div',
+        { class: 'reward' },
+        `reward (${judgement.reward.preset}) ${Number(judgement.reward.total.toFixed(3))}: ${terms}`,
+      ),
     );
     return box;
   }
@@ -151,10 +185,21 @@ export function studioClient(): void {
     const chips = element('span', { class: 'chips' });
     const missing = new Set(card.judgement.missing);
     for (const au of card.AUs)
-      chips.append(element('span', { class: missing.has(au.toUpperCase()) ? 'chip missing' : 'chip', title: missing.has(au.toUpperCase()) ? `${au}: not named in the reasoning` : au }, au));
+      chips.append(
+        element(
+          'span',
+          {
+            class: missing.has(au.toUpperCase()) ? 'chip missing' : 'chip',
+            title: missing.has(au.toUpperCase()) ? `${au}: not named in the reasoning` : au,
+          },
+          au,
+        ),
+      );
     if (card.AUs.length === 0) chips.append(element('span', { class: 'chip none' }, 'none'));
     if (card.judgement.missing.length)
-      chips.append(element('span', { class: 'missing-note' }, `missing: ${card.judgement.missing.join(', ')}`));
+      chips.append(
+        element('span', { class: 'missing-note' }, `missing: ${card.judgement.missing.join(', ')}`),
+      );
     if (card.judgement.extra.length)
       chips.append(element('span', { class: 'extra-note' }, `extra: ${card.judgement.extra.join(', ')}`));
     return chips;
@@ -188,7 +233,8 @@ export function studioClient(): void {
             : 'accepted at the first attempt',
       ),
     );
-    if (card.origin === 'duplicate') box.append(element('p', {}, 'dropped from the round as a near-duplicate of other reasoning'));
+    if (card.origin === 'duplicate')
+      box.append(element('p', {}, 'dropped from the round as a near-duplicate of other reasoning'));
     for (const [number, attempt] of outcome.history.entries()) {
       const entry = element('div', { class: 'attempt' }, element('b', {}, `attempt ${number + 1}`));
       entry.append(element('pre', {}, attempt.completion));
@@ -203,7 +249,9 @@ export function studioClient(): void {
       box.append(element('p', {}, 'feedback on the attempt shown:'), feedback);
     }
     if (rejectedAttempts > 0 && outcome.history.length === 0 && card.origin !== 'rejected')
-      box.append(element('p', { class: 'muted' }, 'this round did not record the texts of its rejected attempts'));
+      box.append(
+        element('p', { class: 'muted' }, 'this round did not record the texts of its rejected attempts'),
+      );
     if (card.origin === 'rejected' || outcome.history.length) (box as HTMLDetailsElement).open = true;
     return box;
   }
@@ -217,8 +265,18 @@ export function studioClient(): void {
       'data-id': card.id,
       'data-decision': card.decision?.decision ?? '',
     });
-    const picture = element('img', { src: `/api/image/${card.index}`, alt: `face image of ${card.id}`, loading: 'lazy', width: '168', height: '168' }) as HTMLImageElement;
-    picture.addEventListener('error', () => picture.replaceWith(element('div', { class: 'noimage' }, 'image not available (missing, or outside the image roots)')));
+    const picture = element('img', {
+      src: `/api/image/${card.index}`,
+      alt: `face image of ${card.id}`,
+      loading: 'lazy',
+      width: '168',
+      height: '168',
+    }) as HTMLImageElement;
+    picture.addEventListener('error', () =>
+      picture.replaceWith(
+        element('div', { class: 'noimage' }, 'image not available (missing, or outside the image roots)'),
+      ),
+    );
     const body = element('div', { class: 'body' });
     const parts: (Node | null)[] = [
       element(
@@ -228,11 +286,27 @@ export function studioClient(): void {
         element('span', { class: 'dataset' }, card.dataset),
         element('span', { class: `origin origin-${card.origin}` }, card.origin),
         decisionBadge(card),
-        card.conflict ? element('span', { class: 'badge conflict' }, 'replaced a decision from another tab') : null,
+        card.conflict
+          ? element('span', { class: 'badge conflict' }, 'replaced a decision from another tab')
+          : null,
       ),
-      element('div', { class: 'truth' }, 'label ', element('b', {}, card.labels.join(', ') || '(AU only)'), ' · AUs ', auChips(card)),
+      element(
+        'div',
+        { class: 'truth' },
+        'label ',
+        element('b', {}, card.labels.join(', ') || '(AU only)'),
+        ' · AUs ',
+        auChips(card),
+      ),
       highlighted(card.text, card.judgement.mentions),
-      card.decision?.decision === 'edit' ? element('details', { class: 'original' }, element('summary', {}, 'original text'), element('pre', {}, card.original)) : null,
+      card.decision?.decision === 'edit'
+        ? element(
+            'details',
+            { class: 'original' },
+            element('summary', {}, 'original text'),
+            element('pre', {}, card.original),
+          )
+        : null,
       findings(card.judgement),
       attempts(card),
       element(
@@ -254,7 +328,12 @@ export function studioClient(): void {
   }
 
   function button(label: string, key: string, action: () => void) {
-    const node = element('button', { type: 'button', 'aria-keyshortcuts': key }, label, element('kbd', {}, key));
+    const node = element(
+      'button',
+      { type: 'button', 'aria-keyshortcuts': key },
+      label,
+      element('kbd', {}, key),
+    );
     node.addEventListener('click', (event) => {
       const article = (event.target as HTMLElement).closest('article');
       const position = state.cards.findIndex((card) => `card-${card.index}` === article?.id);
@@ -267,7 +346,8 @@ export function studioClient(): void {
   function renderList() {
     const list = byId('cards');
     list.replaceChildren(...state.cards.map((card, position) => renderCard(card, position)));
-    if (state.cards.length === 0) list.append(element('p', { class: 'empty' }, 'No samples match these filters.'));
+    if (state.cards.length === 0)
+      list.append(element('p', { class: 'empty' }, 'No samples match these filters.'));
     const last = Math.min(state.offset + state.cards.length, state.total);
     byId('page').textContent = state.total ? `${state.offset + 1}-${last} of ${state.total}` : '0 of 0';
     scrollToFocus();
@@ -314,13 +394,21 @@ export function studioClient(): void {
       ...progress.byLabel.map((entry) => {
         const kept = entry.accepted + entry.edited;
         const rate = entry.reviewed ? `${Math.round((100 * kept) / entry.reviewed)}% kept` : '-';
-        return element('span', { class: 'label-rate', 'data-label': entry.label }, `${entry.label} ${entry.reviewed}/${entry.total} · ${rate}`);
+        return element(
+          'span',
+          { class: 'label-rate', 'data-label': entry.label },
+          `${entry.label} ${entry.reviewed}/${entry.total} · ${rate}`,
+        );
       }),
     );
     const agreement = byId('agreement');
     agreement.replaceChildren(
       ...progress.agreement.map((pair) =>
-        element('span', {}, `κ ${pair.reviewers[0]}-${pair.reviewers[1]} ${pair.kappa === null ? 'n/a' : pair.kappa.toFixed(2)} (n=${pair.n})`),
+        element(
+          'span',
+          {},
+          `κ ${pair.reviewers[0]}-${pair.reviewers[1]} ${pair.kappa === null ? 'n/a' : pair.kappa.toFixed(2)} (n=${pair.n})`,
+        ),
       ),
     );
     bar.dataset.reviewed = String(progress.reviewed);
@@ -328,12 +416,22 @@ export function studioClient(): void {
 
   async function load(offset: number | 'resume', focus: 'first' | 'last' | 'keep' = 'first') {
     const query = new URLSearchParams({ offset: String(offset), limit: String(LIMIT) });
-    for (const [name, value] of Object.entries(state.filter)) if (value && !(name === 'status' && value === 'all')) query.set(name, value);
-    const page = await api<{ total: number; offset: number; focus: number; items: Card[] }>(`/api/items?${query}`);
+    for (const [name, value] of Object.entries(state.filter))
+      if (value && !(name === 'status' && value === 'all')) query.set(name, value);
+    const page = await api<{ total: number; offset: number; focus: number; items: Card[] }>(
+      `/api/items?${query}`,
+    );
     state.total = page.total;
     state.offset = page.offset;
     state.cards = page.items;
-    state.focus = offset === 'resume' ? page.focus : focus === 'last' ? Math.max(page.items.length - 1, 0) : focus === 'keep' ? Math.min(state.focus, Math.max(page.items.length - 1, 0)) : 0;
+    state.focus =
+      offset === 'resume'
+        ? page.focus
+        : focus === 'last'
+          ? Math.max(page.items.length - 1, 0)
+          : focus === 'keep'
+            ? Math.min(state.focus, Math.max(page.items.length - 1, 0))
+            : 0;
     state.mode = 'browse';
     renderList();
   }
@@ -341,7 +439,8 @@ export function studioClient(): void {
   async function move(step: 1 | -1) {
     const target = state.focus + step;
     if (target >= 0 && target < state.cards.length) return setFocus(target);
-    if (step > 0 && state.offset + state.cards.length < state.total) return load(state.offset + LIMIT, 'first');
+    if (step > 0 && state.offset + state.cards.length < state.total)
+      return load(state.offset + LIMIT, 'first');
     if (step < 0 && state.offset > 0) return load(Math.max(state.offset - LIMIT, 0), 'last');
   }
 
@@ -350,12 +449,21 @@ export function studioClient(): void {
     state.mode = 'browse';
   }
 
-  async function decide(decision: 'accept' | 'reject' | 'edit', extra: { reason?: string; text?: string } = {}) {
+  async function decide(
+    decision: 'accept' | 'reject' | 'edit',
+    extra: { reason?: string; text?: string } = {},
+  ) {
     const card = state.cards[state.focus];
     if (!card || state.busy) return;
     state.busy = true;
     try {
-      const result = await api<{ record: Decision; conflict?: Decision; duplicate?: boolean; card: Card; progress: Progress }>('/api/decisions', {
+      const result = await api<{
+        record: Decision;
+        conflict?: Decision;
+        duplicate?: boolean;
+        card: Card;
+        progress: Progress;
+      }>('/api/decisions', {
         key: nextKey(),
         client,
         index: card.index,
@@ -372,7 +480,10 @@ export function studioClient(): void {
           `${card.id} had been decided in another tab (${result.conflict.decision}${result.conflict.reason ? `: ${result.conflict.reason}` : ''}); your ${decision} replaced it - both are in the decisions log`,
           'warn',
         );
-      else announce(`${decision === 'accept' ? 'Accepted' : decision === 'reject' ? 'Rejected' : 'Edited'} ${card.id}${decision === 'edit' && !result.record.passed ? ` - the edit fails ${(result.record.failed ?? []).join(', ')} and will be left out by --apply` : ''}`);
+      else
+        announce(
+          `${decision === 'accept' ? 'Accepted' : decision === 'reject' ? 'Rejected' : 'Edited'} ${card.id}${decision === 'edit' && !result.record.passed ? ` - the edit fails ${(result.record.failed ?? []).join(', ')} and will be left out by --apply` : ''}`,
+        );
       if (position === state.focus) await move(1);
     } catch (error) {
       announce(`Not saved: ${(error as Error).message}`, 'error');
@@ -385,7 +496,10 @@ export function studioClient(): void {
     if (state.busy) return;
     state.busy = true;
     try {
-      const result = await api<{ undone: Decision | null; card: Card | null; progress: Progress }>('/api/undo', { key: nextKey(), client });
+      const result = await api<{ undone: Decision | null; card: Card | null; progress: Progress }>(
+        '/api/undo',
+        { key: nextKey(), client },
+      );
       renderProgress(result.progress);
       if (!result.undone || !result.card) return announce('Nothing to undo');
       const position = replaceCard(result.card);
@@ -414,14 +528,21 @@ export function studioClient(): void {
     state.mode = 'reject';
     const { panel } = host;
     panel.classList.add('reject-panel');
-    panel.append(element('p', {}, 'Reject because (press a number, or type a reason and press Enter; Esc cancels):'));
+    panel.append(
+      element('p', {}, 'Reject because (press a number, or type a reason and press Enter; Esc cancels):'),
+    );
     const list = element('ol', { class: 'reasons' });
     for (const reason of state.meta.reasons) {
       const choice = element('button', { type: 'button' }, reason);
       choice.addEventListener('click', () => decide('reject', { reason }));
       list.append(element('li', {}, choice));
     }
-    const other = element('input', { type: 'text', class: 'reason-text', placeholder: 'other reason', 'aria-label': 'other reason' }) as HTMLInputElement;
+    const other = element('input', {
+      type: 'text',
+      class: 'reason-text',
+      placeholder: 'other reason',
+      'aria-label': 'other reason',
+    }) as HTMLInputElement;
     panel.append(list, other);
     panel.focus();
   }
@@ -433,26 +554,49 @@ export function studioClient(): void {
     state.mode = 'edit';
     const { card, panel } = host;
     panel.classList.add('edit-panel');
-    const area = element('textarea', { class: 'edit-text', rows: '7', 'aria-label': `corrected text for ${card.id}`, spellcheck: 'false' }) as HTMLTextAreaElement;
+    const area = element('textarea', {
+      class: 'edit-text',
+      rows: '7',
+      'aria-label': `corrected text for ${card.id}`,
+      spellcheck: 'false',
+    }) as HTMLTextAreaElement;
     area.value = card.text;
     const live = element('div', { class: 'live' });
-    const save = element('button', { type: 'button', class: 'save' }, 'Save edit', element('kbd', {}, 'Ctrl+Enter'));
+    const save = element(
+      'button',
+      { type: 'button', class: 'save' },
+      'Save edit',
+      element('kbd', {}, 'Ctrl+Enter'),
+    );
     save.addEventListener('click', () => decide('edit', { text: area.value }));
     const cancel = element('button', { type: 'button' }, 'Cancel', element('kbd', {}, 'Esc'));
     cancel.addEventListener('click', () => closePanel());
-    panel.append(element('p', {}, 'Edit the text; the verifier re-checks it as you type.'), area, live, element('div', { class: 'actions' }, save, cancel));
+    panel.append(
+      element('p', {}, 'Edit the text; the verifier re-checks it as you type.'),
+      area,
+      live,
+      element('div', { class: 'actions' }, save, cancel),
+    );
     const check = async () => {
-      const ticket = (verifyTicket += 1);
+      verifyTicket += 1;
+      const ticket = verifyTicket;
       try {
         const judgement = await api<Judgement>('/api/verify', { index: card.index, text: area.value });
         if (ticket !== verifyTicket) return;
         live.replaceChildren(
-          element('div', { class: 'live-verdict', 'data-passed': String(judgement.passed) }, judgement.passed ? 'passes the verifier' : `fails: ${judgement.failed.join(', ')}`),
+          element(
+            'div',
+            { class: 'live-verdict', 'data-passed': String(judgement.passed) },
+            judgement.passed ? 'passes the verifier' : `fails: ${judgement.failed.join(', ')}`,
+          ),
           highlighted(area.value, judgement.mentions),
           findings(judgement),
         );
       } catch (error) {
-        if (ticket === verifyTicket) live.replaceChildren(element('div', { class: 'live-verdict', 'data-passed': 'unknown' }, (error as Error).message));
+        if (ticket === verifyTicket)
+          live.replaceChildren(
+            element('div', { class: 'live-verdict', 'data-passed': 'unknown' }, (error as Error).message),
+          );
       }
     };
     let timer: number | undefined;
@@ -531,7 +675,9 @@ export function studioClient(): void {
     select.value = state.filter[name] ?? '';
     select.addEventListener('change', () => {
       state.filter[name] = select.value;
-      const hash = new URLSearchParams(Object.entries(state.filter).filter(([, value]) => value && value !== 'all'));
+      const hash = new URLSearchParams(
+        Object.entries(state.filter).filter(([, value]) => value && value !== 'all'),
+      );
       history.replaceState(null, '', `#${hash}`);
       void load(0).catch((error) => announce((error as Error).message, 'error'));
     });
@@ -547,7 +693,10 @@ export function studioClient(): void {
     const meta = await api<Meta>('/api/meta');
     state.meta = meta;
     byId('source').textContent = `${meta.input} · reviewer ${meta.reviewer} · decisions in ${meta.decisions}`;
-    const all = (items: string[]): [string, string][] => [['', 'all'], ...items.map((item): [string, string] => [item, item])];
+    const all = (items: string[]): [string, string][] => [
+      ['', 'all'],
+      ...items.map((item): [string, string] => [item, item]),
+    ];
     byId('filters').replaceChildren(
       filterControl('status', 'show', [
         ['all', 'all'],

@@ -43,7 +43,14 @@ export function encodePng(width: number, height: number, rgb: Uint8Array): Buffe
   ]);
 }
 
-type Expression = { brow: number; browTilt: number; mouth: number; open: number; eye: number; hue: [number, number, number] };
+type Expression = {
+  brow: number;
+  browTilt: number;
+  mouth: number;
+  open: number;
+  eye: number;
+  hue: [number, number, number];
+};
 const EXPRESSIONS: Record<string, Expression> = {
   happiness: { brow: 0, browTilt: 0, mouth: 0.9, open: 0.15, eye: 0.7, hue: [255, 236, 190] },
   sadness: { brow: 0.05, browTilt: -0.5, mouth: -0.7, open: 0, eye: 0.8, hue: [200, 215, 240] },
@@ -73,7 +80,8 @@ export function cartoonFace(label: string, size = 128): Buffer {
         if (Math.abs(u - eyeX) < 0.17 && Math.abs(v - browY) < 0.035) color = ink;
       }
       const mouthY = 0.4 + expression.mouth * 0.14 * (1 - (u / 0.32) ** 2);
-      if (Math.abs(u) < 0.32 && Math.abs(v - mouthY) < 0.035 + expression.open * 0.12 * (1 - (u / 0.32) ** 2)) color = expression.open > 0.3 ? [120, 30, 40] : ink;
+      if (Math.abs(u) < 0.32 && Math.abs(v - mouthY) < 0.035 + expression.open * 0.12 * (1 - (u / 0.32) ** 2))
+        color = expression.open > 0.3 ? [120, 30, 40] : ink;
       pixels.set(color, (y * size + x) * 3);
     }
   return encodePng(size, size, pixels);
@@ -178,12 +186,23 @@ export async function writeSyntheticRound(workDir: string) {
   for (const entry of ROUND) {
     const image = path.join(images, `${entry.id}.png`);
     await writeFile(image, cartoonFace(entry.labels[0]));
-    samples.push({ id: entry.id, dataset: entry.dataset, image, AUs: [...entry.AUs], labels: [...entry.labels] });
+    samples.push({
+      id: entry.id,
+      dataset: entry.dataset,
+      image,
+      AUs: [...entry.AUs],
+      labels: [...entry.labels],
+    });
   }
   const samplesFile = path.join(workDir, 'data', 'samples.jsonl');
   await writeJsonlAtomic(samplesFile, samples);
   const roundDir = path.join(workDir, 'stage3', 'round-1');
   const output = path.join(roundDir, 'synthesized.jsonl');
-  const manifest = await synthesize(samples, new ScriptedRoundModel(), { output, retries: 1, concurrency: 1, round: 'round-1' });
+  const manifest = await synthesize(samples, new ScriptedRoundModel(), {
+    output,
+    retries: 1,
+    concurrency: 1,
+    round: 'round-1',
+  });
   return { roundDir, output, samplesFile, manifest, samples };
 }
