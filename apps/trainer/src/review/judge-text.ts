@@ -3,7 +3,6 @@
 // shared assessment of a completion can replace these three calls here without touching the
 // server, the page or `--apply`.
 import { toAuId } from '@facial-r1/facs';
-import { parseCompletion } from '@facial-r1/parsers';
 import { resolvePreset, scoreWithPreset } from '@facial-r1/rewards';
 import { CHECK_NAMES, createVerifier, type VerifierOptions } from '@facial-r1/synthesis';
 
@@ -67,7 +66,7 @@ export function createJudge(options: JudgeOptions = {}) {
   return function judge(text: string, sample: JudgedSample): Judgement {
     const verification = verify(text, sample);
     const gold = new Set(sample.AUs.map((au) => toAuId(au) ?? au.toUpperCase()));
-    const parsed = parseCompletion(text, { mode: 'robust' });
+    const parsed = verification.parsed; // the verifier parses robustly; reuse it
     const mentions: JudgedMention[] = parsed.mentions.map((mention) => ({
       start: mention.start,
       end: mention.end,

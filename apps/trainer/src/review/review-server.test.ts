@@ -3,6 +3,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { writeLargeDataset } from './__fixtures__/large-dataset';
 import { writeSyntheticRound } from './__fixtures__/synthetic-round';
 import { applyReview } from './apply-review';
 import { cohensKappa, DecisionLog, type DecisionRecord, decisionsPath, readDecisions } from './decision-log';
@@ -282,6 +283,47 @@ describe('review server', () => {
     ).toEqual(expect.arrayContaining(['AU4:match', 'AU7:hedged', 'AU12:negated']));
     expect(judgement.failed).toEqual(expect.arrayContaining(['aus', 'negation', 'hedging']));
     expect(judgement.reward.terms).toHaveProperty('au');
+  });
+});
+
+describe('20,000 samples', () => {
+  it('pages, filters and resumes on the server; a page is 25 cards whatever the size', async () => {
+    const file = path.join(directory, 'large', 'large.jsonl');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeLargeDataset(file, 20_000);
+    const { base } = await start({ input: file, reviewer: 'large' });
+    const first = await (await fetch(`${base}/api/items?offset=resume`)).json();
+    expect(first.total).toBe(20_000);
+    expect(first.items).toHaveLength(25);
+    expect(first.focus).toBe(0);
+    const last = await (await fetch(`${base}/api/items?offset=19990`)).json();
+    expect(last.items.map((card: { id: string }) => card.id).at(-1)).toBe('x019999');
+    const failing = await (
+      await fetch(`${base}/api/items?finding=aus&label=happiness&dataset=affectnet`)
+    ).json();
+    // index % 7 === 0 and index % 4 === 0 and even: every 28th sample.
+    expect(failing.total).toBe(Math.ceil(20_000 / 28));
+    expect(failing.items[1].id).toBe('x000028');
+    for (let index = 0; index < 30; index += 1)
+      await post(`${base}/api/decisions`, {
+        key: `l:${index}`,
+        client: 'l',
+        index,
+        decision: 'accept',
+        base: null,
+      });
+    const resumed = await (await fetch(`${base}/api/items?offset=resume`)).json();
+    expect(resumed.offset).toBe(25);
+    expect(resumed.focus).toBe(5);
+    const undecided = await (await fetch(`${base}/api/items?status=undecided`)).json();
+    expect(undecided.total).toBe(19_970);
+    const progress = await (await fetch(`${base}/api/progress`)).json();
+    expect(progress.reviewed).toBe(30);
+    expect(progress.byLabel.find((entry: { label: string }) => entry.label === 'anger')).toMatchObject({
+      total: 5000,
+      reviewed: 7,
+      accepted: 7,
+    });
   });
 });
 

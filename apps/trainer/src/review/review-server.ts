@@ -97,11 +97,13 @@ export function createReviewServer(options: ReviewServerOptions): ReviewServer {
   const items = set.items;
   const indexById = new Map(items.map((item, index) => [item.id, index]));
   const cache = new Map<string, Judgement>();
+  // Every sample's text, its edits, and room for live verification.
+  const cacheLimit = Math.max(50_000, items.length * 2);
   const judged = (item: ReviewItem, text: string): Judgement => {
     const key = `${item.id}\u0000${text}`;
     let result = cache.get(key);
     if (!result) {
-      if (cache.size > 20_000) cache.clear();
+      if (cache.size > cacheLimit) cache.clear();
       result = judge(text, item.sample);
       cache.set(key, result);
     }
@@ -203,7 +205,7 @@ export function createReviewServer(options: ReviewServerOptions): ReviewServer {
         );
     } else {
       // Loopback without a token: refuse other Host names (DNS rebinding).
-      const hostname = (context.req.header('host') ?? '').replace(/:\d+$/, '');
+      const hostname = (context.req.header('host') ?? url.host).replace(/:\d+$/, '');
       if (!isLoopback(hostname))
         return context.json(
           { error: { code: 'forbidden', message: `host "${hostname}" is not this machine` } },
