@@ -69,6 +69,32 @@ describe('review set', () => {
     expect(set.notes).toEqual([]);
   });
 
+  it('shows the rejected attempts and their feedback when the outcome records them (history)', async () => {
+    const copy = path.join(directory, 'history', 'stage3', 'round-1');
+    await mkdir(copy, { recursive: true });
+    for (const name of ['synthesized.jsonl', 'synthesized.jsonl.manifest.json'])
+      await writeFile(path.join(copy, name), await readFile(path.join(roundDir, name)));
+    const outcomes = (await readFile(path.join(roundDir, 'synthesized.jsonl.outcomes.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    outcomes[1].history = [
+      {
+        completion: '<think>first try (AU12)</think><answer>sadness</answer>',
+        problems: ['remove AUs that are not on this face: AU12'],
+      },
+    ];
+    await writeFile(
+      path.join(copy, 'synthesized.jsonl.outcomes.jsonl'),
+      `${outcomes.map((line) => JSON.stringify(line)).join('\n')}\n`,
+    );
+    const set = await loadReviewSet(copy, {
+      samples: path.join(roundDir, '..', '..', 'data', 'samples.jsonl'),
+    });
+    expect(set.items.find((item) => item.id === 's02')?.outcome?.history).toEqual(outcomes[1].history);
+    expect(set.items.find((item) => item.id === 's04')?.origin).toBe('rejected');
+  });
+
   it('--sample picks a stable stratified subset', async () => {
     const first = await loadReviewSet(roundDir, { sample: 3, seed: 7 });
     const again = await loadReviewSet(roundDir, { sample: 3, seed: 7 });
@@ -246,6 +272,37 @@ describe('review server', () => {
     // Progress counts the sample once.
     const progress = await (await fetch(`${base}/api/progress`)).json();
     expect(progress.reviewed).toBe(1);
+  });
+
+  it("reports Cohen's kappa between the reviewers whose decision files sit beside the dataset", async () => {
+    const dataset = path.join(directory, 'kappa', 'set.jsonl');
+    await mkdir(path.dirname(dataset), { recursive: true });
+    await writeFile(dataset, await readFile(path.join(roundDir, 'synthesized.jsonl'), 'utf8'));
+    const bob = await DecisionLog.open(decisionsPath(dataset, 'bob'), 'bob');
+    for (const [id, decision] of [
+      ['s01', 'accept'],
+      ['s02', 'reject'],
+      ['s03', 'reject'],
+    ] as const)
+      await bob.decide({ key: `b:${id}`, id, decision, client: 'b', base: null });
+    await bob.close();
+    const { base } = await start({ input: dataset, reviewer: 'alice' });
+    for (const [index, decision] of [
+      [0, 'accept'],
+      [1, 'reject'],
+      [2, 'accept'],
+    ] as const)
+      await post(`${base}/api/decisions`, { key: `a:${index}`, client: 'a', index, decision, base: null });
+    const progress = await (await fetch(`${base}/api/progress`)).json();
+    // p_o = 2/3, p_e = 2/3 * 1/3 + 1/3 * 2/3 = 4/9: kappa = (2/3 - 4/9) / (5/9) = 0.4
+    expect(progress.agreement).toEqual([
+      {
+        reviewers: ['alice', 'bob'],
+        kappa: expect.closeTo(0.4, 10),
+        agreement: expect.closeTo(2 / 3, 10),
+        n: 3,
+      },
+    ]);
   });
 
   it('validates requests and names the field', async () => {

@@ -66,7 +66,7 @@ describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboa
     await rm(directory, { recursive: true, force: true });
   });
 
-  it('accept, reject with a reason, undo, reload, edit with live re-verification, server killed and restarted, then --apply', async () => {
+  it('accept, reject with a reason, undo, reload, edit with live re-verification, server killed and restarted, two tabs on one sample, then --apply', async () => {
     const { roundDir, output } = await writeSyntheticRound(path.join(directory, 'work'));
     const port = await freePort();
     let studio = await startStudio(roundDir, port);
@@ -165,6 +165,30 @@ describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboa
     expect(await page.locator('.label-rate[data-label="sadness"]').textContent()).toBe(
       'sadness 1/1 · 0% kept',
     );
+
+    // Two tabs on one sample: a second tab opens on s03 (the first undecided); the first tab
+    // accepts s03, then the second, still showing it undecided, rejects it. Both are logged,
+    // the later wins, the second tab is told, and s03 counts once.
+    const second = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    second.on('pageerror', (error) => errors.push(error.message));
+    await second.goto(studio.url);
+    await second.waitForSelector('body[data-ready="true"]');
+    expect(await focusedId(second)).toBe('s03');
+    for (const _ of [1, 2, 3]) await page.keyboard.press('k');
+    expect(await focusedId(page)).toBe('s03');
+    await page.keyboard.press('a');
+    await expect.poll(() => decisionOf(page, 's03')).toBe('accept');
+    await second.keyboard.press('r');
+    await second.keyboard.press('1');
+    await expect.poll(() => decisionOf(second, 's03')).toBe('reject');
+    expect(await second.locator('article[data-id="s03"] .badge.conflict').count()).toBe(1);
+    expect(await second.locator('#status').getAttribute('data-kind')).toBe('warn');
+    expect(await second.locator('#status').textContent()).toBe(
+      's03 had been decided in another tab (accept); your reject replaced it - both are in the decisions log',
+    );
+    expect(await second.locator('#progress-count').textContent()).toBe('5 / 6 reviewed');
+    await second.close();
+
     expect(errors).toEqual([]);
     expect(requests.every((url) => url.startsWith(`http://127.0.0.1:${port}/`))).toBe(true);
     studio.child.kill('SIGTERM');
@@ -190,7 +214,10 @@ describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboa
       { id: 's02', decision: 'reject', reason: 'cites a smile on a sad face', reviewer: 'e2e', base: null },
       { id: 's04', decision: 'edit', text: corrected, passed: true, failed: [], reviewer: 'e2e', base: null },
       { id: 's05', decision: 'accept', reviewer: 'e2e', base: null },
+      { id: 's03', decision: 'accept', reviewer: 'e2e', base: null },
+      { id: 's03', decision: 'reject', reason: 'hallucinated AU', reviewer: 'e2e', base: null },
     ]);
+    expect(lines[7].client).not.toBe(lines[6].client);
     expect(lines[0].client).toBe(lines[1].client); // the same tab until the reload
     expect(lines[3].client).toBe(lines[1].client);
     expect(lines[4].client).not.toBe(lines[1].client); // a new tab after the reload
@@ -207,7 +234,7 @@ describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboa
     expect(applied.stdout).toContain(
       'samples written to ' +
         path.join(roundDir, 'synthesized.reviewed.jsonl') +
-        ' - 2 accepted, 1 edited, 1 rejected, 2 undecided, 1 restored',
+        ' - 2 accepted, 1 edited, 2 rejected, 1 undecided, 1 restored',
     );
     const read = async (file: string) =>
       (await readFile(file, 'utf8'))
@@ -229,7 +256,6 @@ describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboa
     });
     expect(await read(path.join(roundDir, 'synthesized.reviewed.jsonl'))).toEqual([
       { ...round.get('s01'), meta_info: { ...round.get('s01').meta_info, review: review(lines[0]) } },
-      round.get('s03'),
       {
         ...sources.get('s04'),
         description: corrected,
@@ -243,12 +269,12 @@ describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboa
     );
     expect(manifest.counts).toEqual({
       samples: 6,
-      written: 5,
+      written: 4,
       accepted: 2,
-      rejected: 1,
+      rejected: 2,
       edited: 1,
       failedEdits: 0,
-      undecided: 2,
+      undecided: 1,
       restored: 1,
     });
   });
