@@ -94,5 +94,10 @@ export function createJudge(options: JudgeOptions = {}) {
   };
 }
 
+/** The bare stage-3 verifier (the peer `bench:review` measures the judge against). */
+export function createBareVerifier(options: VerifierOptions = {}) {
+  return createVerifier(options);
+}
+
 /** A judge function as built by {@link createJudge}. */
 export type Judge = ReturnType<typeof createJudge>;

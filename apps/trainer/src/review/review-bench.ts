@@ -5,10 +5,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readFeaJsonl } from '@facial-r1/dataset';
-import { createVerifier } from '@facial-r1/synthesis';
 import { writeLargeDataset } from './__fixtures__/large-dataset';
 import { DecisionLog, decisionsPath } from './decision-log';
-import { createJudge } from './judge-text';
+import { createBareVerifier, createJudge } from './judge-text';
 import { createReviewServer } from './review-server';
 import { loadReviewSet } from './review-set';
 
@@ -31,7 +30,7 @@ try {
   const [set, load] = await time(() => loadReviewSet(file));
   rows.push(['load 20,000 samples', load, 'read the JSONL', read]);
 
-  const verify = createVerifier();
+  const verify = createBareVerifier();
   const [, verifyAll] = await time(() => {
     for (const item of set.items) verify(item.sample.description ?? '', item.sample);
   });
