@@ -97,17 +97,16 @@ describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboa
         .evaluate((image: HTMLImageElement) => image.naturalWidth),
     ).toBe(128);
 
-    // a: accept s01, the focus moves on.
+    // a, then r 3 typed at once: accept s01; the keys wait for it, then reject s02 as "wrong emotion".
     await page.keyboard.press('a');
-    await expect.poll(() => decisionOf(page, 's01')).toBe('accept');
-    expect(await focusedId(page)).toBe('s02');
-    // r then 3: reject s02 as "wrong emotion".
     await page.keyboard.press('r');
     await page.keyboard.press('3');
     await expect.poll(() => decisionOf(page, 's02')).toBe('reject');
+    expect(await decisionOf(page, 's01')).toBe('accept');
     expect(await page.locator('article[data-id="s02"] .badge.reject').textContent()).toBe(
       'rejected: wrong emotion',
     );
+    expect(await focusedId(page)).toBe('s03');
     // u: undo it; the focus returns to s02.
     await page.keyboard.press('u');
     await expect.poll(() => decisionOf(page, 's02')).toBe('');

@@ -455,61 +455,59 @@ export function studioClient(): void {
   ) {
     const card = state.cards[state.focus];
     if (!card || state.busy) return;
-    state.busy = true;
-    try {
-      const result = await api<{
-        record: Decision;
-        conflict?: Decision;
-        duplicate?: boolean;
-        card: Card;
-        progress: Progress;
-      }>('/api/decisions', {
-        key: nextKey(),
-        client,
-        index: card.index,
-        decision,
-        base: card.decision?.key ?? null,
-        ...extra,
-      });
-      closePanel();
-      const updated = { ...result.card, conflict: Boolean(result.conflict) };
-      const position = replaceCard(updated);
-      renderProgress(result.progress);
-      if (result.conflict)
-        announce(
-          `${card.id} had been decided in another tab (${result.conflict.decision}${result.conflict.reason ? `: ${result.conflict.reason}` : ''}); your ${decision} replaced it - both are in the decisions log`,
-          'warn',
-        );
-      else
-        announce(
-          `${decision === 'accept' ? 'Accepted' : decision === 'reject' ? 'Rejected' : 'Edited'} ${card.id}${decision === 'edit' && !result.record.passed ? ` - the edit fails ${(result.record.failed ?? []).join(', ')} and will be left out by --apply` : ''}`,
-        );
-      if (position === state.focus) await move(1);
-    } catch (error) {
-      announce(`Not saved: ${(error as Error).message}`, 'error');
-    } finally {
-      state.busy = false;
-    }
+    await exclusive(async () => {
+      try {
+        const result = await api<{
+          record: Decision;
+          conflict?: Decision;
+          duplicate?: boolean;
+          card: Card;
+          progress: Progress;
+        }>('/api/decisions', {
+          key: nextKey(),
+          client,
+          index: card.index,
+          decision,
+          base: card.decision?.key ?? null,
+          ...extra,
+        });
+        closePanel();
+        const updated = { ...result.card, conflict: Boolean(result.conflict) };
+        const position = replaceCard(updated);
+        renderProgress(result.progress);
+        if (result.conflict)
+          announce(
+            `${card.id} had been decided in another tab (${result.conflict.decision}${result.conflict.reason ? `: ${result.conflict.reason}` : ''}); your ${decision} replaced it - both are in the decisions log`,
+            'warn',
+          );
+        else
+          announce(
+            `${decision === 'accept' ? 'Accepted' : decision === 'reject' ? 'Rejected' : 'Edited'} ${card.id}${decision === 'edit' && !result.record.passed ? ` - the edit fails ${(result.record.failed ?? []).join(', ')} and will be left out by --apply` : ''}`,
+          );
+        if (position === state.focus) await move(1);
+      } catch (error) {
+        announce(`Not saved: ${(error as Error).message}`, 'error');
+      }
+    });
   }
 
   async function undo() {
     if (state.busy) return;
-    state.busy = true;
-    try {
-      const result = await api<{ undone: Decision | null; card: Card | null; progress: Progress }>(
-        '/api/undo',
-        { key: nextKey(), client },
-      );
-      renderProgress(result.progress);
-      if (!result.undone || !result.card) return announce('Nothing to undo');
-      const position = replaceCard(result.card);
-      if (position >= 0) setFocus(position);
-      announce(`Undid ${result.undone.decision} on ${result.undone.id}`);
-    } catch (error) {
-      announce(`Not undone: ${(error as Error).message}`, 'error');
-    } finally {
-      state.busy = false;
-    }
+    await exclusive(async () => {
+      try {
+        const result = await api<{ undone: Decision | null; card: Card | null; progress: Progress }>(
+          '/api/undo',
+          { key: nextKey(), client },
+        );
+        renderProgress(result.progress);
+        if (!result.undone || !result.card) return announce('Nothing to undo');
+        const position = replaceCard(result.card);
+        if (position >= 0) setFocus(position);
+        announce(`Undid ${result.undone.decision} on ${result.undone.id}`);
+      } catch (error) {
+        announce(`Not undone: ${(error as Error).message}`, 'error');
+      }
+    });
   }
 
   function panelHost() {
@@ -612,61 +610,96 @@ export function studioClient(): void {
     return 'a accept · r reject (1-6 reason) · e edit (Ctrl+Enter save, Esc cancel) · j/k next/previous · u undo · Tab moves between controls';
   }
 
-  document.addEventListener('keydown', (event) => {
-    const target = event.target as HTMLElement;
+  type KeyPress = { key: string; ctrlKey: boolean; metaKey: boolean; altKey: boolean; target: HTMLElement };
+  /** Handles one key press; true when it was a studio key (its default is then prevented). */
+  function handleKey(event: KeyPress): boolean {
+    const target = event.target;
     const typing = target.matches('input, textarea, select');
     if (state.mode === 'edit') {
       if (event.key === 'Escape') {
-        event.preventDefault();
         closePanel();
         scrollToFocus();
-      } else if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-        event.preventDefault();
+        return true;
+      }
+      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
         const area = document.querySelector<HTMLTextAreaElement>('.edit-text');
         if (area) void decide('edit', { text: area.value });
+        return true;
       }
-      return;
+      return false;
     }
     if (state.mode === 'reject') {
       if (event.key === 'Escape') {
-        event.preventDefault();
         closePanel();
         scrollToFocus();
-        return;
+        return true;
       }
       if (typing) {
-        if (event.key === 'Enter' && target.matches('.reason-text')) {
-          event.preventDefault();
-          const reason = (target as HTMLInputElement).value.trim();
-          if (reason) void decide('reject', { reason });
-        }
-        return;
+        if (event.key !== 'Enter' || !target.matches('.reason-text')) return false;
+        const reason = (target as HTMLInputElement).value.trim();
+        if (reason) void decide('reject', { reason });
+        return true;
       }
       const number = Number(event.key);
       const reason = state.meta?.reasons[number - 1];
       if (Number.isInteger(number) && reason) {
-        event.preventDefault();
         void decide('reject', { reason });
-      } else if (event.key === 'o' || event.key === '/') {
-        event.preventDefault();
-        document.querySelector<HTMLInputElement>('.reason-text')?.focus();
+        return true;
       }
-      return;
+      if (event.key === 'o' || event.key === '/') {
+        document.querySelector<HTMLInputElement>('.reason-text')?.focus();
+        return true;
+      }
+      return false;
     }
-    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) return false;
     const actions: Record<string, () => unknown> = {
       a: () => decide('accept'),
       r: () => openReject(),
       e: () => openEdit(),
-      j: () => move(1),
-      k: () => move(-1),
+      j: () => exclusive(() => move(1)),
+      k: () => exclusive(() => move(-1)),
       u: () => undo(),
       '?': () => announce(helpText()),
     };
     const action = actions[event.key];
-    if (!action) return;
-    event.preventDefault();
+    if (!action) return false;
     void action();
+    return true;
+  }
+
+  // Keys pressed while a request is in flight wait for it, so "a r 3" typed quickly means
+  // accept this card, then reject the next one - never a panel opened on a card being replaced.
+  const waiting: KeyPress[] = [];
+  function drain() {
+    while (!state.busy && waiting.length) handleKey(waiting.shift()!);
+  }
+  async function exclusive(work: () => Promise<unknown>) {
+    state.busy = true;
+    try {
+      await work();
+    } finally {
+      state.busy = false;
+      drain();
+    }
+  }
+
+  document.addEventListener('keydown', (event) => {
+    const target = event.target as HTMLElement;
+    const press: KeyPress = {
+      key: event.key,
+      ctrlKey: event.ctrlKey,
+      metaKey: event.metaKey,
+      altKey: event.altKey,
+      target,
+    };
+    if (state.busy && !target.matches('input, textarea, select')) {
+      if (event.key === 'Tab' || event.key === 'Shift') return;
+      event.preventDefault();
+      waiting.push({ ...press, target: document.body });
+      return;
+    }
+    if (handleKey(press)) event.preventDefault();
   });
 
   function filterControl(name: string, label: string, values: [string, string][]) {
