@@ -372,6 +372,8 @@ describe('20,000 samples', () => {
     const resumed = await (await fetch(`${base}/api/items?offset=resume`)).json();
     expect(resumed.offset).toBe(25);
     expect(resumed.focus).toBe(5);
+    const around = await (await fetch(`${base}/api/items?offset=at:12345`)).json();
+    expect([around.offset, around.focus, around.items[around.focus].id]).toEqual([12_325, 20, 'x012345']);
     const undecided = await (await fetch(`${base}/api/items?status=undecided`)).json();
     expect(undecided.total).toBe(19_970);
     const progress = await (await fetch(`${base}/api/progress`)).json();

@@ -263,6 +263,11 @@ export function createReviewServer(options: ReviewServerOptions): ReviewServer {
       const position = first < 0 ? Math.max(positions.length - 1, 0) : first;
       offset = Math.floor(position / limit) * limit;
       focus = position - offset;
+    } else if (query.offset?.startsWith('at:')) {
+      // The page holding one sample (after an undo elsewhere), when it passes the filters.
+      const position = Math.max(positions.indexOf(Number(query.offset.slice(3))), 0);
+      offset = Math.floor(position / limit) * limit;
+      focus = position - offset;
     } else offset = Math.min(Math.max(Number(query.offset) || 0, 0), Math.max(positions.length - 1, 0));
     return context.json({
       total: positions.length,

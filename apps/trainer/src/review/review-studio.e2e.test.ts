@@ -278,3 +278,28 @@ describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboa
     });
   });
 });
+
+describe('fea-train review usage', () => {
+  it('names what is wrong and exits 2: a missing input, a folder that is no round, a public address without a token', async () => {
+    const directory = await mkdtemp(path.join(os.tmpdir(), 'fea-review-usage-'));
+    try {
+      const run = (args: string[]) =>
+        promisify(execFile)(node[0]!, [...node.slice(1), 'review', ...args]).then(
+          () => ({ code: 0, stderr: '' }),
+          (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+        );
+      const missing = await run([path.join(directory, 'nope')]);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('nope: no such file or folder');
+      const notRound = await run([directory]);
+      expect(notRound.code).toBe(2);
+      expect(notRound.stderr).toContain('not a synthesis round');
+      const { roundDir } = await writeSyntheticRound(path.join(directory, 'work'));
+      const open = await run([roundDir, '--host', '0.0.0.0', '--port', '0']);
+      expect(open.code).toBe(2);
+      expect(open.stderr).toContain('pass --token <secret>');
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});

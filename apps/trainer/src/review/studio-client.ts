@@ -414,7 +414,7 @@ export function studioClient(): void {
     bar.dataset.reviewed = String(progress.reviewed);
   }
 
-  async function load(offset: number | 'resume', focus: 'first' | 'last' | 'keep' = 'first') {
+  async function load(offset: number | string, focus: 'first' | 'last' | 'keep' = 'first') {
     const query = new URLSearchParams({ offset: String(offset), limit: String(LIMIT) });
     for (const [name, value] of Object.entries(state.filter))
       if (value && !(name === 'status' && value === 'all')) query.set(name, value);
@@ -425,7 +425,7 @@ export function studioClient(): void {
     state.offset = page.offset;
     state.cards = page.items;
     state.focus =
-      offset === 'resume'
+      typeof offset === 'string'
         ? page.focus
         : focus === 'last'
           ? Math.max(page.items.length - 1, 0)
@@ -503,6 +503,7 @@ export function studioClient(): void {
         if (!result.undone || !result.card) return announce('Nothing to undo');
         const position = replaceCard(result.card);
         if (position >= 0) setFocus(position);
+        else await load(`at:${result.card.index}`);
         announce(`Undid ${result.undone.decision} on ${result.undone.id}`);
       } catch (error) {
         announce(`Not undone: ${(error as Error).message}`, 'error');
