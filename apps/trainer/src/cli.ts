@@ -7,6 +7,7 @@ import { collectSamples } from './data/collect-samples';
 import { dryRunScript } from './launch/dry-run-script';
 import { createPlanModelResolver } from './models';
 import { loadPlan } from './plan/load-plan';
+import { registerReviewCommand } from './review/review-command';
 import { describeProgress, ProgressReporter } from '@facial-r1/cli-kit';
 import { rewardEndpoint } from './run/reward-endpoint';
 import { type DryRunCommand, planSteps, type RunEvent, runPlan } from './run/run-plan';
@@ -69,7 +70,8 @@ Examples:
   fea-train serve-rewards plan.yaml              the reward server with the plan's preset
   fea-train launch plan.yaml --stage grpo --dry-run
   fea-train synth plan.yaml --round 1            one stage-3 synthesis round
-  fea-train run plan.yaml                        the whole loop; rerun to resume`,
+  fea-train run plan.yaml                        the whole loop; rerun to resume
+  fea-train review runs/x/stage3/round-1         review a round in the browser; --apply merges the decisions`,
     );
 
   program
@@ -351,6 +353,8 @@ hardware:
         interrupt.dispose();
       }
     });
+
+  registerReviewCommand(program);
 
   return program;
 }
