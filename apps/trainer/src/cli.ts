@@ -209,6 +209,10 @@ hardware:
       });
       const { url } = await server.listen();
       console.log(`Reward server (${loaded.plan.stage2.preset}) listening on ${url}`);
+      if (server.generatedToken)
+        console.log(
+          `${options.host} is not loopback, so requests need a token; generated: ${server.token} (give it to the bridges as FEA_REWARD_TOKEN, or choose one with --token)`,
+        );
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
