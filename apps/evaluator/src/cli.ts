@@ -1,6 +1,11 @@
 import { BENCHMARK_IDS, getBenchmark, listBenchmarks } from '@facial-r1/benchmarks';
-import { describeProgress, ProgressReporter } from '@facial-r1/cli-kit';
-import { didYouMean, FeaError, suggestClosest } from '@facial-r1/facs';
+import {
+  describeErrorForCli,
+  describeProgress,
+  findUnknownOption,
+  isUsageError,
+  ProgressReporter,
+} from '@facial-r1/cli-kit';
 import { createModelRegistry, type ModelProviderFactory } from '@facial-r1/runtime';
 import { createFaceBaselineModel, demoPhotoPaths } from '@facial-r1/vision';
 import { writeFile } from 'node:fs/promises';
@@ -20,59 +25,8 @@ const LOCAL_PROVIDERS: Record<string, ModelProviderFactory> = {
 /** Exit codes: 0 success, 1 a failed run (or an interrupted or incomplete one), 2 a usage error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-/** Error codes that mean the command line was wrong (exit 2). */
-const USAGE_ERRORS = new Set([
-  'benchmarks/unknown-benchmark',
-  'benchmarks/invalid-split',
-  'benchmarks/invalid-fold',
-  'runtime/invalid-model-id',
-  'runtime/unknown-model-provider',
-]);
-
 // src/cli.ts and dist/bin.js are both one folder below the package root.
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
-
-/**
- * The message a CLI user sees for an error: the library's message, except where that gives
- * library advice (registering a provider in code) instead of what to type.
- */
-function cliMessage(error: unknown): string {
-  if (FeaError.isInstance(error) && error.code === 'runtime/unknown-model-provider') {
-    const { provider, known } = error as FeaError & { provider: string; known: readonly string[] };
-    return `unknown model provider "${provider}"${didYouMean(provider, known)}; --model takes onnx:<model folder>, openai:<baseURL>[,<baseURL>...]#<model> or baseline`;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Refuses an option the command does not have, with the closest one: commander reports a
- * missing required option first, which hides a misspelt one (`--benchmrk`).
- */
-function unknownOption(program: Command, argv: readonly string[]): string | undefined {
-  const args = argv.slice(2);
-  const command = program.commands.find((candidate) => candidate.name() === args[0]);
-  const options = [...(command ?? program).options, ...program.options];
-  const known = [
-    ...options.flatMap((option) => [option.long, option.short]).filter(Boolean),
-    '--help',
-    '-h',
-  ] as string[];
-  if (!command) known.push('--version', '-V');
-  for (const arg of args.slice(command ? 1 : 0)) {
-    if (arg === '--') break;
-    if (!arg.startsWith('-') || arg === '-' || /^-\d/.test(arg)) continue;
-    const name = arg.split('=')[0]!;
-    if (known.includes(name)) continue;
-    if (!name.startsWith('--') && name.length > 2) continue; // bundled short flags: commander decides
-    const close = suggestClosest(
-      name,
-      known.filter((item) => item.startsWith('--')),
-      { max: 1 },
-    );
-    return `error: unknown option '${name}'${close.length ? `\n(Did you mean ${close[0]}?)` : ''}`;
-  }
-  return undefined;
-}
 
 const whole = (value: string) => {
   const parsed = Number(value);
@@ -300,7 +254,7 @@ Examples:
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
   const program = createProgram().exitOverride();
   for (const command of program.commands) command.exitOverride();
-  const unknown = unknownOption(program, argv);
+  const unknown = findUnknownOption(program, argv);
   if (unknown) {
     console.error(unknown);
     return EXIT.usage;
@@ -311,8 +265,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     return typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    console.error(`fea-eval: ${cliMessage(error)}`);
-    if (FeaError.isInstance(error) && USAGE_ERRORS.has(error.code)) return EXIT.usage;
+    console.error(`fea-eval: ${describeErrorForCli(error)}`);
+    if (isUsageError(error)) return EXIT.usage;
     return EXIT.failed;
   }
 }

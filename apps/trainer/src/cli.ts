@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { FeaError } from '@facial-r1/facs';
 import { createRewardServer } from '@facial-r1/rewards';
@@ -7,12 +8,21 @@ import { collectSamples } from './data/collect-samples';
 import { formatCommand } from './launch/launch-engine';
 import { createPlanModelResolver } from './models';
 import { loadPlan } from './plan/load-plan';
-import { describeProgress, ProgressReporter } from '@facial-r1/cli-kit';
+import {
+  describeErrorForCli,
+  describeProgress,
+  findUnknownOption,
+  isUsageError,
+  ProgressReporter,
+} from '@facial-r1/cli-kit';
 import { planSteps, type RunEvent, runPlan } from './run/run-plan';
 import { StateStore } from './run/state-store';
 
 /** Exit codes: 0 success, 1 a failed run, 2 a usage error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+// src/cli.ts and dist/bin.js are both one folder below the package root.
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 const integer = (value: string) => {
   const parsed = Number(value);
@@ -55,6 +65,11 @@ export function createProgram(): Command {
   const program = new Command('fea-train')
     .description(
       "Facial-R1's three training stages on existing engines (verl, TRL, OpenRLHF, EasyR1, LLaMA-Factory).",
+    )
+    .version(VERSION)
+    .option(
+      '--allow-outside-plan-dir',
+      "accept a plan whose workDir is absolute or leads out of the plan file's folder",
     )
     .showHelpAfterError()
     .addHelpText(
@@ -117,7 +132,9 @@ hardware:
     .description('Validate a plan and print what will run, with data sizes')
     .option('--json', 'machine-readable output')
     .action(async (file: string, options: { json?: boolean }) => {
-      const loaded = await loadPlan(file);
+      const loaded = await loadPlan(file, {
+        allowOutsidePlanDir: program.opts().allowOutsidePlanDir === true,
+      });
       const samples = await collectSamples(loaded);
       const perDataset: Record<string, number> = {};
       for (const sample of samples) perDataset[sample.dataset] = (perDataset[sample.dataset] ?? 0) + 1;
@@ -169,7 +186,9 @@ hardware:
       ]),
     )
     .action(async (file: string, options: { stage: 'sft' | 'grpo'; engine?: string }) => {
-      const loaded = await loadPlan(file);
+      const loaded = await loadPlan(file, {
+        allowOutsidePlanDir: program.opts().allowOutsidePlanDir === true,
+      });
       const engine =
         options.engine ?? (options.stage === 'sft' ? loaded.plan.stage1.engine : loaded.plan.stage2.engine);
       const stopAfter = options.stage === 'sft' ? 'stage1/prepare' : 'stage2/prepare';
@@ -200,7 +219,9 @@ hardware:
     .option('--port <port>', "port (default: the plan's stage2.rewardPort)", integer)
     .option('--token <token>', 'require this bearer token (or FEA_REWARD_TOKEN)')
     .action(async (file: string, options: { host: string; port?: number; token?: string }) => {
-      const loaded = await loadPlan(file);
+      const loaded = await loadPlan(file, {
+        allowOutsidePlanDir: program.opts().allowOutsidePlanDir === true,
+      });
       const server = createRewardServer({
         preset: loaded.plan.stage2.preset,
         host: options.host,
@@ -228,7 +249,9 @@ hardware:
     .option('--dry-run', 'print the command instead of starting the engine')
     .option('--verbose', 'echo the engine log')
     .action(async (file: string, options: { stage: 'sft' | 'grpo'; dryRun?: boolean; verbose?: boolean }) => {
-      const loaded = await loadPlan(file);
+      const loaded = await loadPlan(file, {
+        allowOutsidePlanDir: program.opts().allowOutsidePlanDir === true,
+      });
       const stopAfter = options.stage === 'sft' ? 'stage1/train' : 'stage2/train';
       const reporter = new ProgressReporter();
       const interrupt = interruptible();
@@ -268,7 +291,9 @@ hardware:
     .description("Run one stage-3 synthesis round with the plan's stage3.model (resumable)")
     .requiredOption('--round <k>', 'round number (1-based)', integer)
     .action(async (file: string, options: { round: number }) => {
-      const loaded = await loadPlan(file);
+      const loaded = await loadPlan(file, {
+        allowOutsidePlanDir: program.opts().allowOutsidePlanDir === true,
+      });
       if (options.round < 1 || options.round > loaded.plan.stage3.rounds) {
         throw new FeaError(
           'trainer/usage',
@@ -300,7 +325,9 @@ hardware:
     .option('--stop-after <step>', 'stop cleanly after this step (see `fea-train plan` for step names)')
     .option('--verbose', 'echo engine logs')
     .action(async (file: string, options: { dryRun?: boolean; stopAfter?: string; verbose?: boolean }) => {
-      const loaded = await loadPlan(file);
+      const loaded = await loadPlan(file, {
+        allowOutsidePlanDir: program.opts().allowOutsidePlanDir === true,
+      });
       const reporter = new ProgressReporter();
       const interrupt = interruptible();
       try {
@@ -345,6 +372,11 @@ function withEngine(loaded: Awaited<ReturnType<typeof loadPlan>>, stage: 'sft' |
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
   const program = createProgram().exitOverride();
   for (const command of program.commands) command.exitOverride();
+  const unknown = findUnknownOption(program, argv);
+  if (unknown) {
+    console.error(unknown);
+    return EXIT.usage;
+  }
   try {
     await mkdir(path.resolve('.'), { recursive: true });
     await program.parseAsync([...argv]);
@@ -353,9 +385,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`fea-train: ${message}`);
-    if (FeaError.isInstance(error) && error.code === 'trainer/usage') return EXIT.usage;
+    console.error(`fea-train: ${describeErrorForCli(error)}`);
+    if (isUsageError(error)) return EXIT.usage;
     return EXIT.failed;
   }
 }
