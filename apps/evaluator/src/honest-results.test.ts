@@ -101,6 +101,48 @@ describe('honest results: errors, interruptions, locks, comparisons, usage error
     expect(second.incomplete).toBeUndefined();
   });
 
+  it('an annotation pointing outside --data is refused before the model sees it or a report embeds it', async () => {
+    const root = path.join(directory, 'data', 'fea20k-escape');
+    await writeFixtureDataset('fea20k', root);
+    const secret = path.join(directory, 'secret.jpg');
+    await writeFile(secret, await readFile(path.join(data, 'Image', 'aligned', 'test_0001_aligned.jpg')));
+    const test = path.join(root, 'test.jsonl');
+    const rows = (await readFile(test, 'utf8')).trim().split('\n');
+    const escaping = {
+      ...JSON.parse(rows[0]!),
+      id: 'escape',
+      image: path.relative(path.join(root, 'images'), secret),
+    };
+    await writeFile(test, `${[...rows, JSON.stringify(escaping)].join('\n')}\n`);
+    const out = path.join(directory, 'runs', 'escape');
+    const model = new FlakyModel(new Set());
+    const error = await runBenchmark({
+      benchmark: 'fea20k',
+      data: root,
+      model,
+      modelId: 'm',
+      out,
+      resamples: 20,
+    }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toMatch(
+      new RegExp(`test\\.jsonl:${rows.length + 1}: field "image": .*outside the image root`),
+    );
+    expect(model.asked).toEqual([]);
+    await expect(readFile(path.join(out, 'report.html'))).rejects.toThrow();
+    // Asked for explicitly, it is read.
+    const allowed = await runBenchmark({
+      benchmark: 'fea20k',
+      data: root,
+      model,
+      modelId: 'm',
+      out,
+      resamples: 20,
+      allowOutsideRoot: true,
+    });
+    expect(model.asked).toContain('secret.jpg');
+    expect(allowed.report.counts.samples).toBe(rows.length + 1);
+  });
+
   it('a second run on the same --out is refused while the first holds the lock; a stale lock is taken over', async () => {
     const out = path.join(directory, 'runs', 'locked');
     const slow = new FixedAnswerModel(30);

@@ -33,8 +33,8 @@ export class DatasetLayoutError extends FeaError {
     super(
       missing ? 'benchmarks/data-root-not-found' : 'benchmarks/wrong-data-root',
       missing
-        ? `${root} does not exist; pass the ${benchmark} folder you downloaded (--data), which holds ${layout}.`
-        : `${root} does not look like ${benchmark}: expected ${layout}. Pass the folder you downloaded (--data).`,
+        ? `${root} does not exist; pass the ${benchmark} folder you downloaded (fea-eval run --data, or a plan's datasets[].root), which holds ${layout}.`
+        : `${root} does not look like ${benchmark}: expected ${layout}. Pass the folder you downloaded (fea-eval run --data, or a plan's datasets[].root).`,
     );
   }
 }
