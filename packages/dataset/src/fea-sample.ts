@@ -23,13 +23,21 @@ export const feaSampleSchema = z
       }),
     ),
     /**
-     * Emotion labels; the first is used. Empty for AU-only datasets. Each must name one of the
-     * canonical emotions (any case or synonym `normalizeEmotion` knows, `<answer>` tags allowed).
+     * Emotion labels; the first is used. Empty (or `[""]`) for AU-only datasets. Each must name
+     * one of the canonical emotions (any case or synonym `normalizeEmotion` knows, `<answer>` tags
+     * allowed).
      */
     labels: z.array(
-      z.string().refine((label) => normalizeEmotion(label.replace(/<\/?answer>/g, '')) !== null, {
-        message: `expected an emotion label (${EMOTIONS.join(', ')})`,
-      }),
+      z.string().refine(
+        (label) => {
+          const bare = label.replace(/<\/?answer>/g, '').trim();
+          // An empty label marks an AU-only sample (DISFA, BP4D rows of FEA-20K; FACTS 3).
+          return bare === '' || normalizeEmotion(bare) !== null;
+        },
+        {
+          message: `expected an emotion label (${EMOTIONS.join(', ')})`,
+        },
+      ),
     ),
     /** Target completion `<think>...</think><answer>...</answer>`. */
     description: z.string().optional(),

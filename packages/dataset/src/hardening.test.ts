@@ -98,9 +98,9 @@ describe('hardened data reading', () => {
   it('still accepts label synonyms and case, and AU codes FACS defines', async () => {
     const file = await write(
       'ok-labels.jsonl',
-      `${JSON.stringify(sample('1', { labels: ['<answer>Happy</answer>'], AUs: ['AU04', 'AU43'] }))}\n`,
+      `${JSON.stringify(sample('1', { labels: ['<answer>Happy</answer>'], AUs: ['AU04', 'AU43'] }))}\n${JSON.stringify(sample('2', { labels: [''] }))}\n`,
     );
-    expect(await collect(readFeaJsonl(file))).toHaveLength(1);
+    expect(await collect(readFeaJsonl(file))).toHaveLength(2);
   });
 
   describe('image paths', () => {
