@@ -35,7 +35,8 @@ export function findUnknownOption(program: CommandLike, argv: readonly string[])
   const args = argv.slice(2);
   // The command is the first word that is not an option (program options come before it).
   const position = args.findIndex((arg) => !arg.startsWith('-'));
-  const command = position < 0 ? undefined : program.commands.find((candidate) => candidate.name() === args[position]);
+  const command =
+    position < 0 ? undefined : program.commands.find((candidate) => candidate.name() === args[position]);
   const options = [...(command ?? program).options, ...program.options];
   const known = [
     ...options
