@@ -324,6 +324,34 @@ describe('README command lines match the CLIs and the scripts', () => {
     expect(failures).toEqual([]);
   });
 
+  it("the examples in each CLI's --help parse too", async () => {
+    const failures: string[] = [];
+    for (const [bin, create] of Object.entries(programs)) {
+      let help = '';
+      const program = create();
+      program.configureOutput({ writeOut: (text) => (help += text), writeErr: () => {} });
+      program.exitOverride();
+      try {
+        program.parse(['node', bin, '--help']);
+      } catch {
+        // --help exits through exitOverride
+      }
+      const examples = help.split('Examples:')[1] ?? '';
+      const lines = examples
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line.startsWith(`${bin} `));
+      expect(lines.length, `${bin} --help has examples`).toBeGreaterThan(2);
+      for (const line of lines) {
+        // Text after two spaces is the example's description, not part of the command.
+        const argv = words(line.split(/\s{2,}/)[0]!, new Map());
+        const error = await parseOnly(create, argv.slice(1));
+        if (error) failures.push(`${bin} --help: \`${argv.join(' ')}\`: ${error}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
   it('every pnpm script a README names exists', () => {
     const failures: string[] = [];
     const builtIn = new Set(['install', 'i', 'add', 'exec', 'dlx', 'run', 'why', 'list']);
