@@ -135,7 +135,8 @@ function issueToError(
   if (issue.code === 'unrecognized_keys')
     message = `unknown field(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
   if (issue.code === 'invalid_union' && fieldPath[0] === 'datasets') {
-    message = 'expected { benchmark, root, split?, fold?, subjects?, limit? } or { jsonl, images?, limit? }';
+    message =
+      'expected { benchmark, root, split?, fold?, subjects?, limit?, imagesOutsideRoot? } or { jsonl, images?, limit?, imagesOutsideRoot? }';
   }
   return new PlanError({ file, field, line: lineAt(fieldPath), message });
 }
