@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { FeaError } from '@facial-r1/facs';
 import { createRewardServer } from '@facial-r1/rewards';
@@ -8,13 +9,22 @@ import { dryRunScript } from './launch/dry-run-script';
 import { createPlanModelResolver } from './models';
 import { loadPlan } from './plan/load-plan';
 import { registerReviewCommand } from './review/review-command';
-import { describeProgress, ProgressReporter } from '@facial-r1/cli-kit';
+import {
+  describeErrorForCli,
+  describeProgress,
+  findUnknownOption,
+  isUsageError,
+  ProgressReporter,
+} from '@facial-r1/cli-kit';
 import { rewardEndpoint } from './run/reward-endpoint';
 import { type DryRunCommand, planSteps, type RunEvent, runPlan } from './run/run-plan';
 import { StateStore } from './run/state-store';
 
 /** Exit codes: 0 success, 1 a failed run, 2 a usage error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+// src/cli.ts and dist/bin.js are both one folder below the package root.
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 const integer = (value: string) => {
   const parsed = Number(value);
@@ -58,6 +68,11 @@ export function createProgram(): Command {
   const program = new Command('fea-train')
     .description(
       "Facial-R1's three training stages on existing engines (verl, TRL, OpenRLHF, EasyR1, LLaMA-Factory).",
+    )
+    .version(VERSION)
+    .option(
+      '--allow-outside-plan-dir',
+      "accept a plan whose workDir is absolute or leads out of the plan file's folder",
     )
     .showHelpAfterError()
     .addHelpText(
@@ -121,7 +136,9 @@ hardware:
     .description('Validate a plan and print what will run, with data sizes')
     .option('--json', 'machine-readable output')
     .action(async (file: string, options: { json?: boolean }) => {
-      const loaded = await loadPlan(file);
+      const loaded = await loadPlan(file, {
+        allowOutsidePlanDir: program.opts().allowOutsidePlanDir === true,
+      });
       const samples = await collectSamples(loaded);
       const perDataset: Record<string, number> = {};
       for (const sample of samples) perDataset[sample.dataset] = (perDataset[sample.dataset] ?? 0) + 1;
@@ -173,7 +190,9 @@ hardware:
       ]),
     )
     .action(async (file: string, options: { stage: 'sft' | 'grpo'; engine?: string }) => {
-      const loaded = await loadPlan(file);
+      const loaded = await loadPlan(file, {
+        allowOutsidePlanDir: program.opts().allowOutsidePlanDir === true,
+      });
       const engine =
         options.engine ?? (options.stage === 'sft' ? loaded.plan.stage1.engine : loaded.plan.stage2.engine);
       const stopAfter = options.stage === 'sft' ? 'stage1/prepare' : 'stage2/prepare';
@@ -216,7 +235,9 @@ hardware:
       'require this bearer token (default FEA_REWARD_TOKEN; generated and printed when binding off loopback)',
     )
     .action(async (file: string, options: { host?: string; port?: number; token?: string }) => {
-      const loaded = await loadPlan(file);
+      const loaded = await loadPlan(file, {
+        allowOutsidePlanDir: program.opts().allowOutsidePlanDir === true,
+      });
       const plan = options.host
         ? { ...loaded.plan, stage2: { ...loaded.plan.stage2, rewardHost: options.host } }
         : loaded.plan;
@@ -259,7 +280,9 @@ hardware:
     )
     .option('--verbose', 'echo the engine log')
     .action(async (file: string, options: { stage: 'sft' | 'grpo'; dryRun?: boolean; verbose?: boolean }) => {
-      const loaded = await loadPlan(file);
+      const loaded = await loadPlan(file, {
+        allowOutsidePlanDir: program.opts().allowOutsidePlanDir === true,
+      });
       const stopAfter = options.stage === 'sft' ? 'stage1/train' : 'stage2/train';
       const reporter = new ProgressReporter();
       const interrupt = interruptible();
@@ -296,7 +319,9 @@ hardware:
     .description("Run one stage-3 synthesis round with the plan's stage3.model (resumable)")
     .requiredOption('--round <k>', 'round number (1-based)', integer)
     .action(async (file: string, options: { round: number }) => {
-      const loaded = await loadPlan(file);
+      const loaded = await loadPlan(file, {
+        allowOutsidePlanDir: program.opts().allowOutsidePlanDir === true,
+      });
       if (options.round < 1 || options.round > loaded.plan.stage3.rounds) {
         throw new FeaError(
           'trainer/usage',
@@ -331,7 +356,9 @@ hardware:
     .option('--stop-after <step>', 'stop cleanly after this step (see `fea-train plan` for step names)')
     .option('--verbose', 'echo engine logs')
     .action(async (file: string, options: { dryRun?: boolean; stopAfter?: string; verbose?: boolean }) => {
-      const loaded = await loadPlan(file);
+      const loaded = await loadPlan(file, {
+        allowOutsidePlanDir: program.opts().allowOutsidePlanDir === true,
+      });
       const reporter = new ProgressReporter();
       const interrupt = interruptible();
       try {
@@ -371,6 +398,11 @@ function withEngine(loaded: Awaited<ReturnType<typeof loadPlan>>, stage: 'sft' |
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
   const program = createProgram().exitOverride();
   for (const command of program.commands) command.exitOverride();
+  const unknown = findUnknownOption(program, argv);
+  if (unknown) {
+    console.error(unknown);
+    return EXIT.usage;
+  }
   try {
     await mkdir(path.resolve('.'), { recursive: true });
     await program.parseAsync([...argv]);
@@ -379,9 +411,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`fea-train: ${message}`);
-    if (FeaError.isInstance(error) && error.code === 'trainer/usage') return EXIT.usage;
+    console.error(`fea-train: ${describeErrorForCli(error)}`);
+    if (isUsageError(error)) return EXIT.usage;
     return EXIT.failed;
   }
 }

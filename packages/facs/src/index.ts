@@ -35,6 +35,7 @@ export {
   normalizeTerm,
 } from './emotions';
 export { FeaError } from './errors';
+export { didYouMean, editDistance, suggestClosest } from './suggest-closest';
 export {
   AU_VOCABULARIES,
   type AuVocabularyId,

@@ -1,3 +1,5 @@
+import { didYouMean } from '@facial-r1/facs';
+import { RewardConfigurationError } from './errors';
 import { type PresetDefinition, type PresetName, type ResolvedPreset, resolvePreset } from './presets';
 import type { RewardSample } from './reward-sample';
 import { ParsedView } from './terms/parsed-view';
@@ -27,6 +29,29 @@ export interface ScoreOptions {
     | string
     | PresetDefinition
     | { readonly preset: PresetName; readonly weights: Readonly<Partial<Record<TermName, number>>> };
+  /**
+   * Weights that replace the preset's (terms not named keep theirs; a term the preset lacks is
+   * added): `{ preset: 'aligned', weights: { consistency: 1 } }`.
+   */
+  readonly weights?: Readonly<Partial<Record<TermName, number>>>;
+}
+
+const SCORE_OPTION_KEYS = ['preset', 'weights'];
+
+/** The preset `options` ask for, weights applied; unknown option keys are refused, never ignored. */
+export function presetOfOptions(options: ScoreOptions): ResolvedPreset {
+  for (const key of Object.keys(options))
+    if (!SCORE_OPTION_KEYS.includes(key))
+      throw new RewardConfigurationError(
+        `unknown scoring option "${key}"${didYouMean(key, SCORE_OPTION_KEYS)}; options are: ${SCORE_OPTION_KEYS.join(', ')}`,
+      );
+  if (!options.weights) return resolvePreset(options.preset);
+  const preset = options.preset ?? 'facial-r1';
+  if (typeof preset === 'string')
+    return resolvePreset({ preset: preset as PresetName, weights: options.weights });
+  if ('preset' in preset)
+    return resolvePreset({ preset: preset.preset, weights: { ...preset.weights, ...options.weights } });
+  return resolvePreset({ ...preset, terms: { ...preset.terms, ...options.weights } });
 }
 
 /** Scores one item with a resolved preset. */
@@ -53,7 +78,7 @@ export function scoreWithPreset(item: RewardItem, preset: ResolvedPreset): Rewar
  * terms. Pure and synchronous: safe inside a training loop.
  */
 export function scoreCompletions(items: readonly RewardItem[], options: ScoreOptions = {}): RewardResult[] {
-  const preset = resolvePreset(options.preset);
+  const preset = presetOfOptions(options);
   const results = new Array<RewardResult>(items.length);
   for (let index = 0; index < items.length; index += 1)
     results[index] = scoreWithPreset(items[index]!, preset);

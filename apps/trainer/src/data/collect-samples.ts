@@ -13,6 +13,7 @@ export async function collectDataset(loaded: LoadedPlan, dataset: PlanDataset): 
       fold: dataset.fold,
       subjects: dataset.subjects,
       limit: dataset.limit,
+      allowOutsideRoot: dataset.imagesOutsideRoot,
     };
     for await (const sample of adapter.load(loaded.resolve(dataset.root), options)) samples.push(sample);
     return samples;
@@ -21,7 +22,10 @@ export async function collectDataset(loaded: LoadedPlan, dataset: PlanDataset): 
   const roots = [dataset.images ?? []].flat().map((root) => loaded.resolve(root));
   if (roots.length === 0) roots.push((await import('node:path')).dirname(file));
   for await (const sample of readFeaJsonl(file)) {
-    samples.push({ ...sample, image: await resolveImagePath(sample.image, roots) });
+    samples.push({
+      ...sample,
+      image: await resolveImagePath(sample.image, roots, { allowOutsideRoot: dataset.imagesOutsideRoot }),
+    });
     if (dataset.limit !== undefined && samples.length >= dataset.limit) break;
   }
   return samples;

@@ -14,6 +14,8 @@ const benchmarkDatasetSchema = z
     subjects: z.array(z.string()).optional(),
     /** Read at most this many samples. */
     limit: z.number().int().positive().optional(),
+    /** Read images the annotations place outside `root` (`..`, absolute paths, symbolic links). */
+    imagesOutsideRoot: z.boolean().optional(),
   })
   .strict();
 
@@ -24,6 +26,8 @@ const jsonlDatasetSchema = z
     /** Folders that `image` paths are resolved against. */
     images: z.union([z.string(), z.array(z.string())]).optional(),
     limit: z.number().int().positive().optional(),
+    /** Read images the file places outside the `images` folders (`..`, absolute paths, symbolic links). */
+    imagesOutsideRoot: z.boolean().optional(),
   })
   .strict();
 
