@@ -180,21 +180,21 @@ ${extra}`,
       plan: { ...loaded.plan, stage1: { ...loaded.plan.stage1, data: 'missing.jsonl' } },
     };
     await expect(runPlan(broken, { resolveModel: createPlanModelResolver() })).rejects.toThrow(
-      /badline\.yaml:line 9: field "stage1\.data": cannot read .*missing\.jsonl/,
+      /badline\.yaml:9: field "stage1\.data": cannot read .*missing\.jsonl/,
     );
     const missingRoot = {
       ...loaded,
       plan: { ...loaded.plan, datasets: [{ benchmark: 'fea20k', root: 'nowhere', split: 'train' }] },
     };
     await expect(runPlan(missingRoot, { resolveModel: createPlanModelResolver() })).rejects.toThrow(
-      /badline\.yaml:line 6: field "datasets\.0\.root":/,
+      /badline\.yaml:6: field "datasets\.0\.root":/,
     );
     const teacher = {
       ...loaded,
       plan: { ...loaded.plan, stage1: { ...loaded.plan.stage1, data: undefined, teacher: 'nosuch:model' } },
     };
     await expect(runPlan(teacher, { resolveModel: createPlanModelResolver() })).rejects.toThrow(
-      /badline\.yaml:line 8: field "stage1\.teacher":/,
+      /badline\.yaml:8: field "stage1\.teacher":/,
     );
   });
 
