@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Re-extracts one engine x version row of the trainer's contract data.
+#   tooling/engine-schemas/extract.sh <engine> <git dir of the engine> <ref> <version> [transformers wheel]
+# Archives <ref> of the engine's repository into a temporary folder (nothing of the engine is
+# kept), runs extract.py over it and writes apps/trainer/src/engines/schemas/<engine>@<version>.json.
+set -euo pipefail
+if [ $# -lt 4 ]; then
+  sed -n '2,5p' "$0"
+  exit 2
+fi
+engine=$1 git_dir=$2 ref=$3 version=$4 transformers=${5:-}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+commit=$(git -C "$git_dir" rev-parse "$ref^{commit}")
+checkout=$(mktemp -d)
+trap 'rm -rf "$checkout"' EXIT
+git -C "$git_dir" archive "$commit" | tar -x -C "$checkout"
+python3 "$here/extract.py" --engine "$engine" --version "$version" --ref "$ref" --commit "$commit" \
+  --checkout "$checkout" ${transformers:+--transformers "$transformers"} \
+  --out "$root/apps/trainer/src/engines/schemas/$engine@$version.json"
