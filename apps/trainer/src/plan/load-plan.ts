@@ -3,6 +3,8 @@ import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { PlanError } from '../errors';
+import { getEngine } from '../engines/index';
+import { checkPlanEngines } from './check-engines';
 import { type Plan, planSchema } from './plan-schema';
 
 /** A validated plan plus where it came from. */
@@ -53,7 +55,14 @@ export function parsePlan(text: string, file: string): LoadedPlan {
   }
   const directory = path.dirname(file);
   const resolve = (relative: string) => path.resolve(directory, relative);
-  return { plan: result.data, file, workDir: resolve(result.data.workDir), resolve };
+  const workDir = resolve(result.data.workDir);
+  // What fea-train would emit for the plan's engines must pass their contracts at their versions.
+  checkPlanEngines(
+    result.data,
+    { sft: getEngine(result.data.stage1.engine, 'sft'), grpo: getEngine(result.data.stage2.engine, 'grpo') },
+    { file, workDir, lineAt: (fieldPath) => lineOf(document, lineCounter, fieldPath) },
+  );
+  return { plan: result.data, file, workDir, resolve };
 }
 
 function issueToError(
