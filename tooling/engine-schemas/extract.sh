@@ -2,7 +2,8 @@
 # Re-extracts one engine x version row of the trainer's contract data.
 #   tooling/engine-schemas/extract.sh <engine> <git dir of the engine> <ref> <version> [transformers wheel]
 # Archives <ref> of the engine's repository into a temporary folder (nothing of the engine is
-# kept), runs extract.py over it and writes apps/trainer/src/engines/schemas/<engine>@<version>.json.
+# kept), runs extract.py over it and writes apps/trainer/src/engines/schemas/<engine>@<version>.json
+# (or into $ENGINE_SCHEMAS_OUT when set).
 set -euo pipefail
 if [ $# -lt 4 ]; then
   sed -n '2,5p' "$0"
@@ -17,4 +18,4 @@ trap 'rm -rf "$checkout"' EXIT
 git -C "$git_dir" archive "$commit" | tar -x -C "$checkout"
 python3 "$here/extract.py" --engine "$engine" --version "$version" --ref "$ref" --commit "$commit" \
   --checkout "$checkout" ${transformers:+--transformers "$transformers"} \
-  --out "$root/apps/trainer/src/engines/schemas/$engine@$version.json"
+  --out "${ENGINE_SCHEMAS_OUT:-$root/apps/trainer/src/engines/schemas}/$engine@$version.json"
