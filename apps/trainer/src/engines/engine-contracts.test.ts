@@ -8,6 +8,7 @@ import { parsePlan } from '../plan/load-plan';
 import type { EngineId } from '../plan/plan-schema';
 import type { EngineCommand, Stage } from './engine';
 import { checkEngineContract } from './engine-constraints';
+import { engineStepLines } from './engine-steps';
 import { effectiveValue } from './engine-contract';
 import {
   DEFAULT_ENGINE_VERSIONS,
@@ -389,3 +390,31 @@ function injectTrlArg(command: EngineCommand, key: string, value: unknown): Engi
   config.trainer_args[key] = value;
   return { ...command, files: { ...command.files, [file]: JSON.stringify(config) } };
 }
+
+describe('engineStepLines', () => {
+  it('prints before/after steps as shell lines under their description', () => {
+    const command = {
+      steps: [
+        {
+          when: 'before' as const,
+          description: 'on node 0: start the Ray head',
+          command: ['ray', 'start', '--head'],
+        },
+        {
+          when: 'after' as const,
+          description: 'merge',
+          command: ['python3', '-m', 'verl.model_merger', '--target_dir', '/a b'],
+        },
+      ],
+    };
+    expect(engineStepLines(command, 'before')).toEqual([
+      '# on node 0: start the Ray head',
+      'ray start --head',
+    ]);
+    expect(engineStepLines(command, 'after')).toEqual([
+      '# merge',
+      "python3 -m verl.model_merger --target_dir '/a b'",
+    ]);
+    expect(engineStepLines({}, 'after')).toEqual([]);
+  });
+});

@@ -7,7 +7,7 @@ import { withTqdmSteps } from './llama-factory-engine';
 import { createLogParser } from './log-metrics';
 
 /**
- * OpenRLHF: GRPO (`--advantage_estimator group_norm`) through `openrlhf.cli.train_ppo_ray`, with
+ * OpenRLHF: GRPO (`--algo.advantage.estimator group_norm`) through `openrlhf.cli.train_ppo_ray`, with
  * rewards from the Facial-R1 reward server's `/openrlhf` endpoint. Each JSONL row has `prompt`
  * (chat messages, rendered with `--apply_chat_template`) and `label` (the sample as a JSON
  * string, which the server decodes); OpenRLHF forwards `label` as `labels` in its remote
@@ -28,7 +28,7 @@ export const openRlhfEngine: TrainingEngine = {
     }));
   },
 
-  command({ plan, stageDirectory, dataset, rewardUrl, modelPath }) {
+  command({ plan, stageDirectory, dataset, rewardUrl, rewardToken, modelPath }) {
     const stage2 = plan.stage2;
     const schema = planEngineSchema(plan, 'openrlhf');
     const { nodes, gpus } = plan.hardware;
@@ -41,7 +41,11 @@ export const openRlhfEngine: TrainingEngine = {
     // vLLM runs one engine per GPU over every node: actor nodes x GPUs = engines x TP (1).
     const flags: Array<[string, string | number | null]> = [
       ['--actor.model_name_or_path', modelPath],
-      ['--reward.remote_url', `${rewardUrl ?? `http://127.0.0.1:${stage2.rewardPort}`}/openrlhf`],
+      // OpenRLHF posts without headers: the token can only ride in the URL.
+      [
+        '--reward.remote_url',
+        `${rewardUrl ?? `http://127.0.0.1:${stage2.rewardPort}`}/openrlhf${rewardToken ? `?token=${encodeURIComponent(rewardToken)}` : ''}`,
+      ],
       ['--data.prompt_dataset', train],
       ['--data.input_key', 'prompt'],
       ['--data.label_key', 'label'],
