@@ -52,7 +52,7 @@ describe('fea-train CLI', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Data: 4 samples');
     expect(result.stdout).toContain(
-      'Stage 2 (GRPO, verl): preset aligned, group 8, temperature 1, KL 0.04, clip 0.2',
+      'Stage 2 (GRPO, verl 0.7.0): preset aligned, group 8, temperature 1, KL 0.04, clip 0.2',
     );
     expect(result.stdout).toContain('[ ] stage2/train');
   });
