@@ -350,27 +350,34 @@ describe('engine contracts', () => {
     expect(() => parsePlan(`${base}engines: { openrlhf: "0.10.1" }\n`, '/plans/p.yaml')).toThrow(
       /Use openrlhf 0\.10\.2 or later/,
     );
-    expect(() =>
+    const only = (engines: string) => () =>
       parsePlan(
-        'name: p\nbaseModel: m\ndatasets:\n  - jsonl: a.jsonl\nengines: { verl: "0.6.1" }\n',
+        `name: p\nbaseModel: m\ndatasets:\n  - jsonl: a.jsonl\nengines: { ${engines} }\n`,
         '/plans/p.yaml',
-      ),
-    ).toThrow(/verl 0\.6\.1 cannot train Facial-R1.*Use verl 0\.7\.0 or later/);
+      );
+    expect(only('verl: "0.5.0"')).toThrow(/verl 0\.5\.0 cannot train Facial-R1.*Use verl 0\.6\.0 or later/);
+    expect(only('verl: "0.9.0"')).toThrow(
+      /verl 0\.9\.0 has no checked contract; checked versions: 0\.6\.1, 0\.7\.0, 0\.8\.0\.dev/,
+    );
+    expect(() =>
+      parsePlan(`${base.replace('openrlhf', 'easyr1')}engines: { easyr1: "0.3.0" }\n`, '/plans/p.yaml'),
+    ).toThrow(
+      /easyr1 0\.3\.0 cannot train Facial-R1: worker\.reward\.reward_function=file\.py:fn.*arrived in EasyR1 0\.3\.1/,
+    );
     expect(() =>
       parsePlan(
-        'name: p\nbaseModel: m\ndatasets:\n  - jsonl: a.jsonl\nengines: { verl: "0.9.0" }\n',
-        '/plans/p.yaml',
-      ),
-    ).toThrow(/verl 0\.9\.0 has no checked contract; checked versions: 0\.7\.0, 0\.8\.0\.dev/);
-    expect(() =>
-      parsePlan(
-        `name: p\nbaseModel: m\ndatasets:\n  - jsonl: a.jsonl\nstage1: { engine: trl }\nengines: { trl: "0.21.0" }\n`,
+        'name: p\nbaseModel: m\ndatasets:\n  - jsonl: a.jsonl\nstage1: { engine: trl }\nengines: { trl: "0.21.0" }\n',
         '/plans/p.yaml',
       ),
     ).toThrow(/trl 0\.21\.0 cannot train Facial-R1: vision-language SFT and GRPO on images need TRL 0\.22/);
-    // A patch release of a checked line uses that line's contract.
+    // An unchecked release older than its line's checked one is not assumed to match it.
+    expect(() => resolveEngineSchema('llamafactory', '0.9.3')).toThrow(
+      /llamafactory 0\.9\.3 has no checked contract; checked versions: 0\.9\.4, 0\.9\.5, 0\.9\.6\.dev0/,
+    );
+    // A later patch release of a checked line uses that line's contract.
     expect(resolveEngineSchema('trl', '1.9.1').version).toBe('1.9.0');
-    expect(resolveEngineSchema('openrlhf', '0.10.3').version).toBe('0.10.4');
+    expect(resolveEngineSchema('openrlhf', '0.10.3').version).toBe('0.10.2');
+    expect(resolveEngineSchema('verl', '0.8.0').version).toBe('0.8.0.dev');
   });
 
   it('every row names its engine commit and sources, and each engine defaults to a checked current release', () => {

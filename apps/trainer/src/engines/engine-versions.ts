@@ -1,15 +1,6 @@
 import { FeaError } from '@facial-r1/facs';
 import type { EngineId, Plan } from '../plan/plan-schema';
-import easyr1_0_3_2 from './schemas/easyr1@0.3.2.json';
-import easyr1_0_3_3_dev0 from './schemas/easyr1@0.3.3.dev0.json';
-import llamafactory_0_9_5 from './schemas/llamafactory@0.9.5.json';
-import llamafactory_0_9_6_dev0 from './schemas/llamafactory@0.9.6.dev0.json';
-import openrlhf_0_10_4 from './schemas/openrlhf@0.10.4.json';
-import openrlhf_0_11_0 from './schemas/openrlhf@0.11.0.json';
-import trl_0_27_2 from './schemas/trl@0.27.2.json';
-import trl_1_9_0 from './schemas/trl@1.9.0.json';
-import verl_0_7_0 from './schemas/verl@0.7.0.json';
-import verl_0_8_0_dev from './schemas/verl@0.8.0.dev.json';
+import { SCHEMA_ROWS } from './schemas/index';
 
 /** One key of an engine's configuration, as extracted from its source. */
 export interface SchemaKey {
@@ -44,19 +35,11 @@ export interface EngineSchema {
   readonly schemas: Readonly<Record<string, Readonly<Record<string, SchemaKey>>>>;
 }
 
-/** Every engine x version row `fea-train` is checked against, newest last per engine. */
-export const ENGINE_SCHEMAS: readonly EngineSchema[] = [
-  verl_0_7_0,
-  verl_0_8_0_dev,
-  trl_0_27_2,
-  trl_1_9_0,
-  openrlhf_0_10_4,
-  openrlhf_0_11_0,
-  easyr1_0_3_2,
-  easyr1_0_3_3_dev0,
-  llamafactory_0_9_5,
-  llamafactory_0_9_6_dev0,
-] as unknown as EngineSchema[];
+/**
+ * Every engine x version row `fea-train` is checked against: the JSON files in `./schemas`
+ * (`tooling/engine-schemas/extract.sh` writes them and regenerates the index).
+ */
+export const ENGINE_SCHEMAS: readonly EngineSchema[] = SCHEMA_ROWS as EngineSchema[];
 
 /** The version a plan gets when `engines.<id>` is not set: each engine's current release. */
 export const DEFAULT_ENGINE_VERSIONS = {
@@ -73,8 +56,9 @@ export const DEFAULT_ENGINE_VERSIONS = {
  */
 export const MINIMUM_ENGINE_VERSIONS = {
   verl: {
-    version: '0.7.0',
-    reason: 'fea-train emits the trainer config keys of verl 0.7 (checked against 0.7.0 and HEAD)',
+    version: '0.6.0',
+    reason:
+      'fea-train emits the trainer config keys of verl 0.6 and later (checked against 0.6.1, 0.7.0 and HEAD)',
   },
   trl: {
     version: '0.22.0',
@@ -86,8 +70,8 @@ export const MINIMUM_ENGINE_VERSIONS = {
       'OpenRLHF trains on images only from 0.10.0 (--data.max_images_per_prompt), and fea-train emits the dotted flags of 0.10.2 and later',
   },
   easyr1: {
-    version: '0.3.0',
-    reason: 'fea-train emits the worker.reward.reward_function=file.py:fn form of EasyR1 0.3',
+    version: '0.3.1',
+    reason: 'worker.reward.reward_function=file.py:fn, which fea-train emits, arrived in EasyR1 0.3.1',
   },
   llamafactory: {
     version: '0.9.0',
@@ -136,7 +120,8 @@ export function engineSchemas(engine: EngineId): EngineSchema[] {
 
 /**
  * The contract to use for `engine` at `version` (default: its current release). An exact
- * match wins; otherwise a checked row of the same major.minor line. Versions older than
+ * match wins; otherwise the newest checked row of the same major.minor line that is not newer
+ * than `version` (a later patch release keeps its line's contract). Versions older than
  * {@link MINIMUM_ENGINE_VERSIONS} are refused with the version that can do the job.
  */
 export function resolveEngineSchema(engine: EngineId, version?: string): EngineSchema {
@@ -151,7 +136,9 @@ export function resolveEngineSchema(engine: EngineId, version?: string): EngineS
   }
   const exact = rows.find((row) => row.version === wanted.replace(/^v/, ''));
   if (exact) return exact;
-  const sameLine = rows.filter((row) => minorOf(row.version) === minorOf(wanted)).at(-1);
+  const sameLine = rows
+    .filter((row) => minorOf(row.version) === minorOf(wanted) && compareVersions(row.version, wanted) <= 0)
+    .at(-1);
   if (sameLine) return sameLine;
   throw new EngineVersionError(
     `${engine} ${wanted} has no checked contract; checked versions: ${rows.map((row) => row.version).join(', ')} ` +

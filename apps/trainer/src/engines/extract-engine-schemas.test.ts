@@ -286,7 +286,7 @@ class TrainingArguments(BaseTrainingArguments):
     ]);
   });
 
-  it('extract.sh archives a commit of a git repository and writes <engine>@<version>.json', async () => {
+  it('extract.sh archives a commit of a git repository, writes <engine>@<version>.json and the index', async () => {
     const repository = path.join(directory, 'verl-git');
     await tree(repository, {
       'verl/trainer/config/_generated_ppo_trainer.yaml': 'trainer:\n  save_freq: -1\n',
@@ -315,5 +315,9 @@ class TrainingArguments(BaseTrainingArguments):
     const data = JSON.parse(await readFile(path.join(out, 'verl@9.9.9.json'), 'utf8'));
     expect(data).toMatchObject({ engine: 'verl', version: '9.9.9', ref: 'v9.9.9', commit });
     expect(data.schemas.ppo_trainer).toEqual({ 'trainer.save_freq': { type: 'int', default: -1 } });
+    // The folder's index is regenerated, so adding a version is a data change.
+    expect(await readFile(path.join(out, 'index.ts'), 'utf8')).toContain(
+      "import row0 from './verl@9.9.9.json';",
+    );
   });
 });
