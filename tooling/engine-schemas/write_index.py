@@ -19,7 +19,10 @@ def main():
         lines.append(f"import row{index} from './{name}';")
     lines.append("")
     lines.append("/** The extracted rows, in file-name order. */")
-    lines.append(f"export const SCHEMA_ROWS: readonly unknown[] = [{', '.join(names)}];")
+    # One row a line, as the repository's formatter (Biome) writes it.
+    lines.append("export const SCHEMA_ROWS: readonly unknown[] = [")
+    lines.extend(f"  {name}," for name in names)
+    lines.append("];")
     temporary = os.path.join(directory, "index.ts.partial")
     with open(temporary, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
