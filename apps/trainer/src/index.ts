@@ -12,7 +12,7 @@ export type {
 } from './engines/index';
 export { checkEngineContract } from './engines/engine-constraints';
 export type { ContractViolation, EmittedConfig } from './engines/engine-contract';
-export { engineStepLines } from './engines/engine-steps';
+export { engineStepLines, runAfterSteps } from './engines/engine-steps';
 export {
   DEFAULT_ENGINE_VERSIONS,
   ENGINE_SCHEMAS,

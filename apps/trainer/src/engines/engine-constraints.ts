@@ -145,7 +145,7 @@ const easyR1Checks: Check = ({ value }) => {
   const update = num(value('worker.actor.micro_batch_size_per_device_for_update'));
   const world = num(value('trainer.n_gpus_per_node')) * num(value('trainer.nnodes'));
   const ulysses = num(value('worker.actor.ulysses_size')) || 1;
-  const perDevice = Math.floor((global * (n > 1 ? n : 1)) / (world / ulysses));
+  const perDevice = Math.floor((global * Math.max(n, 1)) / (world / ulysses));
   const reward = value('worker.reward.reward_function');
   return [
     // verl/trainer/ray_trainer.py RayPPOTrainer.__init__.

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FeaSample } from '@facial-r1/dataset';
@@ -8,7 +8,7 @@ import { parsePlan } from '../plan/load-plan';
 import type { EngineId } from '../plan/plan-schema';
 import type { EngineCommand, Stage } from './engine';
 import { checkEngineContract } from './engine-constraints';
-import { engineStepLines } from './engine-steps';
+import { engineStepLines, runAfterSteps } from './engine-steps';
 import { effectiveValue } from './engine-contract';
 import {
   DEFAULT_ENGINE_VERSIONS,
@@ -423,5 +423,42 @@ describe('engineStepLines', () => {
       "python3 -m verl.model_merger --target_dir '/a b'",
     ]);
     expect(engineStepLines({}, 'after')).toEqual([]);
+  });
+});
+
+describe('runAfterSteps', () => {
+  it('runs the after steps through the launcher prefix, logs them, and names a failing one', async () => {
+    const directory = await mkdtemp(path.join(os.tmpdir(), 'fea-steps-'));
+    try {
+      const logFile = path.join(directory, 'engine.log');
+      const write = `require('fs').writeFileSync('exported', process.argv.slice(1).join(' '))`;
+      await runAfterSteps(
+        {
+          steps: [
+            { when: 'before', description: 'ray head (printed only)', command: ['false'] },
+            { when: 'after', description: 'export', command: ['-e', write, 'a b'] },
+          ],
+        },
+        { directory, logFile, launcher: [process.execPath] },
+      );
+      expect(await readFile(path.join(directory, 'exported'), 'utf8')).toBe('a b');
+      expect(await readFile(logFile, 'utf8')).toContain('# export');
+      await expect(
+        runAfterSteps(
+          {
+            steps: [
+              {
+                when: 'after',
+                description: 'merge the final checkpoint',
+                command: ['-e', 'process.exit(3)'],
+              },
+            ],
+          },
+          { directory, logFile, launcher: [process.execPath] },
+        ),
+      ).rejects.toThrow(/merge the final checkpoint exited with 3; see .*engine\.log/);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });

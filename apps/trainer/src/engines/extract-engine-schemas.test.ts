@@ -120,7 +120,8 @@ trainer:
       'data.name': { type: 'str', default: 'quoted # not a comment' },
       'data.tool_config_path': {
         type: 'interpolation',
-        default: '${oc.select:actor_rollout_ref.rollout.multi_turn.tool_config_path, null}',
+        // OmegaConf interpolation text, kept as written.
+        default: `\${oc.select:actor_rollout_ref.rollout.multi_turn.tool_config_path, null}`,
       },
       'data.train_batch_size': { type: 'int', default: 1024 },
       'trainer.empty': { type: 'dict', default: {} },
