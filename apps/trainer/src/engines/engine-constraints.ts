@@ -78,6 +78,16 @@ const verlChecks: Check = ({ value }) => {
       'trainer.save_freq must be > 0 or verl never writes a checkpoint',
       'stage2.saveSteps',
     ),
+    // verl/workers/rollout/vllm_rollout/vllm_async_server.py: vLLM engines do not span nodes.
+    ...violation(
+      num(value('trainer.n_gpus_per_node')) %
+        num(value('actor_rollout_ref.rollout.tensor_model_parallel_size')) ===
+        0,
+      'actor_rollout_ref.rollout.tensor_model_parallel_size',
+      'verl/workers/rollout/vllm_rollout/vllm_async_server.py',
+      'GPUs per node must be divisible by rollout.tensor_model_parallel_size',
+      'hardware.gpus',
+    ),
   ];
   if (!dynamic) {
     out.push(

@@ -265,6 +265,14 @@ describe('engine contracts', () => {
     expect(openrlhf.emitted.values['--vllm.num_engines']).toBe(16);
     const verl = await emit(resolveEngineSchema('verl'), 'grpo', two);
     expect(verl.emitted.values).toMatchObject({ 'trainer.nnodes': 2, 'trainer.n_gpus_per_node': 8 });
+    // One GPU: every engine still accepts the plan (verl's vLLM drops to one-way tensor parallel).
+    for (const schema of ENGINE_SCHEMAS.filter((row) => DEFAULT_ENGINE_VERSIONS[row.engine] === row.version))
+      for (const stage of ENGINES[schema.engine].stages)
+        expect([
+          schema.engine,
+          stage,
+          (await emit(schema, stage, 'hardware: { gpus: 1 }')).violations,
+        ]).toEqual([schema.engine, stage, []]);
   });
 
   it("the checks catch what each engine refuses, citing the engine's file", async () => {
@@ -297,6 +305,9 @@ describe('engine contracts', () => {
       'actor_rollout_ref.actor.ppo_mini_batch_size verl/workers/config/actor.py',
     );
     expect(keysOf(replaced('trainer.no_such_key', '1'))).toEqual(['trainer.no_such_key schema']);
+    expect(keysOf(replaced('actor_rollout_ref.rollout.tensor_model_parallel_size', '3'))).toEqual([
+      'actor_rollout_ref.rollout.tensor_model_parallel_size verl/workers/rollout/vllm_rollout/vllm_async_server.py',
+    ]);
 
     const easyr1 = resolveEngineSchema('easyr1');
     const easy = await emit(easyr1, 'grpo', HARDWARE['one node']);

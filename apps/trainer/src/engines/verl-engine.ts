@@ -149,6 +149,8 @@ export const verlEngine: TrainingEngine = {
       'actor_rollout_ref.actor.clip_ratio_low': stage2.clip,
       'actor_rollout_ref.actor.clip_ratio_high': stage2.clip,
       'actor_rollout_ref.rollout.name': 'vllm',
+      // verl's default is 2; one GPU per node cannot hold a 2-way vLLM engine.
+      'actor_rollout_ref.rollout.tensor_model_parallel_size': plan.hardware.gpus >= 2 ? 2 : 1,
       'actor_rollout_ref.rollout.n': stage2.groupSize,
       'actor_rollout_ref.rollout.temperature': stage2.temperature,
       'actor_rollout_ref.rollout.log_prob_micro_batch_size_per_gpu': stage2.microBatchSizePerGpu,
