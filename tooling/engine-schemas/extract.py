@@ -434,10 +434,27 @@ def extract_verl(source):
     files = ["verl/trainer/config/_generated_ppo_trainer.yaml"]
     leaves = yaml_leaves(source.read(files[0]), files[0])
     keys = {key: {"type": yaml_type(value), "default": value} for key, value in sorted(leaves.items())}
-    return files, {"ppo_trainer": keys}
+    schemas = {"ppo_trainer": keys}
+    merger = "verl/model_merger/base_model_merger.py"
+    if source.exists(merger):
+        files.append(merger)
+        schemas["model_merger"] = argparse_flags(source.read(merger))
+    return files, schemas
 
 
-def extract_trl(source, transformers):
+def extract_accelerate(schemas, files, accelerate):
+    """`accelerate launch` flags, from the accelerate wheel or source folder the recipe pins."""
+    if not accelerate:
+        return
+    source = Source(accelerate)
+    relative = "accelerate/commands/launch.py"
+    if source.zip is None and not source.exists(relative):
+        relative = "src/" + relative
+    schemas["accelerate_launch"] = argparse_flags(source.read(relative))
+    files.append(f"{os.path.basename(accelerate)}:{relative}")
+
+
+def extract_trl(source, transformers, accelerate=None):
     index = ClassIndex()
     files = []
     for relative in ("trl/trainer/base_config.py", "trl/trainer/grpo_config.py", "trl/trainer/sft_config.py"):
@@ -445,10 +462,12 @@ def extract_trl(source, transformers):
             index.load(source, relative, relative[:-3].replace("/", "."))
             files.append(relative)
     load_transformers(index, transformers, files)
-    return files, {
+    schemas = {
         "GRPOConfig": dataclass_keys(index, "GRPOConfig", "trl.trainer.grpo_config"),
         "SFTConfig": dataclass_keys(index, "SFTConfig", "trl.trainer.sft_config"),
     }
+    extract_accelerate(schemas, files, accelerate)
+    return files, schemas
 
 
 def load_transformers(index, transformers, files):
@@ -478,7 +497,12 @@ def extract_easyr1(source):
                 relative = os.path.relpath(os.path.join(root, name), source.root)
                 index.load(source, relative, relative[:-3].replace(os.sep, "."))
                 files.append(relative)
-    return files, {"PPOConfig": dataclass_keys(index, "PPOConfig", "verl.trainer.config", nested=True)}
+    schemas = {"PPOConfig": dataclass_keys(index, "PPOConfig", "verl.trainer.config", nested=True)}
+    merger = "scripts/model_merger.py"
+    if source.exists(merger):
+        files.append(merger)
+        schemas["model_merger"] = argparse_flags(source.read(merger))
+    return files, schemas
 
 
 def extract_llamafactory(source, transformers):
@@ -511,6 +535,7 @@ def main():
     parser.add_argument("--ref", default=None, help="the tag or branch the commit came from")
     parser.add_argument("--checkout", required=True, help="a folder holding the engine's source at that commit")
     parser.add_argument("--transformers", default=None, help="transformers wheel or source folder (trl, llamafactory)")
+    parser.add_argument("--accelerate", default=None, help="accelerate wheel or source folder (trl: `accelerate launch` flags)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
 
@@ -518,7 +543,7 @@ def main():
     if args.engine == "verl":
         files, schemas = extract_verl(source)
     elif args.engine == "trl":
-        files, schemas = extract_trl(source, args.transformers)
+        files, schemas = extract_trl(source, args.transformers, args.accelerate)
     elif args.engine == "openrlhf":
         files, schemas = extract_openrlhf(source)
     elif args.engine == "easyr1":
@@ -532,6 +557,7 @@ def main():
         "ref": args.ref,
         "commit": args.commit,
         "transformers": os.path.basename(args.transformers) if args.transformers else None,
+        "accelerate": os.path.basename(args.accelerate) if args.accelerate else None,
         "sources": files,
         "extractedBy": "tooling/engine-schemas/extract.py",
         "schemas": schemas,

@@ -95,6 +95,7 @@ export const easyR1Engine: TrainingEngine = {
           description:
             "in the EasyR1 checkout: merge the final FSDP checkpoint into an HF folder (EasyR1's model merger)",
           command: ['python3', 'scripts/model_merger.py', '--local_dir', actor],
+          schema: 'model_merger',
         },
       ],
     };

@@ -2,6 +2,7 @@ import type { EngineId } from '../plan/plan-schema';
 import type { EngineCommand, Stage } from './engine';
 import {
   type ContractViolation,
+  checkFlags,
   checkKeys,
   type EmittedConfig,
   effectiveValue,
@@ -369,8 +370,24 @@ export function checkEngineContract(
 ): { readonly emitted: EmittedConfig; readonly violations: readonly ContractViolation[] } {
   const emitted = readEmittedConfig(engine, stage, command, schema);
   const value = (key: string) => effectiveValue(schema, emitted, key);
+  // The launcher's own flags (TRL: `accelerate launch ... <script>`) and each step's flags.
+  const launchArgs =
+    engine === 'trl' && command.command === 'accelerate'
+      ? command.args.slice(
+          1,
+          command.args.findIndex((arg) => arg.endsWith('.py')),
+        )
+      : [];
+  const stepViolations = (command.steps ?? []).flatMap((step) =>
+    step.schema ? checkFlags(schema, step.schema, step.command, step.description) : [],
+  );
   return {
     emitted,
-    violations: [...checkKeys(schema, emitted), ...CHECKS[engine]({ value, stage, command })],
+    violations: [
+      ...checkKeys(schema, emitted),
+      ...checkFlags(schema, 'accelerate_launch', launchArgs, 'accelerate launch'),
+      ...stepViolations,
+      ...CHECKS[engine]({ value, stage, command }),
+    ],
   };
 }

@@ -170,3 +170,27 @@ export function effectiveValue(schema: EngineSchema, emitted: EmittedConfig, key
   }
   return undefined;
 }
+
+/**
+ * `--flags` (also `--flag=value`) of a helper command that are missing from an argparse key set
+ * of the engine's schema: `accelerate launch` for TRL, the model mergers of verl and EasyR1.
+ * Nothing is checked when the row has no such set.
+ */
+export function checkFlags(
+  schema: EngineSchema,
+  set: string,
+  args: readonly string[],
+  what: string,
+): ContractViolation[] {
+  const flags = schema.schemas[set];
+  if (!flags) return [];
+  return args
+    .filter((arg) => arg.startsWith('--'))
+    .map((arg) => arg.split('=')[0]!)
+    .filter((flag) => !Object.hasOwn(flags, flag))
+    .map((flag) => ({
+      key: flag,
+      source: 'schema',
+      message: `${what}: "${flag}" does not exist in ${set} of ${schema.engine} ${schema.version} (${schema.commit.slice(0, 12)})`,
+    }));
+}

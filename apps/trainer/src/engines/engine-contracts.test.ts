@@ -238,6 +238,16 @@ describe('engine contracts', () => {
     const two = HARDWARE['two nodes'];
     const trl = await emit(resolveEngineSchema('trl'), 'grpo', two);
     const args = trl.command.args.join(' ');
+    // accelerate launch flags exist in accelerate's own parser (the row's accelerate wheel).
+    expect(resolveEngineSchema('trl').schemas.accelerate_launch).toHaveProperty('--main_process_ip');
+    expect(
+      checkEngineContract(
+        'trl',
+        'grpo',
+        { ...trl.command, args: ['launch', '--num_nodes', '2', ...trl.command.args.slice(1)] },
+        resolveEngineSchema('trl'),
+      ).violations.map((item) => item.key),
+    ).toEqual(['--num_nodes']);
     expect(args).toContain(
       '--num_processes 16 --num_machines 2 --machine_rank 1 --main_process_ip 10.0.0.1 --main_process_port 29500',
     );
@@ -305,6 +315,10 @@ describe('engine contracts', () => {
       'actor_rollout_ref.actor.ppo_mini_batch_size verl/workers/config/actor.py',
     );
     expect(keysOf(replaced('trainer.no_such_key', '1'))).toEqual(['trainer.no_such_key schema']);
+    // The HF-export step's flags are checked against verl's model_merger parser.
+    const merge = command.steps!.find((step) => step.when === 'after')!;
+    const badMerge = { ...merge, command: [...merge.command, '--no_such_flag'] };
+    expect(keysOf({ ...command, steps: [badMerge] })).toEqual(['--no_such_flag schema']);
     expect(keysOf(replaced('actor_rollout_ref.rollout.tensor_model_parallel_size', '3'))).toEqual([
       'actor_rollout_ref.rollout.tensor_model_parallel_size verl/workers/rollout/vllm_rollout/vllm_async_server.py',
     ]);

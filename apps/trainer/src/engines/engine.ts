@@ -41,6 +41,8 @@ export interface EngineStep {
   readonly description: string;
   /** The program and its arguments. */
   readonly command: readonly string[];
+  /** The engine schema key set its `--flags` are checked against (e.g. verl's `model_merger`). */
+  readonly schema?: string;
 }
 
 /** A command to start an engine. */

@@ -57,10 +57,27 @@ describe.skipIf(!available)('tooling/engine-schemas/extract.py', () => {
   beforeAll(async () => {
     directory = await mkdtemp(path.join(os.tmpdir(), 'fea-extract-'));
     await tree(path.join(directory, 'transformers-src'), TRANSFORMERS);
+    await tree(path.join(directory, 'accelerate-src'), {
+      'accelerate/commands/launch.py': `import argparse
+
+def launch_command_parser(subparsers=None):
+    parser = argparse.ArgumentParser("launch")
+    resource = parser.add_argument_group("Resource")
+    resource.add_argument("--num_processes", type=int, default=None)
+    resource.add_argument("--main_process_ip", type=str, default=None)
+    return parser
+`,
+    });
   });
   afterAll(() => rm(directory, { recursive: true, force: true }));
 
-  async function extract(engine: string, files: Record<string, string>, transformers = false, name = engine) {
+  async function extract(
+    engine: string,
+    files: Record<string, string>,
+    transformers = false,
+    name = engine,
+    extra: readonly string[] = [],
+  ) {
     const checkout = path.join(directory, name);
     await tree(checkout, files);
     const out = path.join(directory, `${name}.json`);
@@ -77,6 +94,7 @@ describe.skipIf(!available)('tooling/engine-schemas/extract.py', () => {
         '--checkout',
         checkout,
         ...(transformers ? ['--transformers', path.join(directory, 'transformers-src')] : []),
+        ...extra,
         '--out',
         out,
       ],
@@ -230,7 +248,10 @@ class SFTConfig(_BaseConfig):
 `,
       },
       true,
+      'trl',
+      ['--accelerate', path.join(directory, 'accelerate-src')],
     );
+    expect(Object.keys(trl.schemas.accelerate_launch)).toEqual(['--num_processes', '--main_process_ip']);
     expect(Object.keys(trl.schemas.GRPOConfig)).toEqual([
       'output_dir',
       'learning_rate',

@@ -192,6 +192,7 @@ export const verlEngine: TrainingEngine = {
         {
           when: 'after',
           description: "merge the final FSDP checkpoint into an HF folder (verl's model merger)",
+          schema: 'model_merger',
           command: [
             'python3',
             '-m',
