@@ -57,6 +57,15 @@ describe('fea-train CLI', () => {
     expect(result.stdout).toContain('[ ] stage2/train');
   });
 
+  it('plan --json: names the engine releases the plan was checked against', async () => {
+    const result = await cli(['plan', 'plan.yaml', '--json'], directory);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).engineVersions).toEqual({
+      sft: { engine: 'llamafactory', version: '0.9.5' },
+      grpo: { engine: 'verl', version: '0.7.0' },
+    });
+  });
+
   it('launch --dry-run prints the engine command without starting it', async () => {
     const result = await cli(['launch', 'plan.yaml', '--stage', 'grpo', '--dry-run'], directory);
     expect(result.code).toBe(0);

@@ -128,7 +128,24 @@ hardware:
       if (options.json) {
         console.log(
           JSON.stringify(
-            { plan, workDir: loaded.workDir, samples: samples.length, perDataset, steps },
+            {
+              plan,
+              workDir: loaded.workDir,
+              samples: samples.length,
+              perDataset,
+              steps,
+              // The engine releases whose contracts the plan was checked against.
+              engineVersions: {
+                sft: {
+                  engine: plan.stage1.engine,
+                  version: planEngineSchema(plan, plan.stage1.engine).version,
+                },
+                grpo: {
+                  engine: plan.stage2.engine,
+                  version: planEngineSchema(plan, plan.stage2.engine).version,
+                },
+              },
+            },
             null,
             2,
           ),
