@@ -19,6 +19,8 @@ type Check = (input: {
   readonly value: (key: string) => unknown;
   readonly stage: Stage;
   readonly command: EngineCommand;
+  /** Training rows of the prepared dataset, when known. */
+  readonly trainRows?: number;
 }) => ContractViolation[];
 
 const num = (value: unknown): number => (typeof value === 'number' ? value : Number.NaN);
@@ -52,7 +54,7 @@ function exactlyOne(
   );
 }
 
-const verlChecks: Check = ({ value }) => {
+const verlChecks: Check = ({ value, trainRows }) => {
   const gpus = num(value('trainer.n_gpus_per_node')) * num(value('trainer.nnodes'));
   const trainBatch = num(value('data.train_batch_size'));
   const n = num(value('actor_rollout_ref.rollout.n'));
@@ -78,6 +80,15 @@ const verlChecks: Check = ({ value }) => {
       'verl/trainer/ppo/ray_trainer.py',
       'trainer.save_freq must be > 0 or verl never writes a checkpoint',
       'stage2.saveSteps',
+    ),
+    // verl/trainer/ppo/ray_trainer.py: the train loader drops the last partial batch, so fewer
+    // rows than one batch train nothing.
+    ...violation(
+      trainRows === undefined || trainRows >= trainBatch,
+      'data.train_batch_size',
+      'verl/trainer/ppo/ray_trainer.py',
+      `${trainRows} training rows are fewer than one batch of ${trainBatch}: verl would train no step`,
+      'stage2.batchSize',
     ),
     // verl/workers/rollout/vllm_rollout/vllm_async_server.py: vLLM engines do not span nodes.
     ...violation(
@@ -148,7 +159,7 @@ const verlChecks: Check = ({ value }) => {
   return out;
 };
 
-const easyR1Checks: Check = ({ value }) => {
+const easyR1Checks: Check = ({ value, trainRows }) => {
   const rollout = num(value('data.rollout_batch_size'));
   const n = num(value('worker.rollout.n'));
   const global = num(value('worker.actor.global_batch_size'));
@@ -159,6 +170,14 @@ const easyR1Checks: Check = ({ value }) => {
   const perDevice = Math.floor((global * Math.max(n, 1)) / (world / ulysses));
   const reward = value('worker.reward.reward_function');
   return [
+    // verl/trainer/data_loader.py: the train loader drops the last partial batch.
+    ...violation(
+      trainRows === undefined || trainRows >= rollout,
+      'data.rollout_batch_size',
+      'verl/trainer/data_loader.py',
+      `${trainRows} training rows are fewer than one rollout batch of ${rollout}: EasyR1 would train no step`,
+      'stage2.batchSize',
+    ),
     // verl/trainer/ray_trainer.py RayPPOTrainer.__init__.
     ...violation(
       rollout % global === 0,
@@ -360,13 +379,15 @@ const CHECKS: Record<EngineId, Check> = {
 
 /**
  * Checks a command against an engine's contract at one version: every key, flag and field it
- * sets exists there, and the values pass the engine's own checks.
+ * sets exists there, and the values pass the engine's own checks. With `trainRows` (the
+ * prepared dataset's training rows) it also checks that at least one step will train.
  */
 export function checkEngineContract(
   engine: EngineId,
   stage: Stage,
   command: EngineCommand,
   schema: EngineSchema,
+  options: { readonly trainRows?: number } = {},
 ): { readonly emitted: EmittedConfig; readonly violations: readonly ContractViolation[] } {
   const emitted = readEmittedConfig(engine, stage, command, schema);
   const value = (key: string) => effectiveValue(schema, emitted, key);
@@ -387,7 +408,7 @@ export function checkEngineContract(
       ...checkKeys(schema, emitted),
       ...checkFlags(schema, 'accelerate_launch', launchArgs, 'accelerate launch'),
       ...stepViolations,
-      ...CHECKS[engine]({ value, stage, command }),
+      ...CHECKS[engine]({ value, stage, command, trainRows: options.trainRows }),
     ],
   };
 }

@@ -338,6 +338,21 @@ describe('engine contracts', () => {
     ).toEqual(['worker.actor.kl_coef schema', 'worker.actor.global_batch_size verl/trainer/ray_trainer.py']);
   });
 
+  it('a prepared set smaller than one batch is caught for the engines that drop partial batches', async () => {
+    for (const engine of ['verl', 'easyr1'] as const) {
+      const schema = resolveEngineSchema(engine);
+      const { command } = await emit(schema, 'grpo', HARDWARE['one node']);
+      const small = checkEngineContract(engine, 'grpo', command, schema, { trainRows: 5 }).violations;
+      expect(small).toEqual([
+        expect.objectContaining({
+          planField: 'stage2.batchSize',
+          message: expect.stringMatching(/^5 training rows are fewer than one/),
+        }),
+      ]);
+      expect(checkEngineContract(engine, 'grpo', command, schema, { trainRows: 64 }).violations).toEqual([]);
+    }
+  });
+
   it('plan validation refuses what an engine would refuse, naming the plan line', () => {
     const base = 'name: p\nbaseModel: m\ndatasets:\n  - jsonl: a.jsonl\n';
     expect(() =>
