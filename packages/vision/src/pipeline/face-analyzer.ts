@@ -419,9 +419,10 @@ export class FaceAnalyzer {
   }
 
   /**
-   * Faces of one image: BlazeFace on the whole frame, plus (on frames of 384 px or more) on a
-   * 3x3 grid of overlapping half-size tiles so that small faces of group photos reach the
-   * detector's working size, merged by non-maximum suppression. When nothing is found the image is
+   * Faces of one image: BlazeFace on the whole frame, plus (on frames of 384 px or more where it
+   * found no face or a face under an eighth of the frame) on four overlapping tiles of 0.6 the
+   * frame, so that small faces of group photos reach the detector's working size, merged by
+   * non-maximum suppression. When nothing is found the image is
    * retried padded (centred on a black canvas twice its size: tight crops give the detector the
    * margin it was trained with), and when that fails too the whole frame is taken as one face (an
    * image that is itself a face crop, e.g. 48x48 FER2013).
@@ -430,13 +431,16 @@ export class FaceAnalyzer {
     const side = Math.max(image.width, image.height);
     const centre = { centerX: image.width / 2, centerY: image.height / 2, angle: 0 };
     let found = await this.detectIn(image, { ...centre, size: side });
-    if (side >= 384) {
-      const tile = side / 2;
-      for (let row = 0; row < 3; row++)
-        for (let column = 0; column < 3; column++) {
+    // Small faces (group photos) fall under BlazeFace's working size at 256 px: when the frame
+    // found none, or found faces under an eighth of the frame, look again on four overlapping tiles.
+    const smallest = Math.min(...found.map((face) => Math.max(face.box.width, face.box.height)));
+    if (side >= 384 && (found.length === 0 || smallest < side / 8)) {
+      const tile = side * 0.6;
+      for (const row of [0, 1])
+        for (const column of [0, 1]) {
           const region = {
-            centerX: (image.width - tile) * (column / 2) + tile / 2,
-            centerY: (image.height - tile) * (row / 2) + tile / 2,
+            centerX: column === 0 ? tile / 2 : image.width - tile / 2,
+            centerY: row === 0 ? tile / 2 : image.height - tile / 2,
             size: tile,
             angle: 0,
           };
