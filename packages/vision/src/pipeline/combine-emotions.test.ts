@@ -88,6 +88,43 @@ describe('composeReasoning', () => {
   });
 });
 
+describe('composeReasoning on loose landmarks', () => {
+  it('says the movements went unmeasured and that appearance decided', () => {
+    const text = composeReasoning(
+      combineEmotions(
+        {
+          human: {
+            anger: 0.1,
+            disgust: 0.1,
+            fear: 0.1,
+            happiness: 0.4,
+            sadness: 0.1,
+            surprise: 0.1,
+            neutral: 0.1,
+          },
+          faceApi: {
+            anger: 0.1,
+            disgust: 0.1,
+            fear: 0.1,
+            happiness: 0.4,
+            sadness: 0.1,
+            surprise: 0.1,
+            neutral: 0.1,
+          },
+        },
+        [],
+      ),
+      [],
+      estimateActionUnits(mesh),
+      { landmarksLoose: true },
+    );
+    const parsed = parseCompletion(text);
+    expect(parsed.presentAus).toEqual([]);
+    expect(parsed.negations).toEqual([]);
+    expect(text).toMatch(/fit this crop only loosely.*appearance beyond the measured movements/s);
+  });
+});
+
 describe('decodeBlazeface', () => {
   it('decodes anchor offsets to boxes and suppresses overlapping detections', () => {
     const logits512 = new Float32Array(512).fill(-10);

@@ -22,6 +22,10 @@ export function composeReasoning(
   emotion: EmotionEstimate,
   present: readonly AuId[],
   estimates: readonly ActionUnitEstimate[],
+  options: {
+    /** FaceMesh fitted the face only loosely (a whole-frame crop it doubts): movements go unmeasured. */
+    landmarksLoose?: boolean;
+  } = {},
 ): string {
   const byAu = new Map(estimates.map((estimate) => [estimate.au, estimate]));
   const cite = (aus: readonly AuId[]) =>
@@ -29,6 +33,8 @@ export function composeReasoning(
   const { label } = emotion;
   const confidence = percent(emotion.probabilities[label]);
   const sentences: string[] = [];
+  if (options.landmarksLoose && present.length === 0)
+    return `<think>The face landmarks fit this crop only loosely, so its movements stay unmeasured; the appearance models, reading the whole face, put ${label} first (${confidence}), so the decision rests on appearance beyond the measured movements and the expression reads as ${label}.</think>\n<answer>${label}</answer>`;
   if (present.length === 0)
     sentences.push(
       'Every measured facial movement stays under its threshold, so the face holds an even, resting look.',

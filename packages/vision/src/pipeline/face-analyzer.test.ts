@@ -140,6 +140,9 @@ describe('face crops and small faces', () => {
       const crop = await sharp(tile).grayscale().png().toBuffer();
       const analysis = await analyzer.analyze(crop);
       expect(analysis.faces).toHaveLength(1);
+      const face = analysis.faces[0];
+      // Loose landmarks (FaceMesh doubts the crop): no movement is claimed.
+      if ((face?.meshScore ?? 0) < 0.5) expect(face?.presentAus).toEqual([]);
       faceSchema
         .extend({ detectionScore: z.number().min(0).max(1), meshScore: z.number().min(0).max(1) })
         .parse(JSON.parse(JSON.stringify(analysis.faces[0])));

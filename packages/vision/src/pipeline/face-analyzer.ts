@@ -326,13 +326,17 @@ export class FaceAnalyzer {
     timings.emotion += now() - start;
 
     start = now();
-    const actionUnits = estimateActionUnits(landmarks, models);
+    // On a whole-frame face FaceMesh doubts, the landmarks are too loose to measure movements:
+    // the scores are kept for inspection but no AU is reported present.
+    const actionUnits = estimateActionUnits(landmarks, models).map((estimate) =>
+      meshFits ? estimate : { ...estimate, present: false },
+    );
     const presentAus = actionUnits
       .filter((estimate) => estimate.present)
       .map((estimate) => estimate.au)
       .sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)));
     const emotion = combineEmotions(models, presentAus);
-    const reasoning = composeReasoning(emotion, presentAus, actionUnits);
+    const reasoning = composeReasoning(emotion, presentAus, actionUnits, { landmarksLoose: !meshFits });
     timings.reasoning += now() - start;
     return {
       box,
