@@ -10,13 +10,13 @@ function auBars(face: AnalyzedImage['faces'][number]): string {
   const chart = echarts.init(null, null, {
     renderer: 'svg',
     ssr: true,
-    width: 420,
+    width: 445,
     height: 24 * face.actionUnits.length + 40,
   });
   const rows = [...face.actionUnits].reverse();
   chart.setOption({
     animation: false,
-    grid: { left: 150, right: 40, top: 10, bottom: 20 },
+    grid: { left: 175, right: 40, top: 10, bottom: 20 },
     xAxis: { type: 'value', min: 0, max: 1 },
     yAxis: {
       type: 'category',
@@ -126,7 +126,7 @@ export async function renderAnalysisHtml(images: readonly AnalyzedImage[]): Prom
   }
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Facial-R1 face analysis</title>
-<style>body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1a202c}.face{display:grid;grid-template-columns:260px 440px 1fr;gap:1rem;align-items:start;border-bottom:1px solid #e2e8f0;padding:1rem 0}
+<style>body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1a202c}.face{display:grid;grid-template-columns:260px 465px 1fr;gap:1rem;align-items:start;border-bottom:1px solid #e2e8f0;padding:1rem 0}
 .crop{border-radius:6px}.overview{display:block;margin:.5rem 0 1rem;max-width:100%;height:auto}.probabilities{margin:0;padding-left:1.1rem;color:#4a5568}.reasoning{font-family:ui-monospace,monospace;font-size:12px;white-space:pre-wrap}.error{color:#c53030}</style></head>
 <body><h1>Face analysis (Facial-R1 baseline)</h1>
 <p>Per photo: the whole frame with numbered face boxes; per face (same number): the crop with its 468 landmarks, each AU's calibrated probability from FaceMesh geometry (fitted on FACS-coded CK+ faces; estimates, not FACS coding), the emotion from two appearance CNNs fused by a calibrated model, and reasoning composed from the measurements. Bars: AU probability (green: reported present); red mark: that AU's threshold.</p>
