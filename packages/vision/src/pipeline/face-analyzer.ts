@@ -177,10 +177,11 @@ export async function decodeImage(input: string | Uint8Array, maxPixels = 50_000
 const now = () => performance.now();
 
 /**
- * The face pipeline: BlazeFace detection (anchor decoding, NMS), roll alignment from the eye
- * line, 468-point FaceMesh, geometric AU estimates, the 7-class emotion CNN combined with the
- * FACS rules, and the composed reasoning. Models are Human's TFJS graph models converted to ONNX
- * (cached) and run on onnxruntime-node; images are decoded with sharp.
+ * The face pipeline: BlazeFace detection (whole frame, tiles for small faces, a padded retry and a
+ * whole-frame fallback for face crops), roll alignment from the eye line, 468-point FaceMesh, AU
+ * probabilities from the landmark geometry (calibrated per AU), the emotion from Human's CNN and
+ * face-api's faceExpressionNet fused by a calibrated model, and the composed reasoning. Models are
+ * converted to ONNX (cached) and run on onnxruntime-node; images are decoded with sharp.
  */
 export class FaceAnalyzer {
   private constructor(
@@ -191,7 +192,7 @@ export class FaceAnalyzer {
     private readonly options: FaceAnalyzerOptions,
   ) {}
 
-  /** Converts (or loads from the cache) the three models and opens their sessions. */
+  /** Converts (or loads from the cache) the four models and opens their sessions. */
   static async create(options: FaceAnalyzerOptions = {}): Promise<FaceAnalyzer> {
     const directory = options.modelsDirectory ?? humanModelsDirectory();
     const open = async (name: string, folder = directory) => {
