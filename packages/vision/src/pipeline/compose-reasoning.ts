@@ -48,7 +48,7 @@ export function composeReasoning(
       );
     else
       sentences.push(
-        `The appearance models, reading the whole face, weigh its calm overall look more heavily than these movements (${confidence} neutral), so the decision rests on appearance beyond the measured movements and the expression reads as neutral.`,
+        `The appearance models, reading the whole face, weigh its calm overall look more heavily than ${present.length === 1 ? 'this movement' : 'these movements'} (${confidence} neutral), so the decision rests on appearance beyond the measured movements and the expression reads as neutral.`,
       );
   } else if (emotion.supportingAus.length > 0) {
     const own = emotion.supportingAus;
