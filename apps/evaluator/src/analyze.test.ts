@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,7 +38,7 @@ const faceSchema = z.object({
   emotion: z.object({
     label: z.string(),
     probabilities: z.record(z.string(), z.number()),
-    citedAus: z.array(z.string()),
+    supportingAus: z.array(z.string()),
   }),
   reasoning: z.string(),
 });
@@ -88,7 +88,7 @@ describe('fea-eval analyze (built-in face baseline, offline)', () => {
         const parsed = parseCompletion(face.reasoning);
         expect(parsed.formatIssues.filter((issue) => issue.code !== 'text-outside-tags')).toEqual([]);
         expect(parsed.emotion).toBe(face.emotion.label);
-        for (const au of parsed.presentAus) expect(face.presentAus).toContain(au);
+        expect([...parsed.presentAus].sort()).toEqual([...face.presentAus].sort());
       }
     }
     const html = await readFile(path.join(directory, 'analysis.html'), 'utf8');
@@ -96,6 +96,17 @@ describe('fea-eval analyze (built-in face baseline, offline)', () => {
       images.reduce((sum, image) => sum + image.faces.length, 0),
     );
     expect(html).toContain('<circle');
+    // Each photo shown whole with one numbered box per face, numbered as the cards are.
+    expect(html.match(/<svg class="overview"/g)?.length).toBe(images.length);
+    const sections = html.split('<section class="image">').slice(1);
+    sections.forEach((section, index) => {
+      const count = images[index]!.faces.length;
+      const numbers = [...section.matchAll(/font-weight="bold" fill="#1a202c">(\d+)<\/text>/g)].map((m) =>
+        Number(m[1]),
+      );
+      expect(numbers).toEqual(Array.from({ length: count }, (_, face) => face + 1));
+      expect(section.match(/<p id="face-\d+">/g)?.length).toBe(count);
+    });
   });
 
   it('prints one text block per face', async () => {
@@ -141,6 +152,57 @@ describe('fea-eval analyze (built-in face baseline, offline)', () => {
     expect(images[4]!.error).toMatch(/pixel/i);
     expect(images[5]!.faces.length).toBeGreaterThan(0);
     expect(result.stderr).toMatch(/fea-eval: .*missing\.jpg: /);
+  }, 120_000);
+
+  it('takes a folder (recursively, images only) and writes one CSV row per face', async () => {
+    const folder = path.join(directory, 'photos');
+    await mkdir(path.join(folder, 'nested'), { recursive: true });
+    await copyFile(demoPhotoPaths()[5]!, path.join(folder, 'b.jpg'));
+    await writeFile(path.join(folder, 'notes.txt'), 'skipped: not an image extension');
+    const crop = await sharp(demoPhotoPaths()[5]!).resize(48, 48).grayscale().png().toBuffer();
+    await writeFile(path.join(folder, 'nested', 'a.png'), crop);
+    const result = await cli(['analyze', folder, '--json', '--out', 'faces.csv']);
+    expect(result.code).toBe(0);
+    const images = outputSchema.parse(JSON.parse(result.stdout));
+    expect(images.map((image) => path.relative(folder, image.file))).toEqual([
+      'b.jpg',
+      path.join('nested', 'a.png'),
+    ]);
+    const lines = (await readFile(path.join(directory, 'faces.csv'), 'utf8')).trim().split('\n');
+    const header = lines[0]!.split(',');
+    expect(header.slice(0, 8)).toEqual([
+      'file',
+      'face',
+      'source',
+      'x',
+      'y',
+      'width',
+      'height',
+      'detection_score',
+    ]);
+    expect(header).toEqual(
+      expect.arrayContaining(['AU1', 'AU6', 'AU12', 'AU24', 'happiness', 'neutral', 'label']),
+    );
+    const rows = lines
+      .slice(1)
+      .map((line) => Object.fromEntries(line.split(',').map((cell, i) => [header[i]!, cell])));
+    expect(rows).toHaveLength(images.reduce((sum, image) => sum + image.faces.length, 0));
+    const faces = images.flatMap((image) => image.faces.map((face, index) => ({ image, face, index })));
+    rows.forEach((row, i) => {
+      const { image, face, index } = faces[i]!;
+      expect(row.file).toBe(image.file);
+      expect(Number(row.face)).toBe(index + 1);
+      expect(row.label).toBe(face.emotion.label);
+      expect(Number(row.AU12)).toBeCloseTo(
+        face.actionUnits.find((estimate) => estimate.au === 'AU12')!.score,
+        3,
+      );
+      const total = ['anger', 'disgust', 'fear', 'happiness', 'sadness', 'surprise', 'neutral'].reduce(
+        (sum, label) => sum + Number(row[label]),
+        0,
+      );
+      expect(total).toBeCloseTo(1, 2);
+    });
   }, 120_000);
 
   it('exit 2 for a usage error', async () => {

@@ -11,8 +11,10 @@ import { createFaceBaselineModel, demoPhotoPaths } from '@facial-r1/vision';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { analysisToCsv } from './analysis-csv';
 import { analyzeImages, formatAnalysis } from './analyze-images';
 import { renderAnalysisHtml } from './analyze-report';
+import { expandImagePaths } from './expand-image-paths';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { compareReports, readRunReports, renderComparison } from './compare-runs';
 import { runBenchmark } from './run-benchmark';
@@ -47,6 +49,7 @@ Examples:
   fea-eval analyze                                      the demo photos, with the built-in face baseline
   fea-eval analyze photo.jpg --json
   fea-eval analyze photo.jpg --out analysis.html
+  fea-eval analyze photos/ --csv faces.csv
   fea-eval run --benchmark rafdb --data /data/RAF-DB --model baseline --out runs/baseline-rafdb
   fea-eval list
   fea-eval run --benchmark rafdb --data /data/RAF-DB --model "openai:http://127.0.0.1:8000/v1#Qwen/Qwen2.5-VL-7B-Instruct" --out runs/qwen-rafdb
@@ -56,14 +59,24 @@ Examples:
 
   program
     .command('analyze')
-    .argument('[images...]', 'image files (default: the sample photos shipped with @vladmandic/face-api)')
+    .argument(
+      '[images...]',
+      'image files or folders (searched recursively for .jpg/.jpeg/.png/.webp/.gif/.avif/.tif/.tiff; default: the sample photos shipped with @vladmandic/face-api)',
+    )
     .description(
       'Find each face, estimate its Action Units, name the emotion and write AU-grounded reasoning (built-in baseline, offline)',
     )
     .option('--json', 'machine-readable output')
-    .option('--out <file>', 'write an HTML page with each face crop, its landmarks and AU bars')
-    .action(async (images: string[], options: { json?: boolean; out?: string }) => {
-      const files = images.length ? images : demoPhotoPaths();
+    .option(
+      '--out <file>',
+      'write an HTML page (each photo with numbered face boxes, each face crop with its landmarks and AU bars), or a CSV when the name ends in .csv',
+    )
+    .option(
+      '--csv <file>',
+      'write a CSV, one row per face: file, face, source, box, detection score, each AU probability, each emotion probability, label',
+    )
+    .action(async (images: string[], options: { json?: boolean; out?: string; csv?: string }) => {
+      const files = images.length ? await expandImagePaths(images) : demoPhotoPaths();
       const reporter = new ProgressReporter();
       const results = await analyzeImages(files, {
         onImage: (done, total, file) =>
@@ -74,7 +87,12 @@ Examples:
       );
       if (options.json) console.log(JSON.stringify(results, null, 2));
       else process.stdout.write(formatAnalysis(results));
-      if (options.out) {
+      const csvPath = options.csv ?? (options.out?.toLowerCase().endsWith('.csv') ? options.out : undefined);
+      if (csvPath) {
+        await writeFile(csvPath, analysisToCsv(results));
+        console.error(`CSV: ${path.resolve(csvPath)}`);
+      }
+      if (options.out && options.out !== csvPath) {
         await writeFile(options.out, await renderAnalysisHtml(results));
         console.error(`Report: ${path.resolve(options.out)}`);
       }

@@ -52,7 +52,7 @@ describe('fea-eval run with local models', () => {
     }
   }, 120_000);
 
-  it('the built-in face baseline on the four fixture datasets (synthetic images: no faces, empty answers)', async () => {
+  it('the built-in face baseline on the four fixture datasets (synthetic 64-px images, answered as whole-frame face crops)', async () => {
     const model = await createFaceBaselineModel();
     try {
       for (const benchmark of ['rafdb', 'fer2013', 'disfa', 'fea20k'] as const) {

@@ -17,25 +17,44 @@ export type {
 } from './convert/read-tfjs-graph-model';
 export { decodeTfjsWeights, readTfjsGraphModel } from './convert/read-tfjs-graph-model';
 export { ImageDecodeError, ModelFormatError, UnsupportedOpError } from './errors';
-export { demoPhotoPaths, humanModelsDirectory } from './shipped-assets';
+export {
+  FACE_API_EXPRESSION_INPUT_SIZE,
+  FACE_API_EXPRESSION_LABELS,
+  FACE_API_EXPRESSION_MEAN_RGB,
+  readFaceApiExpressionModel,
+} from './convert/face-api-expression-graph';
+export { demoPhotoPaths, faceApiModelsDirectory, humanModelsDirectory } from './shipped-assets';
 export type { FaceBaselineModelOptions } from './face-baseline-model';
 export { createFaceBaselineModel } from './face-baseline-model';
-export type { EmotionEstimate } from './pipeline/combine-emotions';
-export {
-  AU_SUPPORT_FLOOR,
-  arguableAus,
-  CNN_WEIGHT,
-  combineEmotions,
-  EMOTION_CNN_LABELS,
+export type {
+  BaselineEmotion,
+  EmotionEstimate,
+  EmotionFusion,
+  EmotionModelOutputs,
 } from './pipeline/combine-emotions';
+export { combineEmotions, EMOTION_CNN_LABELS, EMOTION_FUSION } from './pipeline/combine-emotions';
 export { composeReasoning } from './pipeline/compose-reasoning';
 export type { DecodeBlazefaceOptions, FaceDetection } from './pipeline/decode-blazeface';
 export { blazefaceAnchors, decodeBlazeface } from './pipeline/decode-blazeface';
-export type { ActionUnitEstimate, EstimatedAu, Landmark } from './pipeline/estimate-action-units';
-export { AU_MEASURES, estimateActionUnits } from './pipeline/estimate-action-units';
+export type {
+  ActionUnitEstimate,
+  AuCalibration,
+  EstimatedAu,
+  GeometricFeature,
+  Landmark,
+} from './pipeline/estimate-action-units';
+export {
+  AU_MEASURES,
+  auFeatureValues,
+  auProbability,
+  estimateActionUnits,
+  faceGeometry,
+  GEOMETRIC_FEATURES,
+} from './pipeline/estimate-action-units';
 export type {
   FaceAnalysis,
   FaceAnalyzerOptions,
+  FaceSource,
   ImageAnalysis,
   StageTimings,
 } from './pipeline/face-analyzer';

@@ -20,6 +20,11 @@ export function humanModelsDirectory(): string {
   return join(packageRoot('@vladmandic/human'), 'models');
 }
 
+/** Folder of the weights shipped by `@vladmandic/face-api` (MIT), e.g. `face_expression_model-weights_manifest.json`. */
+export function faceApiModelsDirectory(): string {
+  return join(packageRoot('@vladmandic/face-api'), 'model');
+}
+
 /** The six demo photos shipped by `@vladmandic/face-api` (MIT), absolute paths. */
 export function demoPhotoPaths(): string[] {
   const demo = join(packageRoot('@vladmandic/face-api'), 'demo');

@@ -5,7 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { demoPhotoPaths, humanModelsDirectory } from '../shipped-assets';
+import { createRequire } from 'node:module';
+import { demoPhotoPaths, faceApiModelsDirectory, humanModelsDirectory } from '../shipped-assets';
+import { FACE_API_EXPRESSION_LABELS, FACE_API_EXPRESSION_MEAN_RGB } from './face-api-expression-graph';
 import { ModelFormatError, UnsupportedOpError } from '../errors';
 import { convertTfjsToOnnx } from './convert-tfjs-to-onnx';
 import { convertTfjsModelCached } from './converted-model-cache';
@@ -150,6 +152,47 @@ describe('convertTfjsToOnnx conformance with @tensorflow/tfjs (CPU) on the demo 
       reference.dispose();
       await session.release();
     });
+});
+
+describe("face-api's faceExpressionNet (bare weights) through the converter", () => {
+  it('equals face-api itself (its tfjs CPU backend) within 1e-4 on three demo photos', async () => {
+    const faceapi = createRequire(import.meta.url)('@vladmandic/face-api/dist/face-api.node-wasm.js');
+    await faceapi.tf.setBackend('cpu');
+    await faceapi.nets.faceExpressionNet.loadFromDisk(faceApiModelsDirectory());
+    const { path } = await convertTfjsModelCached(
+      join(faceApiModelsDirectory(), 'face_expression_model-weights_manifest.json'),
+      { cacheDir },
+    );
+    const session = await ort.InferenceSession.create(path);
+    const names: Record<string, string> = {
+      neutral: 'neutral',
+      happiness: 'happy',
+      sadness: 'sad',
+      anger: 'angry',
+      fear: 'fearful',
+      disgust: 'disgusted',
+      surprise: 'surprised',
+    };
+    let worst = 0;
+    for (const file of ['sample1.jpg', 'sample3.jpg', 'sample6.jpg']) {
+      const pixels = (await photoTensor(file, 112, 3)).map((value) => Math.round(value * 255));
+      const reference = await faceapi.nets.faceExpressionNet.predictExpressions(
+        faceapi.tf.tensor3d(pixels, [112, 112, 3]),
+      );
+      const input = pixels.map(
+        (value, index) => (value - (FACE_API_EXPRESSION_MEAN_RGB[index % 3] as number)) / 255,
+      );
+      const { Softmax } = await session.run({ input: new ort.Tensor('float32', input, [1, 112, 112, 3]) });
+      FACE_API_EXPRESSION_LABELS.forEach((label, index) => {
+        worst = Math.max(
+          worst,
+          Math.abs((Softmax?.data[index] as number) - reference[names[label] as string]),
+        );
+      });
+    }
+    await session.release();
+    expect(worst).toBeLessThan(1e-4);
+  }, 60_000);
 });
 
 describe('convertTfjsModelCached', () => {

@@ -46,6 +46,7 @@ export const SUPPORTED_TFJS_OPS = [
   'StridedSlice',
   'Transpose',
   'ResizeBilinear',
+  'MatMul',
 ] as const;
 
 /** Options of {@link convertTfjsToOnnx}. */
@@ -497,6 +498,12 @@ export function convertTfjsToOnnx(
               : 'asymmetric',
         });
         toNhwc(resized, node.name);
+        break;
+      }
+      case 'MatMul': {
+        if (node.attr?.transpose_a?.b || node.attr?.transpose_b?.b)
+          throw new UnsupportedOpError(node.op, node.name, 'transpose_a/transpose_b (expected neither)');
+        emit('MatMul', [operand(first), operand(second)], [node.name]);
         break;
       }
       default:

@@ -3,10 +3,11 @@ import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { convertTfjsToOnnx } from './convert-tfjs-to-onnx';
+import { readFaceApiExpressionModel } from './face-api-expression-graph';
 import { readTfjsGraphModel } from './read-tfjs-graph-model';
 
 /** Bumped whenever the converter's output could change, so stale cache entries are never reused. */
-export const CONVERTER_VERSION = '1';
+export const CONVERTER_VERSION = '2';
 
 /**
  * The directory converted models are cached in: `options.cacheDir`, else `$FACIAL_R1_CACHE`,
@@ -33,7 +34,8 @@ export interface CachedOnnxModel {
 }
 
 /**
- * Converts a TFJS graph model to ONNX once and caches the result under a content hash of
+ * Converts a TFJS graph model (or face-api's `face_expression_model-weights_manifest.json`, see
+ * `readFaceApiExpressionModel`) to ONNX once and caches the result under a content hash of
  * `model.json` plus its weight shards. The file is written to a temporary name and renamed, so a
  * crashed or concurrent conversion never leaves a half-written model behind.
  */
@@ -41,7 +43,9 @@ export async function convertTfjsModelCached(
   modelJsonPath: string,
   options: ConvertTfjsModelCachedOptions = {},
 ): Promise<CachedOnnxModel> {
-  const model = await readTfjsGraphModel(modelJsonPath);
+  const model = modelJsonPath.endsWith('face_expression_model-weights_manifest.json')
+    ? await readFaceApiExpressionModel(modelJsonPath)
+    : await readTfjsGraphModel(modelJsonPath);
   const hasher = createHash('sha256').update(`converter:${CONVERTER_VERSION}\n`);
   for (const file of model.files) hasher.update(file.bytes);
   const hash = hasher.digest('hex').slice(0, 32);

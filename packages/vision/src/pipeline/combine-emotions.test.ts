@@ -1,69 +1,127 @@
 import { type AuId, scoreEmotionsFromAus } from '@facial-r1/facs';
+import { parseCompletion } from '@facial-r1/parsers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { arguableAus, combineEmotions, EMOTION_CNN_LABELS } from './combine-emotions';
+import {
+  combineEmotions,
+  EMOTION_CNN_LABELS,
+  EMOTION_FUSION,
+  type EmotionModelOutputs,
+} from './combine-emotions';
 import { composeReasoning } from './compose-reasoning';
 import { decodeBlazeface } from './decode-blazeface';
 import { AU_MEASURES, estimateActionUnits } from './estimate-action-units';
 
 const measuredAus = Object.keys(AU_MEASURES) as AuId[];
+const distribution = fc
+  .array(fc.float({ min: 0, max: 1, noNaN: true }), { minLength: 7, maxLength: 7 })
+  .map((raw) => {
+    const total = raw.reduce((sum, value) => sum + value, 0) || 1;
+    return Object.fromEntries(
+      EMOTION_CNN_LABELS.map((label, index) => [label, (raw[index] as number) / total]),
+    ) as EmotionModelOutputs['human'];
+  });
+const outputs = fc.record({ human: distribution, faceApi: distribution });
+const mesh = Array.from(
+  { length: 468 },
+  (_, index) => [index % 20, Math.floor(index / 20), 0] as [number, number, number],
+);
 
 describe('combineEmotions', () => {
-  it('always picks a label its cited AUs argue for, and probabilities sum to 1', () => {
+  it('decides from the calibrated fusion alone: the AUs never change the label', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.float({ min: 0, max: 1, noNaN: true }), { minLength: 7, maxLength: 7 }),
-        fc.subarray(measuredAus),
-        (raw, present) => {
-          const total = raw.reduce((sum, value) => sum + value, 0) || 1;
-          const estimate = combineEmotions(
-            raw.map((value) => value / total),
-            present,
+      fc.property(outputs, fc.subarray(measuredAus), (models, present) => {
+        const estimate = combineEmotions(models, present);
+        const alone = combineEmotions(models, []);
+        expect(estimate.label).toBe(alone.label);
+        expect(estimate.probabilities).toEqual(alone.probabilities);
+        const sum = Object.values(estimate.probabilities).reduce((acc, value) => acc + value, 0);
+        expect(sum).toBeCloseTo(1, 6);
+        expect(estimate.probabilities[estimate.label]).toBe(
+          Math.max(...Object.values(estimate.probabilities)),
+        );
+        for (const au of estimate.supportingAus) expect(present).toContain(au);
+        for (const au of estimate.expectedAus) expect(present).not.toContain(au);
+        const support = scoreEmotionsFromAus(present);
+        for (const label of EMOTION_CNN_LABELS)
+          expect(estimate.auSupport[label]).toBe(
+            support.find((entry) => entry.emotion === label)?.score ?? 0,
           );
-          expect(EMOTION_CNN_LABELS).toContain(estimate.label);
-          for (const au of estimate.citedAus) expect(present).toContain(au);
-          if (estimate.citedAus.length > 0)
-            expect(scoreEmotionsFromAus(estimate.citedAus)[0]?.score).toBe(
-              scoreEmotionsFromAus(estimate.citedAus).find((entry) => entry.emotion === estimate.label)
-                ?.score,
-            );
-          for (const distribution of [estimate.probabilities, estimate.pooled]) {
-            const sum = Object.values(distribution).reduce((acc, value) => acc + value, 0);
-            expect(sum).toBeCloseTo(1, 6);
-          }
-          // The label is the top printed probability; classes the AUs cannot argue for get 0.
-          const top = Math.max(...Object.values(estimate.probabilities));
-          expect(estimate.probabilities[estimate.label]).toBe(top);
-          for (const label of EMOTION_CNN_LABELS)
-            if (arguableAus(label, present) === null) expect(estimate.probabilities[label]).toBe(0);
-        },
-      ),
+      }),
     );
   });
 
-  it('follows a confident CNN when the AUs support it, and falls back when they cannot', () => {
-    const happy = [0.01, 0.01, 0.01, 0.9, 0.03, 0.02, 0.02];
-    expect(combineEmotions(happy, ['AU12', 'AU25']).label).toBe('happiness');
-    // Sadness without any sadness AU is not arguable: the next arguable class wins.
-    const sad = [0.01, 0.01, 0.01, 0.02, 0.9, 0.02, 0.03];
-    const fallback = combineEmotions(sad, []);
-    expect(fallback.label).toBe('neutral');
-    expect(fallback.probabilities.neutral).toBe(1);
-    expect(fallback.pooled.sadness).toBeGreaterThan(fallback.pooled.neutral as number);
-    expect(arguableAus('sadness', [])).toBeNull();
-    expect(arguableAus('neutral', ['AU12'])).toEqual([]);
+  it('follows two confident, agreeing models whatever the AUs argue', () => {
+    const sad = Object.fromEntries(
+      EMOTION_CNN_LABELS.map((label) => [label, label === 'sadness' ? 0.94 : 0.01]),
+    ) as EmotionModelOutputs['human'];
+    const estimate = combineEmotions({ human: sad, faceApi: sad }, ['AU6', 'AU12']);
+    expect(estimate.label).toBe('sadness');
+    expect(estimate.supportingAus).toEqual(['AU6']); // sadness variant 6+15
+    expect(EMOTION_FUSION.fittedOn.length).toBeGreaterThan(0);
   });
 });
 
 describe('composeReasoning', () => {
-  it('cites each AU once with its evidence and ends with the answer', () => {
-    const mesh = Array.from(
-      { length: 468 },
-      (_, index) => [index % 20, Math.floor(index / 20), 0] as [number, number, number],
+  it('cites exactly the present AUs, answers the label, and names the appearance models when they carried it', () => {
+    const estimates = estimateActionUnits(mesh);
+    fc.assert(
+      fc.property(outputs, fc.subarray(measuredAus), (models, present) => {
+        const sorted = [...present].sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)));
+        const estimate = combineEmotions(models, sorted);
+        const text = composeReasoning(estimate, sorted, estimates);
+        const parsed = parseCompletion(text);
+        expect(parsed.wellFormed).toBe(true);
+        expect(parsed.emotion).toBe(estimate.label);
+        expect([...parsed.presentAus].sort()).toEqual([...sorted].sort());
+        expect(parsed.negations).toEqual([]);
+        expect(parsed.hedges).toEqual([]);
+        const fullPattern =
+          estimate.label !== 'neutral' &&
+          estimate.supportingAus.length > 0 &&
+          estimate.expectedAus.length === 0;
+        const calm = estimate.label === 'neutral' && sorted.length === 0;
+        if (!fullPattern && !calm) expect(text).toMatch(/appearance beyond the measured movements/);
+      }),
+      { numRuns: 200 },
     );
-    const text = composeReasoning('surprise', ['AU1', 'AU2'], estimateActionUnits(mesh));
-    expect(text).toMatch(/^<think>.*\(AU1\).*\(AU2\).*surprise.*<\/think>\n<answer>surprise<\/answer>$/s);
-    expect(text).not.toMatch(/\b(no|not|without|maybe)\b/i);
+  });
+});
+
+describe('composeReasoning on loose landmarks', () => {
+  it('says the movements went unmeasured and that appearance decided', () => {
+    const text = composeReasoning(
+      combineEmotions(
+        {
+          human: {
+            anger: 0.1,
+            disgust: 0.1,
+            fear: 0.1,
+            happiness: 0.4,
+            sadness: 0.1,
+            surprise: 0.1,
+            neutral: 0.1,
+          },
+          faceApi: {
+            anger: 0.1,
+            disgust: 0.1,
+            fear: 0.1,
+            happiness: 0.4,
+            sadness: 0.1,
+            surprise: 0.1,
+            neutral: 0.1,
+          },
+        },
+        [],
+      ),
+      [],
+      estimateActionUnits(mesh),
+      { landmarksLoose: true },
+    );
+    const parsed = parseCompletion(text);
+    expect(parsed.presentAus).toEqual([]);
+    expect(parsed.negations).toEqual([]);
+    expect(text).toMatch(/fit this crop only loosely.*appearance beyond the measured movements/s);
   });
 });
 

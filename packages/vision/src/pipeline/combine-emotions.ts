@@ -1,6 +1,7 @@
-import { type AuId, type Emotion, scoreEmotionsFromAus } from '@facial-r1/facs';
+import { type AuId, EMOTION_RULES, type Emotion, scoreEmotionsFromAus } from '@facial-r1/facs';
+import calibration from './calibration.json';
 
-/** The emotion CNN's classes in its output order (oarriaga/face_classification, as used by Human). */
+/** The seven classes the baseline decides between (neither appearance model has contempt). */
 export const EMOTION_CNN_LABELS = [
   'anger',
   'disgust',
@@ -11,88 +12,103 @@ export const EMOTION_CNN_LABELS = [
   'neutral',
 ] as const satisfies readonly Emotion[];
 
-/** Weight of the CNN in the log-linear mix; the AU rules get `1 - CNN_WEIGHT`. */
-export const CNN_WEIGHT = 0.7;
-/** Floor added to the AU-rule support so an emotion without a matching rule is down-weighted, not vetoed. */
-export const AU_SUPPORT_FLOOR = 0.05;
+/** One of {@link EMOTION_CNN_LABELS}. */
+export type BaselineEmotion = (typeof EMOTION_CNN_LABELS)[number];
 
-/** The combined emotion of one face. */
-export interface EmotionEstimate {
-  /** The chosen emotion (one of {@link EMOTION_CNN_LABELS}). */
-  label: Emotion;
-  /**
-   * The decision distribution, summing to 1: the pooled probabilities restricted to the classes
-   * the measured AUs can argue for and renormalised (0 for the others), so `label` is its most
-   * probable class.
-   */
-  probabilities: Record<string, number>;
-  /** The pooled (product-of-experts) probabilities over all seven classes, before the restriction. */
-  pooled: Record<string, number>;
-  /** The CNN's own softmax output. */
-  cnn: Record<string, number>;
-  /** `scoreEmotionsFromAus` support of the measured AUs, per class. */
-  auSupport: Record<string, number>;
-  /** The measured AUs the reasoning cites for `label` (a subset of the present AUs). */
-  citedAus: AuId[];
-}
-
-/** The subset of `present` AUs that argues for `emotion` under the FACS rules, or null when none does. */
-export function arguableAus(emotion: Emotion, present: readonly AuId[]): AuId[] | null {
-  if (emotion === 'neutral') return [];
-  const support = scoreEmotionsFromAus(present).find((entry) => entry.emotion === emotion);
-  const cited = [...(support?.matched ?? [])];
-  if (cited.length === 0) return null;
-  const best = scoreEmotionsFromAus(cited)[0];
-  const own = scoreEmotionsFromAus(cited).find((entry) => entry.emotion === emotion);
-  return best && own && own.score > 0 && own.score === best.score ? cited : null;
+/**
+ * The appearance models' softmax outputs, by emotion: `human` is Human's emotion CNN
+ * (oarriaga/face_classification, 64x64 grey), `faceApi` face-api's faceExpressionNet (112x112 RGB).
+ */
+export interface EmotionModelOutputs {
+  human: Record<BaselineEmotion, number>;
+  faceApi: Record<BaselineEmotion, number>;
 }
 
 /**
- * Combines the CNN with the FACS rules by weighted log-linear pooling (a product of experts):
- * `pooled(e) ∝ cnn(e)^0.7 · (support(e) + 0.05)^0.3`, then restricts the decision to the classes
- * the measured AUs can argue for (some subset of them has that class as its best-supported
- * emotion; `neutral` needs no AU) and renormalises: `probabilities` is that restricted
- * distribution and `label` its most probable class, so the reasoning never has to cite an AU that
- * was not measured nor argue against its own answer, and the printed label is always the top
- * printed probability. `pooled` keeps the unrestricted mix, beside `cnn` and `auSupport`.
+ * The fitted fusion: `logit(e) = Σ_model weights[model][e] · log(p_model(e) + 1e-4) + bias[e]`,
+ * a per-class weighted log-linear pool (a product of tempered experts with per-class bias),
+ * fitted by multinomial logistic regression on the development set (`calibration/fit.ts`).
+ */
+export interface EmotionFusion {
+  /** Sources the coefficients were fitted on. */
+  fittedOn: string[];
+  weights: Record<keyof EmotionModelOutputs, number[]>;
+  bias: number[];
+}
+
+/** Used until a calibration is fitted: equal weights, no bias. */
+const UNFITTED: EmotionFusion = {
+  fittedOn: [],
+  weights: { human: [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], faceApi: [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5] },
+  bias: [0, 0, 0, 0, 0, 0, 0],
+};
+
+/** The fusion coefficients the package ships (`src/pipeline/calibration.json`). */
+export const EMOTION_FUSION: EmotionFusion =
+  (calibration as { emotion: EmotionFusion | null }).emotion ?? UNFITTED;
+
+/** The decided emotion of one face, with what it was decided from. */
+export interface EmotionEstimate {
+  /** The calibrated decision: the most probable class of `probabilities`. */
+  label: BaselineEmotion;
+  /** The calibrated fused distribution over {@link EMOTION_CNN_LABELS}, summing to 1. */
+  probabilities: Record<BaselineEmotion, number>;
+  /** Each appearance model's own softmax output. */
+  models: EmotionModelOutputs;
+  /** `scoreEmotionsFromAus` support of the present AUs, per class (reasoning only; never changes the label). */
+  auSupport: Record<BaselineEmotion, number>;
+  /** The present AUs that the FACS rules match for `label` (what the reasoning argues from). */
+  supportingAus: AuId[];
+  /** AUs the label's best FACS rule expects that were not measured present. */
+  expectedAus: AuId[];
+}
+
+/**
+ * Fuses the appearance models with the fitted {@link EMOTION_FUSION}; the label is the calibrated
+ * decision. The FACS rules over the present AUs are scored beside it (`auSupport`,
+ * `supportingAus`, `expectedAus`) to shape the reasoning; they never change the label.
  */
 export function combineEmotions(
-  cnnOutput: Float32Array | readonly number[],
+  models: EmotionModelOutputs,
   present: readonly AuId[],
+  fusion: EmotionFusion = EMOTION_FUSION,
 ): EmotionEstimate {
-  const supportList = scoreEmotionsFromAus(present);
-  const cnn: Record<string, number> = {};
-  const auSupport: Record<string, number> = {};
   const logits = EMOTION_CNN_LABELS.map((label, index) => {
-    const probability = Number(cnnOutput[index] ?? 0);
-    const support = supportList.find((entry) => entry.emotion === label)?.score ?? 0;
-    cnn[label] = probability;
-    auSupport[label] = support;
-    return (
-      CNN_WEIGHT * Math.log(probability + 1e-6) + (1 - CNN_WEIGHT) * Math.log(support + AU_SUPPORT_FLOOR)
-    );
+    let logit = fusion.bias[index] ?? 0;
+    for (const model of Object.keys(models) as (keyof EmotionModelOutputs)[])
+      logit += (fusion.weights[model]?.[index] ?? 0) * Math.log((models[model][label] ?? 0) + 1e-4);
+    return logit;
   });
-  const softmax = (keep: (label: Emotion) => boolean): Record<string, number> => {
-    const top = Math.max(...logits.filter((_, index) => keep(EMOTION_CNN_LABELS[index] as Emotion)));
-    const weights = logits.map((logit, index) =>
-      keep(EMOTION_CNN_LABELS[index] as Emotion) ? Math.exp(logit - top) : 0,
-    );
-    const total = weights.reduce((sum, value) => sum + value, 0);
-    return Object.fromEntries(
-      EMOTION_CNN_LABELS.map((label, index) => [label, (weights[index] as number) / total]),
-    );
-  };
-  const pooled = softmax(() => true);
-  // neutral is always arguable (it cites no AU), so the restricted set is never empty.
-  const cited = new Map<Emotion, AuId[]>();
-  for (const label of EMOTION_CNN_LABELS) {
-    const aus = arguableAus(label, present);
-    if (aus) cited.set(label, aus);
-  }
-  const probabilities = softmax((label) => cited.has(label));
-  // The most probable arguable class; ties go to the CNN's label order.
+  const top = Math.max(...logits);
+  const weights = logits.map((logit) => Math.exp(logit - top));
+  const total = weights.reduce((sum, value) => sum + value, 0);
+  const probabilities = Object.fromEntries(
+    EMOTION_CNN_LABELS.map((label, index) => [label, (weights[index] as number) / total]),
+  ) as Record<BaselineEmotion, number>;
   const label = EMOTION_CNN_LABELS.reduce((best, candidate) =>
-    (probabilities[candidate] as number) > (probabilities[best] as number) ? candidate : best,
+    probabilities[candidate] > probabilities[best] ? candidate : best,
   );
-  return { label, probabilities, pooled, cnn, auSupport, citedAus: cited.get(label) ?? [] };
+  const support = scoreEmotionsFromAus(present);
+  const auSupport = Object.fromEntries(
+    EMOTION_CNN_LABELS.map((emotion) => [
+      emotion,
+      support.find((entry) => entry.emotion === emotion)?.score ?? 0,
+    ]),
+  ) as Record<BaselineEmotion, number>;
+  const own = support.find((entry) => entry.emotion === label);
+  // With no rule AU present, what the label leads one to expect is its first (prototype) rule.
+  const expectedAus =
+    label === 'neutral'
+      ? []
+      : own?.rule
+        ? [...own.missing]
+        : [...(EMOTION_RULES.find((rule) => rule.emotion === label)?.aus ?? [])];
+  return {
+    label,
+    probabilities,
+    models,
+    auSupport,
+    supportingAus: label === 'neutral' ? [] : [...(own?.matched ?? [])],
+    expectedAus,
+  };
 }

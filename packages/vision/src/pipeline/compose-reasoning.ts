@@ -1,4 +1,5 @@
-import type { AuId, Emotion } from '@facial-r1/facs';
+import type { AuId } from '@facial-r1/facs';
+import type { EmotionEstimate } from './combine-emotions';
 import type { ActionUnitEstimate } from './estimate-action-units';
 
 const joinClauses = (clauses: string[]) =>
@@ -6,32 +7,67 @@ const joinClauses = (clauses: string[]) =>
     ? (clauses[0] ?? '')
     : `${clauses.slice(0, -1).join(', ')} and ${clauses[clauses.length - 1]}`;
 
+const percent = (value: number) => `${Math.round(value * 100)}%`;
+
 /**
- * Composes the completion for one face: a `<think>` paragraph that cites exactly `cited` (each
- * with its measured evidence and its AU number in parentheses, as the Facial-R1 prompt asks), and
- * argues to `emotion` through the FACS rules; then `<answer>emotion</answer>`. No negations or
- * hedges ("no", "not", "without", "maybe").
+ * Composes the completion for one face: a `<think>` paragraph that cites exactly the AUs reported
+ * present (`present`, each with its evidence and its number in parentheses, as the Facial-R1
+ * prompt asks), argues from those that the FACS rules match for the label to the label, and says
+ * plainly when the appearance models carried the decision beyond the measured AUs; then
+ * `<answer>label</answer>`. AUs the label's pattern expects but that were measured absent are
+ * referred to only as a group, never by number or by a phrase a parser would read as an AU, so
+ * the AU set of the `<think>` equals `present`. No negations or hedges.
  */
 export function composeReasoning(
-  emotion: Emotion,
-  cited: readonly AuId[],
+  emotion: EmotionEstimate,
+  present: readonly AuId[],
   estimates: readonly ActionUnitEstimate[],
+  options: {
+    /** FaceMesh fitted the face only loosely (a whole-frame crop it doubts): movements go unmeasured. */
+    landmarksLoose?: boolean;
+  } = {},
 ): string {
   const byAu = new Map(estimates.map((estimate) => [estimate.au, estimate]));
-  let think: string;
-  if (cited.length === 0) {
-    // Names no single feature (a neutral answer cites no AU), and stays true to what was
-    // measured: either every movement stayed under its threshold, or some were measured (even a
-    // whole FACS pattern) but the appearance of the whole face outweighed them in the decision.
-    think = estimates.some((estimate) => estimate.present)
-      ? 'Taken as a whole the face reads as calm and even, and its overall appearance outweighs the few movements measured, so the expression reads as neutral.'
-      : 'The face keeps a calm, even expression overall, with every measured movement under its threshold, so the expression reads as neutral.';
+  const cite = (aus: readonly AuId[]) =>
+    joinClauses(aus.map((au) => `${byAu.get(au)?.evidence ?? 'a facial movement shows'} (${au})`));
+  const { label } = emotion;
+  const confidence = percent(emotion.probabilities[label]);
+  const sentences: string[] = [];
+  if (options.landmarksLoose && present.length === 0)
+    return `<think>The face landmarks fit this crop only loosely, so its movements stay unmeasured; the appearance models, reading the whole face, put ${label} first (${confidence}), so the decision rests on appearance beyond the measured movements and the expression reads as ${label}.</think>\n<answer>${label}</answer>`;
+  if (present.length === 0)
+    sentences.push(
+      'Every measured facial movement stays under its threshold, so the face holds an even, resting look.',
+    );
+  else sentences.push(`In this face ${cite(present)}.`);
+
+  if (label === 'neutral') {
+    if (present.length === 0)
+      sentences.push(
+        `The appearance models agree on a calm face (${confidence}), so the expression reads as neutral.`,
+      );
+    else
+      sentences.push(
+        `The appearance models, reading the whole face, weigh its calm overall look more heavily than ${present.length === 1 ? 'this movement' : 'these movements'} (${confidence} neutral), so the decision rests on appearance beyond the measured movements and the expression reads as neutral.`,
+      );
+  } else if (emotion.supportingAus.length > 0) {
+    const own = emotion.supportingAus;
+    const lead =
+      own.length === 1
+        ? `This movement (${own[0]}) belongs to the FACS pattern of ${label}`
+        : `Together these movements (${own.join(', ')}) form part of the FACS pattern of ${label}`;
+    if (emotion.expectedAus.length === 0)
+      sentences.push(
+        `${lead.replace('form part of', 'form')}, and the appearance models concur (${confidence}), so the expression reads as ${label}.`,
+      );
+    else
+      sentences.push(
+        `${lead}; the rest of that pattern stays under the measuring thresholds, so the appearance models' confidence in ${label} (${confidence}) carries the decision: it rests on appearance beyond the measured movements, and the expression reads as ${label}.`,
+      );
   } else {
-    const clauses = cited.map((au) => `${byAu.get(au)?.evidence ?? 'a facial movement appears'} (${au})`);
-    const first = joinClauses(clauses);
-    think = `In this face ${first}. ${
-      cited.length === 1 ? 'This movement is' : 'Together these movements are'
-    } the FACS pattern of ${emotion}, so the expression reads as ${emotion}.`;
+    sentences.push(
+      `The measured movements alone give the FACS rules little to argue ${label} from; the appearance models, reading the whole face, put ${label} first (${confidence}), so the decision rests on appearance beyond the measured movements and the expression reads as ${label}.`,
+    );
   }
-  return `<think>${think}</think>\n<answer>${emotion}</answer>`;
+  return `<think>${sentences.join(' ')}</think>\n<answer>${label}</answer>`;
 }

@@ -20,6 +20,7 @@ const faceSchema = z.object({
     width: z.number().positive(),
     height: z.number().positive(),
   }),
+  source: z.enum(['detector', 'padded', 'whole-frame']),
   detectionScore: z.number().min(0.5).max(1),
   meshScore: z.number().min(0.5).max(1),
   rollDegrees: z.number().min(-90).max(90),
@@ -29,7 +30,7 @@ const faceSchema = z.object({
       z.object({
         au: z.string().regex(/^AU\d+$/),
         measure: z.number(),
-        threshold: z.number(),
+        threshold: z.number().min(0).max(1),
         score: z.number().min(0).max(1),
         present: z.boolean(),
         evidence: z.string().min(1),
@@ -39,10 +40,14 @@ const faceSchema = z.object({
   presentAus: z.array(z.string()),
   emotion: z.object({
     label: z.enum(EMOTION_CNN_LABELS),
-    probabilities: z.record(z.string(), z.number()),
-    cnn: z.record(z.string(), z.number()),
-    auSupport: z.record(z.string(), z.number()),
-    citedAus: z.array(z.string()),
+    probabilities: z.record(z.enum(EMOTION_CNN_LABELS), z.number().min(0).max(1)),
+    models: z.object({
+      human: z.record(z.enum(EMOTION_CNN_LABELS), z.number().min(0).max(1)),
+      faceApi: z.record(z.enum(EMOTION_CNN_LABELS), z.number().min(0).max(1)),
+    }),
+    auSupport: z.record(z.enum(EMOTION_CNN_LABELS), z.number()),
+    supportingAus: z.array(z.string()),
+    expectedAus: z.array(z.string()),
   }),
   reasoning: z.string().regex(/^<think>[\s\S]+<\/think>\n<answer>[a-z]+<\/answer>$/),
 });
@@ -78,7 +83,7 @@ describe('FaceAnalyzer on the face-api demo photos', () => {
     }
   });
 
-  it('reasons only from measured AUs, parses cleanly, and scores format 1 and consistency 1', () => {
+  it('cites exactly the AUs reported present, answers the label, and is consistent when the AUs carry it', () => {
     for (const analysis of analyses.values())
       for (const face of analysis.faces) {
         const parsed = parseCompletion(face.reasoning);
@@ -87,19 +92,21 @@ describe('FaceAnalyzer on the face-api demo photos', () => {
         expect(parsed.negations).toEqual([]);
         expect(parsed.hedges).toEqual([]);
         expect(parsed.emotion).toBe(face.emotion.label);
-        expect(parsed.presentAus).toEqual(face.emotion.citedAus);
-        for (const au of parsed.presentAus) {
-          expect(face.presentAus).toContain(au);
-          expect(isFacsAu(au)).toBe(true);
-        }
+        expect([...parsed.presentAus].sort()).toEqual([...face.presentAus].sort());
+        for (const au of parsed.presentAus) expect(isFacsAu(au)).toBe(true);
+        expect(face.presentAus).toEqual(
+          face.actionUnits
+            .filter((estimate) => estimate.score >= estimate.threshold)
+            .map((estimate) => estimate.au),
+        );
         const [result] = scoreCompletions(
           [{ completion: face.reasoning, sample: { labels: [face.emotion.label] } }],
-          {
-            preset: 'aligned',
-          },
+          { preset: 'aligned' },
         );
         expect(result?.terms.format).toBe(1);
-        expect(result?.terms.consistency, face.reasoning).toBe(1);
+        // Where the measured AUs fall short of the label's FACS pattern, the text says so.
+        if ((result?.terms.consistency ?? 1) < 1)
+          expect(face.reasoning, face.reasoning).toMatch(/appearance beyond the measured movements/);
       }
   });
 
@@ -107,6 +114,57 @@ describe('FaceAnalyzer on the face-api demo photos', () => {
     const face = analyses.get(demoPhotoPaths()[5] as string)?.faces[0];
     expect(face?.presentAus).toContain('AU12');
     expect(face?.emotion.label).toBe('happiness');
+  });
+});
+
+describe('face crops and small faces', () => {
+  // Faces cut from the demo photos: a 48x48 grey crop (FER2013-style) and a 600x450 group photo
+  // with five ~90 px faces.
+  const faceTiles = async (count: number, side: number) => {
+    const tiles: Buffer[] = [];
+    for (const [photo, analysis] of analyses)
+      for (const face of analysis.faces) {
+        if (tiles.length >= count) return tiles;
+        const size = Math.round(Math.max(face.box.width, face.box.height) * 1.6);
+        const left = Math.max(0, Math.round(face.box.x + face.box.width / 2 - size / 2));
+        const top = Math.max(0, Math.round(face.box.y + face.box.height / 2 - size / 2));
+        const width = Math.min(size, analysis.width - left);
+        const height = Math.min(size, analysis.height - top);
+        tiles.push(await sharp(photo).extract({ left, top, width, height }).resize(side, side).toBuffer());
+      }
+    return tiles;
+  };
+
+  it('analyses a 48x48 grey face crop as one face', async () => {
+    for (const tile of await faceTiles(3, 48)) {
+      const crop = await sharp(tile).grayscale().png().toBuffer();
+      const analysis = await analyzer.analyze(crop);
+      expect(analysis.faces).toHaveLength(1);
+      const face = analysis.faces[0];
+      // Loose landmarks (FaceMesh doubts the crop): no movement is claimed.
+      if ((face?.meshScore ?? 0) < 0.5) expect(face?.presentAus).toEqual([]);
+      faceSchema
+        .extend({ detectionScore: z.number().min(0).max(1), meshScore: z.number().min(0).max(1) })
+        .parse(JSON.parse(JSON.stringify(analysis.faces[0])));
+    }
+  });
+
+  it('finds all five small faces of a group photo', async () => {
+    const tiles = await faceTiles(5, 90);
+    expect(tiles).toHaveLength(5);
+    const group = await sharp({ create: { width: 600, height: 450, channels: 3, background: '#b0b8c0' } })
+      .composite(
+        tiles.map((input, index) => ({
+          input,
+          left: 20 + (index % 3) * 200,
+          top: 40 + Math.floor(index / 3) * 220,
+        })),
+      )
+      .jpeg()
+      .toBuffer();
+    const analysis = await analyzer.analyze(group);
+    expect(analysis.faces).toHaveLength(5);
+    for (const face of analysis.faces) expect(face.source).toBe('detector');
   });
 });
 
