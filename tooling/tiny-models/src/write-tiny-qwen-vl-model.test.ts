@@ -150,7 +150,7 @@ describe('writeTinyQwenVLModel', () => {
       // q8 quantizes activations with one scale per tensor, so fewer rows give slightly other
       // values; the other formats differ by kernel rounding (one row vs three) at most.
       const digits = suffix === '_quantized' ? 0 : float === 'float16' ? 1 : 3;
-      kept.forEach((value, i) => expect(value).toBeCloseTo(lastRow[i] as number, digits));
+      for (const [i, value] of kept.entries()) expect(value).toBeCloseTo(lastRow[i] as number, digits);
       lastLogits[suffix] = Array.from(last.logits?.data as Float32Array).slice(0, 1000);
       await decoder.release();
     }
