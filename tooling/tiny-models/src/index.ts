@@ -10,3 +10,4 @@ export {
   type TinyQwenVLModelOptions,
   writeTinyQwenVLModel,
 } from './write-tiny-qwen-vl-model';
+export { type Dimension, ElementType, GraphBuilder } from './graph-builder';

@@ -217,6 +217,9 @@ async function wantsSingleStreamDecoder(decoder: string, options: OnnxModelOptio
   const setting = options.singleStreamDecoder ?? 'auto';
   if (setting !== 'auto') return setting;
   if ((options.device ?? 'cpu') !== 'cpu') return false;
+  // Quantized matmuls (MatMulNBits, MatMulInteger) run from their pre-packed weights: only
+  // float decoders gain from an unpacked copy.
+  if (!['fp32', 'fp16'].includes(options.dtype ?? 'fp32')) return false;
   const sizes = await Promise.all(
     [decoder, `${decoder}_data`].map((file) =>
       stat(file).then(
