@@ -53,13 +53,19 @@ function peakRssBytes(): number {
 }
 
 // ---- child processes: one side each -------------------------------------------------------
-async function runSide(side: 'ours' | 'theirs', directory: string, image: string, dtype: TinyModelDtype) {
+async function runSide(side: 'ours' | 'theirs', directory: string, image: string, variant: string) {
+  const dtype = variant.replace('+single', '') as TinyModelDtype;
+  const single = variant.endsWith('+single');
   const send = (message: unknown) => process.send?.(message);
   let round: (index: number) => Promise<RoundResult>;
   let dispose: () => Promise<unknown>;
   if (side === 'ours') {
     const { createOnnxModel } = await import('../src/index');
-    const model = await createOnnxModel(directory, { dtype });
+    // `fp32+single`: ours with the unpacked single-stream decoder for n=1 (a second copy of the weights).
+    const model = await createOnnxModel(directory, {
+      dtype,
+      ...(single ? { singleStreamDecoder: true } : {}),
+    });
     const prompt = {
       messages: [
         {
@@ -231,7 +237,8 @@ class Side {
 }
 
 async function parent() {
-  const dtypes = String(args.dtypes).split(',') as TinyModelDtype[];
+  const variants = String(args.dtypes).split(',');
+  const dtypes = [...new Set(variants.map((variant) => variant.replace('+single', '') as TinyModelDtype))];
   const rounds = Number(args.rounds);
   const directory = await ensureScaleModel(dtypes);
   const root = await mkdtemp(path.join(os.tmpdir(), 'fr1-scale-'));
@@ -249,8 +256,9 @@ async function parent() {
   const spread = (values: number[], digits = 1) =>
     `${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)}`;
   const lines: string[] = [];
-  for (const dtype of dtypes) {
-    const ours = new Side('ours', directory, image, dtype);
+  for (const variant of variants) {
+    const dtype = variant.replace('+single', '');
+    const ours = new Side('ours', directory, image, variant);
     await ours.ready;
     const theirs = new Side('theirs', directory, image, dtype);
     await theirs.ready;
@@ -262,7 +270,7 @@ async function parent() {
         results[side].push(reply.result as RoundResult);
       }
       console.error(
-        `${dtype} round ${index + 1}/${rounds}: ours ${JSON.stringify(results.ours.at(-1))} theirs ${JSON.stringify(results.theirs.at(-1))}`,
+        `${variant} round ${index + 1}/${rounds}: ours ${JSON.stringify(results.ours.at(-1))} theirs ${JSON.stringify(results.theirs.at(-1))}`,
       );
     }
     bandwidths.push(await measureBandwidth());
@@ -296,7 +304,7 @@ async function parent() {
         ? ` | ${((100 * median(a)) / bound).toFixed(0)}% / ${((100 * median(b)) / bound).toFixed(0)}%`
         : ' | ';
       lines.push(
-        `| ${dtype} | ${label} | ${median(a).toFixed(1)} (${spread(a)}) | ${median(b).toFixed(1)} (${spread(b)}) | ${median(ratios).toFixed(2)}x (${spread(ratios, 2)})${share} |`,
+        `| ${variant} | ${label} | ${median(a).toFixed(1)} (${spread(a)}) | ${median(b).toFixed(1)} (${spread(b)}) | ${median(ratios).toFixed(2)}x (${spread(ratios, 2)})${share} |`,
       );
     };
     row('prefill incl. image (ms, lower is better)', 'prefillMs', undefined, true);
@@ -304,10 +312,10 @@ async function parent() {
     row('decode n=8 group (tokens/s)', 'decode8', bound8);
     row('n=8 group wall incl. prefill (ms, lower is better)', 'group8WallMs', undefined, true);
     lines.push(
-      `| ${dtype} | peak RSS (GB, lower is better) | ${(ourRss / 1e9).toFixed(2)} | ${(theirRss / 1e9).toFixed(2)} | ${(theirRss / ourRss).toFixed(2)}x | |`,
+      `| ${variant} | peak RSS (GB, lower is better) | ${(ourRss / 1e9).toFixed(2)} | ${(theirRss / 1e9).toFixed(2)} | ${(theirRss / ourRss).toFixed(2)}x | |`,
     );
     lines.push(
-      `| ${dtype} | bound: ${(weightBytes / 1e9).toFixed(2)} GB weights a step | n=1 ${bound1.toFixed(1)} tok/s | n=8 ${bound8.toFixed(1)} tok/s | | |`,
+      `| ${variant} | bound: ${(weightBytes / 1e9).toFixed(2)} GB weights a step | n=1 ${bound1.toFixed(1)} tok/s | n=8 ${bound8.toFixed(1)} tok/s | | |`,
     );
   }
   const bandwidth = Math.max(...bandwidths.map((measure) => measure.matvec));
@@ -328,7 +336,7 @@ async function parent() {
 }
 
 if (args.side === 'ours' || args.side === 'theirs') {
-  await runSide(args.side, String(args.directory), String(args.image), args.dtype as TinyModelDtype);
+  await runSide(args.side, String(args.directory), String(args.image), String(args.dtype));
 } else {
   await parent();
 }
