@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import os from 'node:os';
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
@@ -63,9 +64,11 @@ export interface OnnxModelOptions {
    * Decode single sequences (`n` = 1) with a second decoder session that keeps its weights
    * unpacked. onnxruntime pre-packs constant MatMul weights for its blocked GEMM, which suits
    * prompts and `n`-sample groups but makes a one-row step (a matrix-vector product) about a
-   * third slower on CPU; the second session holds a second copy of the decoder's weights.
-   * Default `'auto'`: on for the CPU when the decoder's files (graph and `.onnx_data`) total at
-   * most 1 GB, off otherwise.
+   * third slower on CPU (measured at 0.5B fp32: 247 against 322 ms a step); the second session
+   * holds a second copy of the decoder's weights. Default `'auto'`: on for float (`fp32`/`fp16`)
+   * decoders on the CPU whose files (graph and `.onnx_data`) take at most a quarter of the
+   * machine's memory (`os.totalmem()`), off otherwise; quantized decoders need their pre-packed
+   * weights (unpacked, a q4 step is ~30x slower).
    */
   readonly singleStreamDecoder?: boolean | 'auto';
   /** Largest decoded image, in pixels (decompression-bomb guard). Default 100 million. */
@@ -210,7 +213,8 @@ function textDimensions(config: Record<string, unknown>): { kvHeads: number; hea
   };
 }
 
-const SINGLE_STREAM_DECODER_MAX_BYTES = 1024 ** 3;
+/** The largest float decoder `'auto'` doubles (a second, unpacked copy): a quarter of the memory. */
+const singleStreamDecoderMaxBytes = () => os.totalmem() / 4;
 
 /** Whether to open the unpacked single-stream decoder session (see `singleStreamDecoder`). */
 async function wantsSingleStreamDecoder(decoder: string, options: OnnxModelOptions): Promise<boolean> {
@@ -228,7 +232,7 @@ async function wantsSingleStreamDecoder(decoder: string, options: OnnxModelOptio
       ),
     ),
   );
-  return sizes[0]! + sizes[1]! <= SINGLE_STREAM_DECODER_MAX_BYTES;
+  return sizes[0]! + sizes[1]! <= singleStreamDecoderMaxBytes();
 }
 
 class OnnxQwenVLModel implements FeaModel {
