@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toHalfBits } from './graph-builder';
+import { quantizeBlockwise4 } from './linear';
 import { writeTinyQwenVLModel } from './write-tiny-qwen-vl-model';
 
 describe('writeTinyQwenVLModel', () => {
@@ -73,6 +75,159 @@ describe('writeTinyQwenVLModel', () => {
     const read = (name: string) => readFile(path.join(root, name, 'onnx', 'decoder_model_merged.onnx'));
     expect((await read('a')).equals(await read('b'))).toBe(true);
     expect((await read('a')).equals(await read('c'))).toBe(false);
+  });
+
+  it('writes every weight format under transformers.js names, GQA caches, num_logits_to_keep', async () => {
+    const directory = path.join(root, 'variants');
+    await writeTinyQwenVLModel(directory, {
+      architecture: 'qwen2.5-vl',
+      seed: 2,
+      hiddenSize: 32,
+      heads: 4,
+      kvHeads: 2,
+      dtypes: ['fp32', 'fp16', 'q8', 'q4', 'q4f16'],
+      numLogitsToKeep: true,
+      useCacheBranch: true,
+      externalData: true,
+    });
+    const config = JSON.parse(await readFile(path.join(directory, 'config.json'), 'utf8'));
+    expect(config.num_key_value_heads).toBe(2);
+    const expectedFloat = {
+      '': 'float32',
+      _fp16: 'float16',
+      _quantized: 'float32',
+      _q4: 'float32',
+      _q4f16: 'float16',
+    };
+    const lastLogits: Record<string, number[]> = {};
+    for (const [suffix, float] of Object.entries(expectedFloat)) {
+      const decoder = await ort.InferenceSession.create(
+        path.join(directory, 'onnx', `decoder_model_merged${suffix}.onnx`),
+      );
+      const types = Object.fromEntries(decoder.inputMetadata.map((meta) => [meta.name, meta]));
+      expect(types.inputs_embeds).toMatchObject({ type: float });
+      expect(types['past_key_values.0.key']).toMatchObject({
+        type: float,
+        shape: ['batch_size', 2, 'past_sequence_length', 8],
+      });
+      expect(types.num_logits_to_keep).toMatchObject({ type: 'int64', shape: [] });
+      expect(types.use_cache_branch).toMatchObject({ type: 'bool', shape: [1] });
+      const embeds = Float32Array.from({ length: 3 * 32 }, (_, i) => Math.sin(i));
+      const feeds: Record<string, ort.Tensor> = {
+        inputs_embeds:
+          float === 'float16'
+            ? new ort.Tensor('float16', Uint16Array.from(embeds, toHalfBits), [1, 3, 32])
+            : new ort.Tensor('float32', embeds, [1, 3, 32]),
+        attention_mask: new ort.Tensor('int64', new BigInt64Array(3).fill(1n), [1, 3]),
+        position_ids: new ort.Tensor(
+          'int64',
+          BigInt64Array.from([0n, 1n, 2n, 0n, 1n, 2n, 0n, 1n, 2n]),
+          [3, 1, 3],
+        ),
+        use_cache_branch: new ort.Tensor('bool', Uint8Array.of(0), [1]),
+      };
+      for (let layer = 0; layer < 2; layer += 1)
+        for (const kind of ['key', 'value'])
+          feeds[`past_key_values.${layer}.${kind}`] = new ort.Tensor(
+            float as 'float32',
+            float === 'float16' ? new Uint16Array(0) : new Float32Array(0),
+            [1, 2, 0, 8],
+          );
+      const all = await decoder.run({
+        ...feeds,
+        num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(0n), []),
+      });
+      const last = await decoder.run({
+        ...feeds,
+        num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(1n), []),
+      });
+      expect(all.logits?.dims).toEqual([1, 3, 151936]);
+      expect(last.logits?.dims).toEqual([1, 1, 151936]);
+      expect(all['present.1.value']?.dims).toEqual([1, 2, 3, 8]);
+      expect(last.logits?.type).toBe(float);
+      const kept = Array.from(last.logits?.data as ArrayLike<number>).slice(0, 100);
+      const lastRow = Array.from(all.logits?.data as ArrayLike<number>).slice(2 * 151936, 2 * 151936 + 100);
+      // q8 quantizes activations with one scale per tensor, so fewer rows give slightly other
+      // values; the other formats differ by kernel rounding (one row vs three) at most.
+      const digits = suffix === '_quantized' ? 0 : float === 'float16' ? 1 : 3;
+      for (const [i, value] of kept.entries()) expect(value).toBeCloseTo(lastRow[i] as number, digits);
+      lastLogits[suffix] = Array.from(last.logits?.data as Float32Array).slice(0, 1000);
+      await decoder.release();
+    }
+    // The quantized float32 formats are the same weights, so their logits stay close to fp32's.
+    const reference = lastLogits[''] as number[];
+    for (const suffix of ['_quantized', '_q4']) {
+      const logits = lastLogits[suffix] as number[];
+      const error = Math.sqrt(
+        logits.reduce((sum, value, i) => sum + (value - (reference[i] as number)) ** 2, 0) / logits.length,
+      );
+      const spread = Math.sqrt(reference.reduce((sum, value) => sum + value ** 2, 0) / reference.length);
+      expect(error).toBeLessThan(0.5 * spread);
+    }
+  }, 60_000);
+
+  it('streams external data: the same model as written inline', async () => {
+    const inline = path.join(root, 'inline');
+    const external = path.join(root, 'external');
+    await writeTinyQwenVLModel(inline, { architecture: 'qwen2-vl', seed: 8, kvHeads: 1 });
+    await writeTinyQwenVLModel(external, {
+      architecture: 'qwen2-vl',
+      seed: 8,
+      kvHeads: 1,
+      externalData: true,
+    });
+    const run = async (directory: string) => {
+      const session = await ort.InferenceSession.create(path.join(directory, 'onnx', 'embed_tokens.onnx'));
+      const output = await session.run({
+        input_ids: new ort.Tensor('int64', BigInt64Array.of(5n, 151000n), [1, 2]),
+      });
+      return Array.from(output.inputs_embeds?.data as Float32Array);
+    };
+    expect(await run(external)).toEqual(await run(inline));
+  });
+
+  it('packs 4-bit blocks as MatMulNBits reads them (many sizes, padding included)', () => {
+    for (const [k, n, seed] of [
+      [1, 1, 0],
+      [31, 2, 1],
+      [32, 3, 2],
+      [33, 1, 3],
+      [70, 5, 4],
+      [64, 4, 5],
+    ] as const) {
+      const weights = Float32Array.from({ length: k * n }, (_, i) => Math.sin(seed + i * 1.7) * (i % 7));
+      const { packed, scales, blocks } = quantizeBlockwise4(weights, k, n);
+      expect(blocks).toBe(Math.ceil(k / 32));
+      for (let column = 0; column < n; column += 1) {
+        for (let row = 0; row < blocks * 32; row += 1) {
+          const block = Math.floor(row / 32);
+          const byte = packed[(column * blocks + block) * 16 + ((row % 32) >> 1)] as number;
+          const level = row % 2 ? byte >> 4 : byte & 15;
+          const scale = scales[column * blocks + block] as number;
+          if (row >= k) expect(level).toBe(8);
+          else
+            expect(Math.abs((level - 8) * scale - (weights[row * n + column] as number))).toBeLessThanOrEqual(
+              scale / 2 + 1e-6,
+            );
+        }
+      }
+    }
+  });
+
+  it('rounds to half precision as numpy does', () => {
+    expect(toHalfBits(1)).toBe(0x3c00);
+    expect(toHalfBits(-2)).toBe(0xc000);
+    expect(toHalfBits(65504)).toBe(0x7bff);
+    expect(toHalfBits(1e6)).toBe(0x7c00);
+    expect(toHalfBits(2 ** -24)).toBe(1);
+    expect(toHalfBits(1 + 2 ** -11)).toBe(0x3c00); // a tie rounds to even
+    expect(toHalfBits(1 + 3 * 2 ** -11)).toBe(0x3c02);
+  });
+
+  it('rejects key/value heads that do not divide the heads', async () => {
+    await expect(
+      writeTinyQwenVLModel(path.join(root, 'bad-kv'), { architecture: 'qwen2-vl', heads: 2, kvHeads: 3 }),
+    ).rejects.toThrow(/kvHeads/);
   });
 
   it('rejects head sizes M-RoPE cannot split', async () => {

@@ -1,7 +1,16 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { closeSync, openSync } from 'node:fs';
 import { ElementType, GraphBuilder } from './graph-builder';
+import {
+  floatTypeOf,
+  linear,
+  quantizeInt8,
+  TINY_MODEL_DTYPE_SUFFIXES,
+  TINY_MODEL_DTYPES,
+  type TinyModelDtype,
+} from './linear';
 import { QWEN2_VL_CHAT_TEMPLATE } from './qwen2-vl-chat-template';
 
 /** Options of {@link writeTinyQwenVLModel}. */
@@ -14,8 +23,13 @@ export interface TinyQwenVLModelOptions {
   readonly hiddenSize?: number;
   /** Decoder layers. Default 2. */
   readonly layers?: number;
-  /** Attention heads (key/value heads are the same). Default 2. */
+  /** Attention heads. Default 2. */
   readonly heads?: number;
+  /**
+   * Key/value heads (grouped-query attention when fewer than `heads`; Qwen2-VL 2B has 12 heads
+   * and 2 key/value heads). Must divide `heads`. Default `heads`.
+   */
+  readonly kvHeads?: number;
   /** MLP inner size. Default 2 x hidden size. */
   readonly intermediateSize?: number;
   /** Vision patch embedding size before merging. Default 8. */
@@ -29,6 +43,19 @@ export interface TinyQwenVLModelOptions {
    * large models are laid out) instead of inside the `.onnx` file. Default false.
    */
   readonly externalData?: boolean;
+  /**
+   * Weight formats to write, each graph once per format under transformers.js's file names:
+   * `fp32` (`<graph>.onnx`), `fp16` (`_fp16`), `q8` (`_quantized`), `q4` (`_q4`), `q4f16`
+   * (`_q4f16`). Same seed, same underlying weights in every format. Default `['fp32']`.
+   */
+  readonly dtypes?: readonly TinyModelDtype[];
+  /**
+   * The decoder declares `num_logits_to_keep` (int64 scalar; 0 = logits at every position, k = the
+   * last k), as newer exports do. Default false.
+   */
+  readonly numLogitsToKeep?: boolean;
+  /** The decoder declares a `use_cache_branch` bool `[1]` input, as older merged exports do. Default false. */
+  readonly useCacheBranch?: boolean;
 }
 
 /** Token ids of the Qwen2 vocabulary the tiny models use. */
@@ -82,21 +109,34 @@ function rotateHalf(graph: GraphBuilder, input: string, half: number): string {
   return graph.node('Concat', [graph.node('Neg', [second]), first], { axis: -1 });
 }
 
+interface DecoderSizes {
+  readonly hiddenSize: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly kvHeads: number;
+  readonly intermediateSize: number;
+}
+
+interface GraphOptions {
+  readonly dtype: TinyModelDtype;
+  readonly numLogitsToKeep: boolean;
+  readonly useCacheBranch: boolean;
+}
+
 function buildDecoder(
-  options: Required<
-    Omit<
-      TinyQwenVLModelOptions,
-      'architecture' | 'seed' | 'maxPixels' | 'maxPositionEmbeddings' | 'externalData'
-    >
-  >,
+  graph: GraphBuilder,
+  sizes: DecoderSizes,
   normal: () => number,
   mropeSection: readonly number[],
-): GraphBuilder {
-  const { hiddenSize: hidden, layers, heads, intermediateSize: inner } = options;
+  { dtype, numLogitsToKeep, useCacheBranch }: GraphOptions,
+): void {
+  const { hiddenSize: hidden, layers, heads, kvHeads, intermediateSize: inner } = sizes;
+  const float = graph.floatType;
   const headDimension = hidden / heads;
+  const kvSize = kvHeads * headDimension;
+  const groups = heads / kvHeads;
   const half = headDimension / 2;
-  const graph = new GraphBuilder('decoder_model_merged');
-  const embeds = graph.input('inputs_embeds', ElementType.float, ['batch_size', 'sequence_length', hidden]);
+  const embeds = graph.input('inputs_embeds', float, ['batch_size', 'sequence_length', hidden]);
   const attentionMask = graph.input('attention_mask', ElementType.int64, [
     'batch_size',
     'total_sequence_length',
@@ -105,6 +145,7 @@ function buildDecoder(
   const epsilon = graph.floats('epsilon', [], Float32Array.of(1e-6));
 
   // M-RoPE: each frequency takes its angle from the temporal, height or width row (mrope_section).
+  // Angles, cos and sin are computed in float32 (positions beyond 2048 are not exact in fp16).
   const inverseFrequencies = Float32Array.from(
     { length: half },
     (_, index) => 1 / 10000 ** ((2 * index) / headDimension),
@@ -118,19 +159,19 @@ function buildDecoder(
     graph.node('Cast', [positionIds], { to: ElementType.float }),
     graph.int64s('axes', [-1]),
   ]);
-  const angles = graph.node('Mul', [positions, graph.floats('inv_freq', [half], inverseFrequencies)]);
+  const angles = graph.node('Mul', [positions, graph.floats32('inv_freq', [half], inverseFrequencies)]);
   const selected = graph.node(
     'ReduceSum',
     [
-      graph.node('Mul', [angles, graph.floats('mrope_mask', [3, 1, 1, half], sectionMask)]),
+      graph.node('Mul', [angles, graph.floats32('mrope_mask', [3, 1, 1, half], sectionMask)]),
       graph.int64s('axes', [0]),
     ],
     { keepdims: 0 },
   );
   const doubled = graph.node('Concat', [selected, selected], { axis: -1 });
   const headAxis = graph.int64s('axes', [1]);
-  const cos = graph.node('Unsqueeze', [graph.node('Cos', [doubled]), headAxis]);
-  const sin = graph.node('Unsqueeze', [graph.node('Sin', [doubled]), headAxis]);
+  const cos = graph.toFloatType(graph.node('Unsqueeze', [graph.node('Cos', [doubled]), headAxis]));
+  const sin = graph.toFloatType(graph.node('Unsqueeze', [graph.node('Sin', [doubled]), headAxis]));
 
   // Causal + padding mask: query i (absolute position past + i) sees key j when j <= past + i and the key is not padding.
   const zero = graph.int64s('zero', [0], []);
@@ -148,99 +189,120 @@ function buildDecoder(
   ]);
   const causal = graph.node('LessOrEqual', [keyPositions, queryPositions]);
   const padding = graph.node('Unsqueeze', [
-    graph.node('Cast', [attentionMask], { to: 9 }),
+    graph.node('Cast', [attentionMask], { to: ElementType.bool }),
     graph.int64s('axes', [1, 2]),
   ]);
   const allowed = graph.node('And', [causal, padding]);
-  const blocked = graph.floats('blocked', [], Float32Array.of(-1e9));
+  // The most negative finite value of the float type, as exporters mask with finfo.min.
+  const blocked = graph.floats('blocked', [], Float32Array.of(float === ElementType.float16 ? -65504 : -1e9));
   const scale = graph.floats('scale', [], Float32Array.of(1 / Math.sqrt(headDimension)));
   const headShape = graph.int64s('shape', [0, 0, heads, headDimension]);
+  const kvHeadShape = graph.int64s('shape', [0, 0, kvHeads, headDimension]);
   const mergedShape = graph.int64s('shape', [0, 0, hidden]);
+  // Grouped-query attention: each key/value head serves `groups` query heads ([B, kv, T, D] -> [B, heads, T, D]).
+  const groupAxis = graph.int64s('axes', [2]);
+  const groupExpand = graph.int64s('shape', [1, 1, groups, 1, 1]);
+  const groupedShape = graph.int64s('shape', [0, heads, -1, headDimension]);
+  const repeatKv = (value: string) =>
+    groups === 1
+      ? value
+      : graph.node('Reshape', [
+          graph.node('Expand', [graph.node('Unsqueeze', [value, groupAxis]), groupExpand]),
+          groupedShape,
+        ]);
   const weightScale = 1 / Math.sqrt(hidden);
+  const pastShape = ['batch_size', kvHeads, 'past_sequence_length', headDimension];
+  const presentShape = ['batch_size', kvHeads, 'total_sequence_length', headDimension];
 
   let state = embeds;
   for (let layer = 0; layer < layers; layer += 1) {
     const normed = rmsNorm(graph, state, hidden, epsilon);
-    const project = (label: string) => {
-      const weight = graph.floats(
-        `${label}_weight`,
-        [hidden, hidden],
-        randomMatrix(normal, hidden * hidden, weightScale),
-      );
-      const bias = graph.floats(`${label}_bias`, [hidden], randomMatrix(normal, hidden, 0.02));
-      const projected = graph.node('Add', [graph.node('MatMul', [normed, weight]), bias]);
-      return graph.node('Transpose', [graph.node('Reshape', [projected, headShape])], { perm: [0, 2, 1, 3] });
+    const project = (label: string, size: number, shape: string) => {
+      const weight = randomMatrix(normal, hidden * size, weightScale);
+      const bias = graph.floats(`${label}_bias`, [size], randomMatrix(normal, size, 0.02));
+      const projected = graph.node('Add', [linear(graph, normed, weight, hidden, size, dtype, label), bias]);
+      return graph.node('Transpose', [graph.node('Reshape', [projected, shape])], { perm: [0, 2, 1, 3] });
     };
     const rotate = (value: string) =>
       graph.node('Add', [
         graph.node('Mul', [value, cos]),
         graph.node('Mul', [rotateHalf(graph, value, half), sin]),
       ]);
-    const query = rotate(project('q'));
-    const key = rotate(project('k'));
-    const value = project('v');
-    const pastKey = graph.input(`past_key_values.${layer}.key`, ElementType.float, [
-      'batch_size',
-      heads,
-      'past_sequence_length',
-      headDimension,
-    ]);
-    const pastValue = graph.input(`past_key_values.${layer}.value`, ElementType.float, [
-      'batch_size',
-      heads,
-      'past_sequence_length',
-      headDimension,
-    ]);
+    const query = rotate(project('q', hidden, headShape));
+    const key = rotate(project('k', kvSize, kvHeadShape));
+    const value = project('v', kvSize, kvHeadShape);
+    const pastKey = graph.input(`past_key_values.${layer}.key`, float, pastShape);
+    const pastValue = graph.input(`past_key_values.${layer}.value`, float, pastShape);
     const presentKey = graph.node('Concat', [pastKey, key], { axis: 2 }, [`present.${layer}.key`]);
     const presentValue = graph.node('Concat', [pastValue, value], { axis: 2 }, [`present.${layer}.value`]);
-    graph.output(`present.${layer}.key`, ElementType.float, [
-      'batch_size',
-      heads,
-      'total_sequence_length',
-      headDimension,
-    ]);
-    graph.output(`present.${layer}.value`, ElementType.float, [
-      'batch_size',
-      heads,
-      'total_sequence_length',
-      headDimension,
-    ]);
+    graph.output(`present.${layer}.key`, float, presentShape);
+    graph.output(`present.${layer}.value`, float, presentShape);
     const scores = graph.node('Mul', [
-      graph.node('MatMul', [query, graph.node('Transpose', [presentKey], { perm: [0, 1, 3, 2] })]),
+      graph.node('MatMul', [query, graph.node('Transpose', [repeatKv(presentKey)], { perm: [0, 1, 3, 2] })]),
       scale,
     ]);
     const weights = graph.node('Softmax', [graph.node('Where', [allowed, scores, blocked])], { axis: -1 });
     const context = graph.node('Reshape', [
-      graph.node('Transpose', [graph.node('MatMul', [weights, presentValue])], { perm: [0, 2, 1, 3] }),
+      graph.node('Transpose', [graph.node('MatMul', [weights, repeatKv(presentValue)])], {
+        perm: [0, 2, 1, 3],
+      }),
       mergedShape,
     ]);
-    const output = graph.node('MatMul', [
+    const output = linear(
+      graph,
       context,
-      graph.floats('o_weight', [hidden, hidden], randomMatrix(normal, hidden * hidden, weightScale)),
-    ]);
+      randomMatrix(normal, hidden * hidden, weightScale),
+      hidden,
+      hidden,
+      dtype,
+      'o',
+    );
     state = graph.node('Add', [state, output]);
 
     const mlpInput = rmsNorm(graph, state, hidden, epsilon);
-    const gate = graph.node('MatMul', [
+    const gate = linear(
+      graph,
       mlpInput,
-      graph.floats('gate_weight', [hidden, inner], randomMatrix(normal, hidden * inner, weightScale)),
-    ]);
-    const up = graph.node('MatMul', [
+      randomMatrix(normal, hidden * inner, weightScale),
+      hidden,
+      inner,
+      dtype,
+      'gate',
+    );
+    const up = linear(
+      graph,
       mlpInput,
-      graph.floats('up_weight', [hidden, inner], randomMatrix(normal, hidden * inner, weightScale)),
-    ]);
+      randomMatrix(normal, hidden * inner, weightScale),
+      hidden,
+      inner,
+      dtype,
+      'up',
+    );
     const activated = graph.node('Mul', [graph.node('Mul', [gate, graph.node('Sigmoid', [gate])]), up]);
-    const down = graph.node('MatMul', [
+    const down = linear(
+      graph,
       activated,
-      graph.floats(
-        'down_weight',
-        [inner, hidden],
-        randomMatrix(normal, inner * hidden, 1 / Math.sqrt(inner)),
-      ),
-    ]);
+      randomMatrix(normal, inner * hidden, 1 / Math.sqrt(inner)),
+      inner,
+      hidden,
+      dtype,
+      'down',
+    );
     state = graph.node('Add', [state, down]);
   }
-  const final = rmsNorm(graph, state, hidden, epsilon);
+  let final = rmsNorm(graph, state, hidden, epsilon);
+  if (numLogitsToKeep) {
+    // hidden[:, -k:, :] before the LM head; k = 0 keeps every position (-0 == 0).
+    const keep = graph.input('num_logits_to_keep', ElementType.int64, []);
+    const start = graph.node('Neg', [graph.node('Unsqueeze', [keep, graph.int64s('axes', [0])])]);
+    final = graph.node('Slice', [
+      final,
+      start,
+      graph.int64s('end', [Number.MAX_SAFE_INTEGER]),
+      graph.int64s('axes', [1]),
+    ]);
+  }
+  if (useCacheBranch) graph.input('use_cache_branch', ElementType.bool, [1]);
   // Special-token columns are zero and carry a negative bias so random weights never end a completion early.
   const head = randomMatrix(normal, hidden * VOCABULARY_SIZE, 1);
   const bias = new Float32Array(VOCABULARY_SIZE);
@@ -251,70 +313,92 @@ function buildDecoder(
   graph.node(
     'Add',
     [
-      graph.node('MatMul', [final, graph.floats('lm_head', [hidden, VOCABULARY_SIZE], head)]),
+      linear(graph, final, head, hidden, VOCABULARY_SIZE, dtype, 'lm_head'),
       graph.floats('lm_bias', [VOCABULARY_SIZE], bias),
     ],
     {},
     ['logits'],
   );
-  graph.output('logits', ElementType.float, ['batch_size', 'sequence_length', VOCABULARY_SIZE]);
-  return graph;
+  graph.output('logits', float, ['batch_size', 'sequence_length', VOCABULARY_SIZE]);
 }
 
-function buildEmbedTokens(hidden: number, normal: () => number): GraphBuilder {
-  const graph = new GraphBuilder('embed_tokens');
+function buildEmbedTokens(
+  graph: GraphBuilder,
+  hidden: number,
+  normal: () => number,
+  dtype: TinyModelDtype,
+): void {
   const ids = graph.input('input_ids', ElementType.int64, ['batch_size', 'sequence_length']);
-  const table = graph.floats(
-    'embed_tokens',
-    [VOCABULARY_SIZE, hidden],
-    randomMatrix(normal, VOCABULARY_SIZE * hidden, 1),
-  );
-  graph.node('Gather', [table, ids], { axis: 0 }, ['inputs_embeds']);
-  graph.output('inputs_embeds', ElementType.float, ['batch_size', 'sequence_length', hidden]);
-  return graph;
+  const table = randomMatrix(normal, VOCABULARY_SIZE * hidden, 1);
+  if (dtype === 'q8') {
+    // quantize_dynamic's Gather: an int8 table, rows dequantized after the lookup.
+    const { values, scale } = quantizeInt8(table);
+    const rows = graph.node('Gather', [
+      graph.tensor('embed_tokens_quantized', [VOCABULARY_SIZE, hidden], ElementType.int8, values),
+      ids,
+    ]);
+    graph.node(
+      'DequantizeLinear',
+      [
+        rows,
+        graph.floats32('embed_tokens_scale', [], Float32Array.of(scale)),
+        graph.tensor('embed_tokens_zero_point', [], ElementType.int8, new Int8Array(1)),
+      ],
+      {},
+      ['inputs_embeds'],
+    );
+  } else {
+    graph.node('Gather', [graph.floats('embed_tokens', [VOCABULARY_SIZE, hidden], table), ids], { axis: 0 }, [
+      'inputs_embeds',
+    ]);
+  }
+  graph.output('inputs_embeds', graph.floatType, ['batch_size', 'sequence_length', hidden]);
 }
 
 function buildVisionEncoder(
+  graph: GraphBuilder,
   gridName: string,
   visionHidden: number,
   hidden: number,
   normal: () => number,
-): GraphBuilder {
-  const graph = new GraphBuilder('vision_encoder');
-  const pixels = graph.input('pixel_values', ElementType.float, ['num_patches', 1176]);
+  dtype: TinyModelDtype,
+): void {
+  // pixel_values stays float32 in every format (transformers.js feeds float32 pixels).
+  const pixels = graph.toFloatType(graph.input('pixel_values', ElementType.float, ['num_patches', 1176]));
   const grid = graph.input(gridName, ElementType.int64, ['num_images', 3]);
-  const patches = graph.node('MatMul', [
+  const patches = linear(
+    graph,
     pixels,
-    graph.floats(
-      'patch_embed',
-      [1176, visionHidden],
-      randomMatrix(normal, 1176 * visionHidden, 1 / Math.sqrt(1176)),
-    ),
-  ]);
+    randomMatrix(normal, 1176 * visionHidden, 1 / Math.sqrt(1176)),
+    1176,
+    visionHidden,
+    dtype,
+    'patch_embed',
+  );
   const activated = graph.node('Mul', [patches, graph.node('Sigmoid', [patches])]);
   // Merge each 2x2 window (four consecutive patches) into one language-model token.
   const merged = graph.node('Reshape', [activated, graph.int64s('shape', [-1, 4 * visionHidden])]);
-  const projected = graph.node('MatMul', [
+  const projected = linear(
+    graph,
     merged,
-    graph.floats(
-      'merger',
-      [4 * visionHidden, hidden],
-      randomMatrix(normal, 4 * visionHidden * hidden, 1 / Math.sqrt(4 * visionHidden)),
-    ),
-  ]);
+    randomMatrix(normal, 4 * visionHidden * hidden, 1 / Math.sqrt(4 * visionHidden)),
+    4 * visionHidden,
+    hidden,
+    dtype,
+    'merger',
+  );
   // The grid is consumed: the number of images scales a learned bias, so a wrong grid input is an error, not silence.
   const imageCount = graph.node(
     'Cast',
     [graph.node('Gather', [graph.node('Shape', [grid]), graph.int64s('zero', [0], [])], { axis: 0 })],
-    { to: ElementType.float },
+    { to: graph.floatType },
   );
   const bias = graph.node('Mul', [
     graph.floats('merger_bias', [hidden], randomMatrix(normal, hidden, 0.1)),
     imageCount,
   ]);
   graph.node('Add', [projected, bias], {}, ['image_features']);
-  graph.output('image_features', ElementType.float, ['num_tokens', hidden]);
-  return graph;
+  graph.output('image_features', graph.floatType, ['num_tokens', hidden]);
 }
 
 function tokenizerDirectory(): string {
@@ -339,6 +423,14 @@ export async function writeTinyQwenVLModel(
   const visionHiddenSize = options.visionHiddenSize ?? 8;
   const maxPixels = options.maxPixels ?? 200704;
   const maxPositionEmbeddings = options.maxPositionEmbeddings ?? 4096;
+  const kvHeads = options.kvHeads ?? heads;
+  const dtypes = options.dtypes ?? ['fp32'];
+  for (const dtype of dtypes) {
+    if (!TINY_MODEL_DTYPES.includes(dtype))
+      throw new RangeError(`dtype ${dtype}; expected one of ${TINY_MODEL_DTYPES.join(', ')}`);
+  }
+  if (!Number.isInteger(kvHeads) || kvHeads < 1 || heads % kvHeads !== 0)
+    throw new RangeError(`kvHeads must divide heads, got ${kvHeads} and ${heads}`);
   const headDimension = hiddenSize / heads;
   if (!Number.isInteger(headDimension) || headDimension % 2 !== 0 || headDimension < 6) {
     throw new RangeError(
@@ -349,7 +441,6 @@ export async function writeTinyQwenVLModel(
   const temporal = Math.max(1, Math.floor(half / 4));
   const spatial = Math.floor((half - temporal) / 2);
   const mropeSection = [temporal, spatial, half - temporal - spatial];
-  const normal = createNormal(options.seed ?? 0);
   const qwen25 = options.architecture === 'qwen2.5-vl';
   await mkdir(path.join(directory, 'onnx'), { recursive: true });
 
@@ -358,7 +449,7 @@ export async function writeTinyQwenVLModel(
     intermediate_size: intermediateSize,
     num_hidden_layers: layers,
     num_attention_heads: heads,
-    num_key_value_heads: heads,
+    num_key_value_heads: kvHeads,
     max_position_embeddings: maxPositionEmbeddings,
     rms_norm_eps: 1e-6,
     rope_theta: 10000,
@@ -435,18 +526,54 @@ export async function writeTinyQwenVLModel(
     json({ chat_template: QWEN2_VL_CHAT_TEMPLATE }),
   );
 
-  const sizes = { hiddenSize, heads, layers, intermediateSize, visionHiddenSize };
-  const writeGraph = async (name: string, graph: GraphBuilder) => {
-    const file = path.join(directory, 'onnx', `${name}.onnx`);
-    if (!options.externalData) return writeFile(file, graph.encode());
-    const { model, data } = graph.encodeWithExternalData(`${name}.onnx_data`);
-    await writeFile(`${file}_data`, data);
-    await writeFile(file, model);
+  const sizes = { hiddenSize, heads, kvHeads, layers, intermediateSize };
+  const graphOptions = {
+    numLogitsToKeep: options.numLogitsToKeep ?? false,
+    useCacheBranch: options.useCacheBranch ?? false,
   };
-  await writeGraph('embed_tokens', buildEmbedTokens(hiddenSize, normal));
-  await writeGraph(
-    'vision_encoder',
-    buildVisionEncoder(qwen25 ? 'image_grid_thw' : 'grid_thw', visionHiddenSize, hiddenSize, normal),
-  );
-  await writeGraph('decoder_model_merged', buildDecoder(sizes, normal, mropeSection));
+  const builds: [string, (graph: GraphBuilder, normal: () => number, dtype: TinyModelDtype) => void][] = [
+    ['embed_tokens', (graph, normal, dtype) => buildEmbedTokens(graph, hiddenSize, normal, dtype)],
+    [
+      'vision_encoder',
+      (graph, normal, dtype) =>
+        buildVisionEncoder(
+          graph,
+          qwen25 ? 'image_grid_thw' : 'grid_thw',
+          visionHiddenSize,
+          hiddenSize,
+          normal,
+          dtype,
+        ),
+    ],
+    [
+      'decoder_model_merged',
+      (graph, normal, dtype) => buildDecoder(graph, sizes, normal, mropeSection, { ...graphOptions, dtype }),
+    ],
+  ];
+  for (const dtype of dtypes) {
+    // Every format draws the same weights: one generator per format, same seed, same order.
+    const normal = createNormal(options.seed ?? 0);
+    for (const [name, build] of builds) {
+      const file = path.join(directory, 'onnx', `${name}${TINY_MODEL_DTYPE_SUFFIXES[dtype]}.onnx`);
+      const floatType = floatTypeOf(dtype);
+      if (!options.externalData) {
+        const graph = new GraphBuilder(name, { floatType });
+        build(graph, normal, dtype);
+        await writeFile(file, graph.encode());
+        continue;
+      }
+      // Weights stream to <graph>.onnx_data as they are drawn: no buffer of the whole model.
+      const fd = openSync(`${file}_data`, 'w');
+      try {
+        const graph = new GraphBuilder(name, {
+          floatType,
+          externalData: { fd, location: `${path.basename(file)}_data` },
+        });
+        build(graph, normal, dtype);
+        await writeFile(file, graph.encode());
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
 }

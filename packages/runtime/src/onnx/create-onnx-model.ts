@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
@@ -27,6 +28,21 @@ import type {
   SamplingOptions,
 } from '../model';
 import { EXECUTION_PROVIDERS, type OnnxDevice } from './execution-providers';
+import {
+  type FloatData,
+  type FloatType,
+  floatArray,
+  floatTensor,
+  toFloat32,
+  toFloatType,
+} from './float-tensors';
+import {
+  type DecoderSignature,
+  readDecoderSignature,
+  readEmbeddingType,
+  readVisionSignature,
+  type VisionSignature,
+} from './graph-signature';
 import { type ModelFiles, type OnnxDtype, readModelFiles } from './model-files';
 import { startOnnxWorkers } from './onnx-worker-pool';
 
@@ -51,9 +67,11 @@ export interface OnnxModelOptions {
    * Decode single sequences (`n` = 1) with a second decoder session that keeps its weights
    * unpacked. onnxruntime pre-packs constant MatMul weights for its blocked GEMM, which suits
    * prompts and `n`-sample groups but makes a one-row step (a matrix-vector product) about a
-   * third slower on CPU; the second session holds a second copy of the decoder's weights.
-   * Default `'auto'`: on for the CPU when the decoder's files (graph and `.onnx_data`) total at
-   * most 1 GB, off otherwise.
+   * third slower on CPU (measured at 0.5B fp32: 247 against 322 ms a step); the second session
+   * holds a second copy of the decoder's weights. Default `'auto'`: on for float (`fp32`/`fp16`)
+   * decoders on the CPU whose files (graph and `.onnx_data`) take at most a quarter of the
+   * machine's memory (`os.totalmem()`), off otherwise; quantized decoders need their pre-packed
+   * weights (unpacked, a q4 step is ~30x slower).
    */
   readonly singleStreamDecoder?: boolean | 'auto';
   /** Largest decoded image, in pixels (decompression-bomb guard). Default 100 million. */
@@ -149,10 +167,23 @@ function numberList(value: unknown): number[] {
 
 function tile(tensor: ort.Tensor, copies: number): ort.Tensor {
   if (copies === 1) return tensor;
-  const data = tensor.data as Float32Array;
-  const tiled = new Float32Array(data.length * copies);
+  const data = tensor.data as FloatData;
+  const tiled =
+    data instanceof Uint16Array
+      ? new Uint16Array(data.length * copies)
+      : new Float32Array(data.length * copies);
   for (let copy = 0; copy < copies; copy += 1) tiled.set(data, copy * data.length);
-  return new ort.Tensor('float32', tiled, [copies, ...tensor.dims.slice(1)]);
+  return floatTensor(tensor.type as FloatType, tiled, [copies, ...tensor.dims.slice(1)]);
+}
+
+/** A scalar int64 tensor (`num_logits_to_keep`). */
+function int64Scalar(value: bigint): ort.Tensor {
+  return new ort.Tensor('int64', BigInt64Array.of(value), []);
+}
+
+/** A bool `[1]` tensor (`use_cache_branch`). */
+function boolTensor(value: boolean): ort.Tensor {
+  return new ort.Tensor('bool', Uint8Array.of(value ? 1 : 0), [1]);
 }
 
 /**
@@ -197,21 +228,43 @@ export async function createOnnxModel(directory: string, options: OnnxModelOptio
   const [vision, embed, decoder, singleStreamDecoder] = loads.map(
     (load) => (load as PromiseFulfilledResult<ort.InferenceSession>).value,
   ) as [ort.InferenceSession, ort.InferenceSession, ort.InferenceSession, ort.InferenceSession | undefined];
-  return new OnnxQwenVLModel(
-    directory,
-    files,
-    { vision, embed, decoder, singleStreamDecoder: singleStreamDecoder ?? decoder },
-    options,
-  );
+  const sessions = { vision, embed, decoder, singleStreamDecoder: singleStreamDecoder ?? decoder };
+  try {
+    // What each graph declares (names, element types, cache shape) decides what is fed.
+    const signatures = {
+      decoder: readDecoderSignature(files.graphs.decoder, decoder, textDimensions(files.config)),
+      vision: readVisionSignature(files.graphs.visionEncoder, vision),
+      embeddingType: readEmbeddingType(files.graphs.embedTokens, embed),
+    };
+    return new OnnxQwenVLModel(directory, files, sessions, signatures, options);
+  } catch (error) {
+    await Promise.all([...new Set(Object.values(sessions))].map((session) => session.release()));
+    throw error;
+  }
 }
 
-const SINGLE_STREAM_DECODER_MAX_BYTES = 1024 ** 3;
+/** The text model's key/value heads and head size from config.json (text_config first). */
+function textDimensions(config: Record<string, unknown>): { kvHeads: number; headDimension: number } {
+  const text = (config.text_config as Record<string, unknown> | undefined) ?? config;
+  const read = (name: string) => Number(text[name] ?? config[name]);
+  const heads = read('num_attention_heads');
+  return {
+    kvHeads: Number(text.num_key_value_heads ?? config.num_key_value_heads ?? heads),
+    headDimension: Number(text.head_dim ?? read('hidden_size') / heads),
+  };
+}
+
+/** The largest float decoder `'auto'` doubles (a second, unpacked copy): a quarter of the memory. */
+const singleStreamDecoderMaxBytes = () => os.totalmem() / 4;
 
 /** Whether to open the unpacked single-stream decoder session (see `singleStreamDecoder`). */
 async function wantsSingleStreamDecoder(decoder: string, options: OnnxModelOptions): Promise<boolean> {
   const setting = options.singleStreamDecoder ?? 'auto';
   if (setting !== 'auto') return setting;
   if ((options.device ?? 'cpu') !== 'cpu') return false;
+  // Quantized matmuls (MatMulNBits, MatMulInteger) run from their pre-packed weights: only
+  // float decoders gain from an unpacked copy.
+  if (!['fp32', 'fp16'].includes(options.dtype ?? 'fp32')) return false;
   const sizes = await Promise.all(
     [decoder, `${decoder}_data`].map((file) =>
       stat(file).then(
@@ -220,7 +273,7 @@ async function wantsSingleStreamDecoder(decoder: string, options: OnnxModelOptio
       ),
     ),
   );
-  return sizes[0]! + sizes[1]! <= SINGLE_STREAM_DECODER_MAX_BYTES;
+  return sizes[0]! + sizes[1]! <= singleStreamDecoderMaxBytes();
 }
 
 class OnnxQwenVLModel implements FeaModel {
@@ -231,17 +284,14 @@ class OnnxQwenVLModel implements FeaModel {
   private readonly imageConfig;
   private readonly textConfig: Record<string, unknown>;
   private readonly hiddenSize: number;
-  private readonly kvHeads: number;
-  private readonly headDimension: number;
-  private readonly layers: number;
   private readonly contextLength: number;
   private readonly eosIds: number[];
   private readonly imageTokenId: number;
   private readonly visionStartTokenId: number;
   private readonly mergeSize: number;
   private queue: Promise<unknown> = Promise.resolve();
-  /** Token id -> its embedding row, filled by decode steps (see `embedStep`). */
-  private readonly embeddingRows = new Map<number, Float32Array>();
+  /** Token id -> its embedding row (in the decoder's input type), filled by decode steps (see `embedStep`). */
+  private readonly embeddingRows = new Map<number, FloatData>();
 
   constructor(
     readonly modelId: string,
@@ -253,16 +303,17 @@ class OnnxQwenVLModel implements FeaModel {
       /** The decoder for one-row steps (the same session as `decoder` when not separate). */
       singleStreamDecoder: ort.InferenceSession;
     },
+    private readonly signatures: {
+      decoder: DecoderSignature;
+      vision: VisionSignature;
+      embeddingType: FloatType;
+    },
     options: OnnxModelOptions,
   ) {
     const config = files.config;
     this.textConfig = (config.text_config as Record<string, unknown> | undefined) ?? config;
     const read = (name: string) => Number(this.textConfig[name] ?? config[name]);
     this.hiddenSize = read('hidden_size');
-    this.layers = read('num_hidden_layers');
-    const heads = read('num_attention_heads');
-    this.kvHeads = Number(this.textConfig.num_key_value_heads ?? config.num_key_value_heads ?? heads);
-    this.headDimension = Number(this.textConfig.head_dim ?? this.hiddenSize / heads);
     this.contextLength = read('max_position_embeddings');
     this.imageTokenId = Number(config.image_token_id ?? 151655);
     this.visionStartTokenId = Number(config.vision_start_token_id ?? 151652);
@@ -337,10 +388,13 @@ class OnnxQwenVLModel implements FeaModel {
     return { ids: this.tokenizer.encode(expanded).ids, images };
   }
 
+  /** Embeddings of the ids, in the decoder's `inputs_embeds` type. */
   private async embed(ids: readonly number[], batch: number): Promise<ort.Tensor> {
     const input = new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [batch, ids.length / batch]);
-    const output = await this.sessions.embed.run({ input_ids: input });
-    return output.inputs_embeds as ort.Tensor;
+    const output = (await this.sessions.embed.run({ input_ids: input })).inputs_embeds as ort.Tensor;
+    const type = this.signatures.decoder.embedsType;
+    if (output.type === type) return output;
+    return floatTensor(type, toFloatType(output.data as FloatData, type), output.dims);
   }
 
   /**
@@ -350,19 +404,20 @@ class OnnxQwenVLModel implements FeaModel {
    */
   private async embedStep(ids: readonly number[]): Promise<ort.Tensor> {
     const hidden = this.hiddenSize;
+    const type = this.signatures.decoder.embedsType;
     if (!ids.every((id) => this.embeddingRows.has(id))) {
-      const computed = (await this.embed(ids, ids.length)).data as Float32Array;
+      const computed = (await this.embed(ids, ids.length)).data as FloatData;
       ids.forEach((id, row) => {
         if (this.embeddingRows.size < EMBEDDING_CACHE_ROWS && !this.embeddingRows.has(id))
           this.embeddingRows.set(id, computed.slice(row * hidden, (row + 1) * hidden));
       });
-      return new ort.Tensor('float32', computed, [ids.length, 1, hidden]);
+      return floatTensor(type, computed, [ids.length, 1, hidden]);
     }
-    const data = new Float32Array(ids.length * hidden);
+    const data = floatArray(type, ids.length * hidden);
     ids.forEach((id, row) => {
-      data.set(this.embeddingRows.get(id) as Float32Array, row * hidden);
+      data.set(this.embeddingRows.get(id) as FloatData & ArrayLike<number>, row * hidden);
     });
-    return new ort.Tensor('float32', data, [ids.length, 1, hidden]);
+    return floatTensor(type, data, [ids.length, 1, hidden]);
   }
 
   private async generateOne(
@@ -391,12 +446,19 @@ class OnnxQwenVLModel implements FeaModel {
       }
       const patches = images.reduce((sum, image) => sum + image.patchCount, 0);
       const grid = BigInt64Array.from(images.flatMap((image) => image.gridThw.map(BigInt)));
+      const { pixelType, gridInputName } = this.signatures.vision;
       const output = await this.sessions.vision.run({
-        pixel_values: new ort.Tensor('float32', pixels, [patches, images[0]?.patchDimension ?? 1176]),
-        [this.files.gridInputName]: new ort.Tensor('int64', grid, [images.length, 3]),
+        pixel_values: floatTensor(pixelType, toFloatType(pixels, pixelType), [
+          patches,
+          images[0]?.patchDimension ?? 1176,
+        ]),
+        [gridInputName]: new ort.Tensor('int64', grid, [images.length, 3]),
       });
-      const features = (output.image_features as ort.Tensor).data as Float32Array;
-      const data = embeds.data as Float32Array;
+      const data = embeds.data as FloatData;
+      const features = toFloatType(
+        (output.image_features as ort.Tensor).data as FloatData,
+        embeds.type as FloatType,
+      ) as typeof data;
       let row = 0;
       for (let position = 0; position < ids.length; position += 1) {
         if (ids[position] !== this.imageTokenId) continue;
@@ -421,29 +483,34 @@ class OnnxQwenVLModel implements FeaModel {
       for (let index = 0; index < ids.length; index += 1)
         positions[axis * ids.length + index] = BigInt(row[index] as number);
     });
+    const signature = this.signatures.decoder;
     const feeds: Feeds = {
       inputs_embeds: embeds,
       attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
       position_ids: new ort.Tensor('int64', positions, [3, 1, ids.length]),
+      // Only the last position's logits are needed: graphs that can skip the others do.
+      ...(signature.numLogitsToKeep ? { num_logits_to_keep: int64Scalar(1n) } : {}),
+      ...(signature.useCacheBranch ? { use_cache_branch: boolTensor(false) } : {}),
     };
-    for (let layer = 0; layer < this.layers; layer += 1) {
+    for (let layer = 0; layer < signature.layers; layer += 1) {
       for (const kind of ['key', 'value']) {
-        feeds[`past_key_values.${layer}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [
-          1,
-          this.kvHeads,
-          0,
-          this.headDimension,
-        ]);
+        feeds[`past_key_values.${layer}.${kind}`] = floatTensor(
+          signature.cacheType,
+          floatArray(signature.cacheType, 0),
+          [1, signature.kvHeads, 0, signature.headDimension],
+        );
       }
     }
     const prefill = await this.sessions.decoder.run(feeds);
     const n = Math.max(1, sampling.n ?? 1);
-    const vocabulary = (prefill.logits as ort.Tensor).dims[2] as number;
-    const prefillLogits = ((prefill.logits as ort.Tensor).data as Float32Array).subarray(
-      (ids.length - 1) * vocabulary,
+    const prefillOutput = prefill.logits as ort.Tensor;
+    const vocabulary = prefillOutput.dims[2] as number;
+    const prefillRows = prefillOutput.dims[1] as number;
+    const prefillLogits = toFloat32(
+      (prefillOutput.data as FloatData).subarray((prefillRows - 1) * vocabulary, prefillRows * vocabulary),
     );
     let past: Feeds = {};
-    for (let layer = 0; layer < this.layers; layer += 1) {
+    for (let layer = 0; layer < signature.layers; layer += 1) {
       for (const kind of ['key', 'value']) {
         past[`past_key_values.${layer}.${kind}`] = tile(prefill[`present.${layer}.${kind}`] as ort.Tensor, n);
       }
@@ -530,23 +597,25 @@ class OnnxQwenVLModel implements FeaModel {
           pastLength + 1,
         ]),
         position_ids: new ort.Tensor('int64', new BigInt64Array(3 * n).fill(position), [3, n, 1]),
+        ...(signature.numLogitsToKeep ? { num_logits_to_keep: int64Scalar(1n) } : {}),
+        ...(signature.useCacheBranch ? { use_cache_branch: boolTensor(true) } : {}),
       };
       const output = await (n === 1 ? this.sessions.singleStreamDecoder : this.sessions.decoder).run(
         stepFeeds,
       );
       pastLength += 1;
       past = {};
-      for (let layer = 0; layer < this.layers; layer += 1) {
+      for (let layer = 0; layer < signature.layers; layer += 1) {
         for (const kind of ['key', 'value']) {
           past[`past_key_values.${layer}.${kind}`] = output[`present.${layer}.${kind}`] as ort.Tensor;
         }
       }
-      const logits = (output.logits as ort.Tensor).data as Float32Array;
+      const logits = (output.logits as ort.Tensor).data as FloatData;
       next = Array.from({ length: n }, (_, index) =>
         finished[index]
           ? (next[index] as number)
           : sampleToken(
-              logits.subarray(index * vocabulary, (index + 1) * vocabulary),
+              toFloat32(logits.subarray(index * vocabulary, (index + 1) * vocabulary)),
               tokenOptions,
               randoms[index] as SeededRandom,
             ),

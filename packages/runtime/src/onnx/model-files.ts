@@ -14,7 +14,7 @@ export const DTYPE_SUFFIXES: Readonly<Record<OnnxDtype, readonly string[]>> = Ob
   q4f16: ['_q4f16'],
 });
 
-/** Model types this backend runs and the name of their vision grid input. */
+/** Model types this backend runs and the vision grid input name their exports use (the graph's own input name is what is fed). */
 export const SUPPORTED_ARCHITECTURES: Readonly<Record<string, { gridInputName: string }>> = Object.freeze({
   qwen2_vl: { gridInputName: 'grid_thw' },
   qwen2_5_vl: { gridInputName: 'image_grid_thw' },
@@ -36,7 +36,7 @@ export interface ModelFiles {
   readonly chatTemplate: string;
   /** Paths of the three graphs. */
   readonly graphs: { readonly visionEncoder: string; readonly embedTokens: string; readonly decoder: string };
-  /** Vision grid input name of the architecture. */
+  /** Vision grid input name exports of the architecture use (the runtime feeds the name the graph declares). */
   readonly gridInputName: string;
 }
 

@@ -1,0 +1,135 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { writeTinyQwenVLModel } from '@facial-r1/tiny-models';
+import {
+  AutoProcessor,
+  env,
+  Qwen2_5_VLForConditionalGeneration,
+  Qwen2VLForConditionalGeneration,
+  RawImage,
+} from '@huggingface/transformers';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OnnxDtype } from './model-files';
+import { createOnnxModel } from './create-onnx-model';
+
+// Tiny models written in every weight format real exports ship (the same weights in each), with
+// grouped-query attention (4 heads, 2 key/value heads) and the optional decoder inputs: each
+// format must load, and generate the same 32 greedy tokens as transformers.js on the same files.
+let root: string;
+let image: string;
+const question = 'What is the emotion of this face?';
+const DTYPES = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'] as const satisfies readonly OnnxDtype[];
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'fr1-variants-'));
+  await writeTinyQwenVLModel(path.join(root, 'gqa-logits'), {
+    architecture: 'qwen2.5-vl',
+    seed: 12,
+    hiddenSize: 32,
+    heads: 4,
+    kvHeads: 2,
+    dtypes: DTYPES,
+    numLogitsToKeep: true,
+  });
+  await writeTinyQwenVLModel(path.join(root, 'gqa-branch'), {
+    architecture: 'qwen2-vl',
+    seed: 13,
+    hiddenSize: 48,
+    heads: 6,
+    kvHeads: 1,
+    dtypes: ['fp32', 'fp16'],
+    useCacheBranch: true,
+  });
+  const raw = Buffer.alloc(200 * 150 * 3).map((_, index) => (index * 37) % 251);
+  image = path.join(root, 'face.jpg');
+  await writeFile(
+    image,
+    await sharp(raw, { raw: { width: 200, height: 150, channels: 3 } })
+      .jpeg()
+      .toBuffer(),
+  );
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function referenceTokens(name: string, dtype: OnnxDtype, qwen25: boolean): Promise<string> {
+  env.allowRemoteModels = false;
+  env.localModelPath = root;
+  const processor = await AutoProcessor.from_pretrained(name);
+  const Model = qwen25 ? Qwen2_5_VLForConditionalGeneration : Qwen2VLForConditionalGeneration;
+  const reference = await Model.from_pretrained(name, { dtype });
+  const text = processor.apply_chat_template(
+    [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: question }] }],
+    { add_generation_prompt: true },
+  );
+  const inputs = await processor(text, await RawImage.read(image));
+  const output = (await reference.generate({ ...inputs, max_new_tokens: 32, do_sample: false })) as {
+    tolist(): bigint[][];
+  };
+  await reference.dispose();
+  const tokens = output.tolist()[0]?.slice(inputs.input_ids.dims[1]).map(Number) ?? [];
+  expect(tokens).toHaveLength(32);
+  return processor.tokenizer?.decode(tokens, { skip_special_tokens: true }) as string;
+}
+
+async function ourText(name: string, dtype: OnnxDtype, n = 1): Promise<string[]> {
+  const model = await createOnnxModel(path.join(root, name), { dtype, workers: 0 });
+  try {
+    const result = await model.doGenerate({
+      prompts: [
+        {
+          messages: [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: question }] }],
+          images: [image],
+        },
+      ],
+      sampling: n === 1 ? { maxTokens: 32 } : { maxTokens: 32, n },
+    });
+    const completions = result.results[0]?.completions ?? [];
+    for (const completion of completions) expect(completion.completionTokens).toBe(32);
+    return completions.map((completion) => completion.text);
+  } finally {
+    await model.dispose();
+  }
+}
+
+describe('createOnnxModel on each weight format (GQA, num_logits_to_keep)', () => {
+  it.each(DTYPES)(
+    '%s: the graph declares what it takes, and 32 greedy tokens equal transformers.js',
+    async (dtype) => {
+      const file = path.join(
+        root,
+        'gqa-logits',
+        'onnx',
+        `decoder_model_merged${dtype === 'fp32' ? '' : { fp16: '_fp16', q8: '_quantized', q4: '_q4', q4f16: '_q4f16' }[dtype]}.onnx`,
+      );
+      const session = await ort.InferenceSession.create(file);
+      const embeds = session.inputMetadata.find((meta) => meta.name === 'inputs_embeds');
+      await session.release();
+      expect(embeds).toMatchObject({ type: dtype === 'fp16' || dtype === 'q4f16' ? 'float16' : 'float32' });
+      const expected = await referenceTokens('gqa-logits', dtype, true);
+      expect(await ourText('gqa-logits', dtype)).toEqual([expected]);
+    },
+    60_000,
+  );
+
+  it('an n-sample greedy group repeats the single completion (tiled fp16 GQA cache)', async () => {
+    const [single] = await ourText('gqa-logits', 'q4f16');
+    expect(await ourText('gqa-logits', 'q4f16', 3)).toEqual([single, single, single]);
+  }, 60_000);
+});
+
+describe('createOnnxModel on a decoder with use_cache_branch (one key/value head)', () => {
+  it.each(['fp32', 'fp16'] as const)(
+    '%s: 32 greedy tokens equal transformers.js',
+    async (dtype) => {
+      const expected = await referenceTokens('gqa-branch', dtype, false);
+      expect(await ourText('gqa-branch', dtype)).toEqual([expected]);
+    },
+    60_000,
+  );
+});
