@@ -200,15 +200,21 @@ function buildDecoder(
   const kvHeadShape = graph.int64s('shape', [0, 0, kvHeads, headDimension]);
   const mergedShape = graph.int64s('shape', [0, 0, hidden]);
   // Grouped-query attention: each key/value head serves `groups` query heads ([B, kv, T, D] -> [B, heads, T, D]).
-  const groupAxis = graph.int64s('axes', [2]);
-  const groupExpand = graph.int64s('shape', [1, 1, groups, 1, 1]);
-  const groupedShape = graph.int64s('shape', [0, heads, -1, headDimension]);
-  const repeatKv = (value: string) =>
+  // Only a grouped graph gets these constants: an unused initializer makes onnxruntime warn.
+  const grouping =
     groups === 1
+      ? undefined
+      : {
+          axis: graph.int64s('axes', [2]),
+          expand: graph.int64s('shape', [1, 1, groups, 1, 1]),
+          shape: graph.int64s('shape', [0, heads, -1, headDimension]),
+        };
+  const repeatKv = (value: string) =>
+    grouping === undefined
       ? value
       : graph.node('Reshape', [
-          graph.node('Expand', [graph.node('Unsqueeze', [value, groupAxis]), groupExpand]),
-          groupedShape,
+          graph.node('Expand', [graph.node('Unsqueeze', [value, grouping.axis]), grouping.expand]),
+          grouping.shape,
         ]);
   const weightScale = 1 / Math.sqrt(hidden);
   const pastShape = ['batch_size', kvHeads, 'past_sequence_length', headDimension];
