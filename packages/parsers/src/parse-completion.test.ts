@@ -393,7 +393,17 @@ describe('properties', () => {
     const pieces = fc
       .array(
         fc.oneof(
-          fc.constantFrom('<think>', '</think>', '<answer>', '</answer>', '<THINK>', ' ', '\n', 'AU4', 'happy'),
+          fc.constantFrom(
+            '<think>',
+            '</think>',
+            '<answer>',
+            '</answer>',
+            '<THINK>',
+            ' ',
+            '\n',
+            'AU4',
+            'happy',
+          ),
           fc.string(),
         ),
         { maxLength: 12 },
