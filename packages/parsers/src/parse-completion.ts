@@ -432,6 +432,15 @@ class ReferenceCompletion implements ParsedCompletion {
 }
 
 /**
+ * The `facial-r1` parse of `text` around its reference parse (what {@link parseReference}
+ * returned for the same text), for callers that read the reference fields first and the rest
+ * only sometimes: nothing is parsed twice.
+ */
+export function referenceCompletion(text: string, reference: ReferenceParse): ParsedCompletion {
+  return new ReferenceCompletion(text, reference);
+}
+
+/**
  * Parses a completion. Total (never throws, for any string) and linear in its length.
  *
  * `robust` (the default) finds AUs written as codes in every common spelling, FACS names and

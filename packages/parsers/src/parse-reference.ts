@@ -64,7 +64,8 @@ export function referenceThinkRange(text: string): readonly [number, number] | n
 
 /** Where the reference's answer was read from before stripping: the last answer block, else the whole text. */
 export function referenceAnswerRange(text: string): readonly [number, number] {
-  return lastAnswerRange(text) ?? [0, text.length];
+  const start = lastAnswerStart(text);
+  return start < 0 ? [0, text.length] : [start, lastAnswerEnd];
 }
 
 /**
@@ -133,21 +134,25 @@ function referenceAus(think: string): AuId[] {
   }
 }
 
-/** `[start, end)` of the last `re.findall(r"<answer>(.*?)</answer>", text, re.DOTALL)` match, or null. */
-function lastAnswerRange(text: string): [number, number] | null {
+/** End of the block {@link lastAnswerStart} found last (a scratch slot: no allocation on the hot path). */
+let lastAnswerEnd = -1;
+
+/**
+ * Start of the text of the last `re.findall(r"<answer>(.*?)</answer>", text, re.DOTALL)`
+ * match, or -1; its end is left in `lastAnswerEnd`.
+ */
+function lastAnswerStart(text: string): number {
   let start = -1;
-  let end = -1;
   let from = 0;
   for (;;) {
     const open = text.indexOf('<answer>', from);
-    if (open < 0) break;
+    if (open < 0) return start;
     const close = text.indexOf('</answer>', open + 8);
-    if (close < 0) break;
+    if (close < 0) return start;
     start = open + 8;
-    end = close;
+    lastAnswerEnd = close;
     from = close + 9;
   }
-  return start < 0 ? null : [start, end];
 }
 
 /**
@@ -157,8 +162,8 @@ function lastAnswerRange(text: string): [number, number] | null {
  */
 export function parseReference(text: string): ReferenceParse {
   const think = firstThinkBlock(text);
-  const range = lastAnswerRange(text);
-  const lastAnswer = range === null ? null : text.slice(range[0], range[1]);
+  const start = lastAnswerStart(text);
+  const lastAnswer = start < 0 ? null : text.slice(start, lastAnswerEnd);
   return {
     wellFormed: isReferenceWellFormed(text),
     think,

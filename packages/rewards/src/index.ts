@@ -24,7 +24,6 @@ export {
 } from './score-completions';
 export { decodeLabel, extractResponse } from './server/openrlhf';
 export { createRewardServer, type RewardServer, type RewardServerOptions } from './server/reward-server';
-export { ParsedView } from './terms/parsed-view';
 export {
   accuracyTerm,
   auTerm,
@@ -36,7 +35,6 @@ export {
   negationTerm,
   REWARD_TERMS,
   type RewardTerm,
-  reasoningEmotion,
   repetitionTerm,
   type TermMode,
   type TermName,

@@ -1,3 +1,4 @@
+import type { AssessOptions } from '@facial-r1/assessment';
 import { RewardConfigurationError } from './errors';
 import { REWARD_TERMS, type TermMode, type TermName, type TermOptions } from './terms/reward-terms';
 
@@ -42,6 +43,8 @@ export interface ResolvedPreset {
     readonly term: (typeof REWARD_TERMS)[TermName];
   }[];
   readonly options: TermOptions;
+  /** What each completion's Assessment is made with (the mode, the n of repeated n-grams). */
+  readonly assessOptions: AssessOptions;
   readonly clamp: readonly [number, number];
 }
 
@@ -97,5 +100,12 @@ export function resolvePreset(
     throw new RewardConfigurationError(
       `clamp must be [low, high] with low <= high, got [${clamp.join(', ')}]`,
     );
-  return { name, entries, options: { mode: definition.mode ?? 'robust', ...definition.options }, clamp };
+  const options: TermOptions = { mode: definition.mode ?? 'robust', ...definition.options };
+  return {
+    name,
+    entries,
+    options,
+    assessOptions: { mode: options.mode, repetitionN: options.repetitionN },
+    clamp,
+  };
 }

@@ -1,6 +1,6 @@
+import { assess } from '@facial-r1/assessment';
 import { type PresetDefinition, type PresetName, type ResolvedPreset, resolvePreset } from './presets';
 import type { RewardSample } from './reward-sample';
-import { ParsedView } from './terms/parsed-view';
 import type { TermName } from './terms/reward-terms';
 
 /** One completion to score with its sample. */
@@ -31,14 +31,12 @@ export interface ScoreOptions {
 
 /** Scores one item with a resolved preset. */
 export function scoreWithPreset(item: RewardItem, preset: ResolvedPreset): RewardResult {
-  const view = new ParsedView(
-    typeof item.completion === 'string' ? item.completion : String(item.completion ?? ''),
-  );
+  const assessment = assess(item.completion, item.sample, preset.assessOptions);
   const terms: Record<string, number> = {};
   const reasons: Record<string, string> = {};
   let total = 0;
   for (const entry of preset.entries) {
-    const result = entry.term(view, item.sample ?? {}, preset.options);
+    const result = entry.term(assessment, preset.options);
     terms[entry.name] = result.value;
     if (result.reason !== undefined) reasons[entry.name] = result.reason;
     total += entry.weight * result.value;
@@ -49,8 +47,8 @@ export function scoreWithPreset(item: RewardItem, preset: ResolvedPreset): Rewar
 
 /**
  * Scores completions against their samples with a preset (default `facial-r1`, the paper's
- * reward). Each completion is parsed at most once per parsing mode, whatever the number of
- * terms. Pure and synchronous: safe inside a training loop.
+ * reward): one Assessment per completion, in the preset's mode, weighted by the terms; only
+ * the sections the terms read are computed. Pure and synchronous: safe inside a training loop.
  */
 export function scoreCompletions(items: readonly RewardItem[], options: ScoreOptions = {}): RewardResult[] {
   const preset = resolvePreset(options.preset);
