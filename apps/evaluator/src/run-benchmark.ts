@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { type Assessment, assess } from '@facial-r1/assessment';
 import {
   type BenchmarkSample,
   bootstrapMean,
@@ -27,6 +28,12 @@ export interface PredictionRecord {
   readonly text: string;
   readonly finishReason: string;
   readonly ms: number;
+  /**
+   * The completion's Assessment against its sample (robust mode), made once when the output
+   * is generated; `evaluate`, the judge and the reports read it instead of parsing again.
+   * Absent in files written before it existed (those are assessed when evaluated).
+   */
+  readonly assessment?: Assessment;
 }
 
 /** Options of {@link runBenchmark}. */
@@ -109,14 +116,16 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunBen
           signal: options.signal,
         });
         const completion = result.results[0]?.completions[0];
+        const text = completion?.text ?? '';
         await appender.append({
           key: keyOf(sample.id),
           id: sample.id,
           model: options.modelId,
           promptHash,
-          text: completion?.text ?? '',
+          text,
           finishReason: completion?.finishReason ?? 'error',
           ms: Math.round(performance.now() - started),
+          assessment: assess(text, sample),
         });
         done += 1;
         options.onProgress?.(done, samples.length);
@@ -126,14 +135,14 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunBen
   } finally {
     await appender.close();
   }
-  const predictions = new Map<string, string>();
+  const predictions = new Map<string, PredictionRecord>();
   for await (const record of readJsonl<PredictionRecord>(predictionsFile)) {
     if (record.model === options.modelId && record.promptHash === promptHash)
-      predictions.set(record.id, record.text);
+      predictions.set(record.id, record);
   }
   let report = evaluate(
     samples,
-    [...predictions].map(([id, text]) => ({ id, text })),
+    [...predictions.values()].map(({ id, text, assessment }) => ({ id, text, assessment })),
     adapter,
     { resamples: options.resamples ?? 1000 },
   );

@@ -1,7 +1,7 @@
-import { toAuId } from '@facial-r1/facs';
-import { type ParsedCompletion, parseCompletion } from '@facial-r1/parsers';
+import { type Assessment, assess, goldAus, isCurrentAssessment, referenceLabel } from '@facial-r1/assessment';
+import type { AuId } from '@facial-r1/facs';
 import type { BenchmarkAdapter, BenchmarkSample } from '../adapters/benchmark-adapter';
-import { type AuMetrics, auMetrics } from '../metrics/au-metrics';
+import { type AuMetrics, auMetricsFromComparisons } from '../metrics/au-metrics';
 import { corpusBleu } from '../metrics/bleu';
 import {
   type BootstrapOptions,
@@ -23,6 +23,12 @@ export type EvaluationTarget = Pick<BenchmarkAdapter, 'id' | 'version' | 'task' 
 export interface Prediction {
   readonly id: string;
   readonly text: string;
+  /**
+   * Its Assessment (robust mode) against the sample, when stored with it (`fea-eval run`
+   * keeps it in `predictions.jsonl`): used as it is when current and made from this text and
+   * sample; otherwise the text is assessed again.
+   */
+  readonly assessment?: Assessment;
 }
 
 /** One evaluated sample. */
@@ -30,17 +36,37 @@ export interface EvaluationRow {
   readonly id: string;
   readonly image: string;
   readonly goldLabel: string | null;
-  readonly goldAus: readonly string[];
-  /** AUs unknown for this sample (BP4D code 9). */
-  readonly unknownAus: readonly string[];
+  /** The sample's AUs, canonical (the Assessment's `aus.gold`). */
+  readonly goldAus: readonly AuId[];
+  /** AUs unknown for this sample (BP4D code 9), canonical. */
+  readonly unknownAus: readonly AuId[];
   readonly text: string | null;
   readonly predictedLabel: string | null;
   readonly referenceLabel: string | null;
-  readonly predictedAus: readonly string[];
+  /** The AUs the reasoning asserts (the Assessment's `aus.predicted`; none without an output). */
+  readonly predictedAus: readonly AuId[];
+  /** The Assessment's `answer.correct` (null without an emotion label or label set). */
   readonly correct: boolean | null;
   readonly rougeL: number | null;
   readonly wellFormed: boolean;
+  /** The output's Assessment (robust mode; a missing output is assessed as the empty text). */
+  readonly assessment: Assessment;
 }
+
+/** The stored Assessment when it is current and made from this text and sample, else a new one. */
+function assessmentOf(text: string, sample: BenchmarkSample, stored: Assessment | undefined): Assessment {
+  if (
+    isCurrentAssessment(stored) &&
+    stored.completion === text &&
+    stored.answer.label === referenceLabel(sample) &&
+    sameAus(stored.aus.gold, goldAus(sample.AUs))
+  )
+    return stored;
+  return assess(text, sample);
+}
+
+const sameAus = (a: readonly AuId[], b: readonly AuId[]) =>
+  a.length === b.length && a.every((au, index) => au === b[index]);
 
 /** A headline metric: estimate, 95 % bootstrap interval, and its direction. */
 export interface HeadlineMetric extends Interval {
@@ -82,13 +108,13 @@ export function evaluate(
   target: EvaluationTarget,
   options: BootstrapOptions = {},
 ): EvaluationReport {
-  const byId = new Map(predictions.map((prediction) => [prediction.id, prediction.text]));
+  const byId = new Map(predictions.map((prediction) => [prediction.id, prediction]));
   const emotions = target.labelSet.emotions ?? [];
-  const parsedList: ParsedCompletion[] = [];
   const rows: EvaluationRow[] = samples.map((sample) => {
-    const text = byId.get(sample.id) ?? null;
-    const parsed = parseCompletion(text ?? '');
-    parsedList.push(parsed);
+    const prediction = byId.get(sample.id);
+    const text = prediction?.text ?? null;
+    const assessment = assessmentOf(text ?? '', sample, prediction?.assessment);
+    const parsed = assessment.parse;
     const goldLabel = sample.labels[0] ?? null;
     const predictedLabel =
       text === null || !emotions.length ? null : extractEmotion(text, emotions, 'normalized', parsed);
@@ -97,21 +123,22 @@ export function evaluate(
       id: sample.id,
       image: sample.image,
       goldLabel,
-      goldAus: sample.AUs.map((au) => toAuId(au) ?? au),
-      unknownAus: Array.isArray(unknown) ? (unknown as string[]) : [],
+      goldAus: assessment.aus.gold,
+      unknownAus: Array.isArray(unknown) ? goldAus(unknown as string[]) : [],
       text,
       predictedLabel,
       referenceLabel:
         text === null || !emotions.length ? null : extractEmotion(text, emotions, 'reference', parsed),
-      predictedAus: text === null ? [] : parsed.presentAus,
-      correct: goldLabel && emotions.length ? predictedLabel === goldLabel : null,
+      predictedAus: text === null ? [] : assessment.aus.predicted,
+      correct: goldLabel && emotions.length ? assessment.answer.correct === true : null,
       rougeL:
         sample.description && text !== null
           ? rougeL(text, sample.description)
           : sample.description
             ? 0
             : null,
-      wellFormed: parsed.wellFormed,
+      wellFormed: assessment.format.wellFormed,
+      assessment,
     };
   });
 
@@ -146,17 +173,14 @@ export function evaluate(
   let au: AuMetrics | undefined;
   if (hasAus) {
     const vocabulary = target.labelSet.aus;
-    const statistic = (data: readonly EvaluationRow[]) =>
-      auMetrics(
-        data.map((row) => row.goldAus),
-        data.map((row) => row.predictedAus),
+    // Sums of the rows' AU comparisons: a resample reads them as they are.
+    const auOf = (data: readonly EvaluationRow[]) =>
+      auMetricsFromComparisons(
+        data.map((row) => row.assessment.aus),
         { vocabulary, unknown: data.map((row) => row.unknownAus) },
-      ).macroF1;
-    au = auMetrics(
-      rows.map((row) => row.goldAus),
-      rows.map((row) => row.predictedAus),
-      { vocabulary, unknown: rows.map((row) => row.unknownAus) },
-    );
+      );
+    const statistic = (data: readonly EvaluationRow[]) => auOf(data).macroF1;
+    au = auOf(rows);
     headline.auF1 = { label: 'AU F1', higherIsBetter: true, ...interval(rows, statistic), value: au.macroF1 };
   }
   let reasoning: EvaluationReport['reasoning'];
@@ -166,7 +190,7 @@ export function evaluate(
     reasoning = {
       rougeL: mean(withReference.map((row) => row.rougeL!)),
       bleu: corpusBleu(
-        described.map((sample) => byId.get(sample.id) ?? ''),
+        described.map((sample) => byId.get(sample.id)?.text ?? ''),
         described.map((sample) => sample.description!),
       ).bleu,
     };
@@ -211,10 +235,7 @@ export function evaluate(
     ...(emotion ? { emotion } : {}),
     ...(au ? { au } : {}),
     ...(reasoning ? { reasoning } : {}),
-    fea: feaRates(
-      parsedList,
-      rows.map((row) => row.goldAus),
-    ),
+    fea: feaRates(rows.map((row) => row.assessment)),
     rows,
   };
 }
