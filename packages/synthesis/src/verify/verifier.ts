@@ -130,26 +130,18 @@ export function createVerifier(options: VerifierOptions = {}) {
       });
     }
 
-    if (forbidNegation) {
-      const { negation } = assessment;
-      const found = [...negation.cues, ...negation.mentions].map((span) => span.text);
+    const cueChecks = [
+      [forbidNegation, 'negation', 'describe only what is present; do not write negations'],
+      [forbidHedging, 'hedging', 'state observations plainly; do not hedge'],
+    ] as const;
+    for (const [enabled, name, advice] of cueChecks) {
+      if (!enabled) continue;
+      const findings = assessment[name];
+      const found = new Set([...findings.cues, ...findings.mentions].map((span) => span.text));
       checks.push({
-        name: 'negation',
-        passed: !negation.found,
-        message: negation.found
-          ? `describe only what is present; do not write negations (${list([...new Set(found)])})`
-          : undefined,
-      });
-    }
-    if (forbidHedging) {
-      const { hedging } = assessment;
-      const found = [...hedging.cues, ...hedging.mentions].map((span) => span.text);
-      checks.push({
-        name: 'hedging',
-        passed: !hedging.found,
-        message: hedging.found
-          ? `state observations plainly; do not hedge (${list([...new Set(found)])})`
-          : undefined,
+        name,
+        passed: !findings.found,
+        message: findings.found ? `${advice} (${list([...found])})` : undefined,
       });
     }
     if (options.requireConsistency && answer.label !== null) {
