@@ -47,3 +47,4 @@ export {
   safeDecodeEmotionCode,
   UnknownLabelCodeError,
 } from './label-maps';
+export { didYouMean, type SuggestNamesOptions, suggestNames } from './suggest-names';

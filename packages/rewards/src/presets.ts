@@ -1,4 +1,5 @@
 import type { AssessOptions } from '@facial-r1/assessment';
+import { didYouMean, suggestNames } from '@facial-r1/facs';
 import { RewardConfigurationError } from './errors';
 import { REWARD_TERMS, type TermMode, type TermName, type TermOptions } from './terms/reward-terms';
 
@@ -69,7 +70,7 @@ export function resolvePreset(
     const found = (PRESETS as Record<string, PresetDefinition>)[preset];
     if (!found)
       throw new RewardConfigurationError(
-        `unknown reward preset "${preset}"; known: ${Object.keys(PRESETS).join(', ')}`,
+        `unknown reward preset "${preset}"${didYouMean(suggestNames(preset, Object.keys(PRESETS)))}; known: ${Object.keys(PRESETS).join(', ')}`,
       );
     name = preset;
     definition = found;
@@ -86,7 +87,7 @@ export function resolvePreset(
     const term = (REWARD_TERMS as Record<string, (typeof REWARD_TERMS)[TermName]>)[termName];
     if (!term)
       throw new RewardConfigurationError(
-        `unknown reward term "${termName}"; known: ${Object.keys(REWARD_TERMS).join(', ')}`,
+        `unknown reward term "${termName}"${didYouMean(suggestNames(termName, Object.keys(REWARD_TERMS)))}; known: ${Object.keys(REWARD_TERMS).join(', ')}`,
       );
     if (typeof weight !== 'number' || !Number.isFinite(weight)) {
       throw new RewardConfigurationError(

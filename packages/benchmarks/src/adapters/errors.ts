@@ -1,4 +1,4 @@
-import { FeaError } from '@facial-r1/facs';
+import { didYouMean, FeaError } from '@facial-r1/facs';
 
 /** A malformed annotation row or missing file; names the file, line, field and what was expected. */
 export class BenchmarkDataError extends FeaError {
@@ -50,7 +50,7 @@ export class UnknownBenchmarkError extends FeaError {
   ) {
     super(
       'benchmarks/unknown-benchmark',
-      `unknown benchmark "${benchmark}"${suggestions.length ? `; did you mean ${suggestions.map((item) => `"${item}"`).join(' or ')}?` : ''} Known: ${known.join(', ')}`,
+      `unknown benchmark "${benchmark}"${didYouMean(suggestions)}. Known: ${known.join(', ')}`,
     );
   }
 }

@@ -1,3 +1,4 @@
+import { suggestNames } from '@facial-r1/facs';
 import { affectnetAdapter } from './affectnet-adapter';
 import type { BenchmarkAdapter } from './benchmark-adapter';
 import { bp4dAdapter } from './bp4d-adapter';
@@ -33,37 +34,17 @@ const ALIASES: Readonly<Record<string, BenchmarkId>> = {
   'fer-2013': 'fer2013',
 };
 
-function distance(a: string, b: string): number {
-  const previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    let diagonal = previous[0]!;
-    previous[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const above = previous[j]!;
-      previous[j] = Math.min(above + 1, previous[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return previous[b.length]!;
-}
-
 /** The adapter of a benchmark id (case-insensitive; aliases like `raf-db`, `fea-20k`); unknown ids suggest the closest. */
 export function getBenchmark(id: string): BenchmarkAdapter {
   const key = id.trim().toLowerCase();
   const found =
     (BENCHMARKS as Record<string, BenchmarkAdapter>)[key] ?? BENCHMARKS[ALIASES[key] as BenchmarkId];
   if (found) return found;
-  const candidates = [...BENCHMARK_IDS, ...Object.keys(ALIASES)];
-  const scored = candidates
-    .map((candidate) => ({ candidate, score: distance(key, candidate) }))
-    .sort((a, b) => a.score - b.score);
-  const suggestions = [
-    ...new Set(
-      scored
-        .filter((item) => item.score <= Math.max(2, key.length / 3))
-        .map((item) => ALIASES[item.candidate] ?? item.candidate),
-    ),
-  ].slice(0, 2);
+  const candidates = suggestNames(key, [...BENCHMARK_IDS, ...Object.keys(ALIASES)], { max: 8 });
+  const suggestions = [...new Set(candidates.map((candidate) => ALIASES[candidate] ?? candidate))].slice(
+    0,
+    2,
+  );
   throw new UnknownBenchmarkError(id, suggestions, BENCHMARK_IDS);
 }
 

@@ -1,3 +1,4 @@
+import { suggestNames } from '@facial-r1/facs';
 import { ModelIdError, UnknownModelProviderError } from './errors';
 import type { FeaModel } from '../model';
 import { DTYPE_SUFFIXES, type OnnxDtype } from '../onnx/model-files';
@@ -83,34 +84,9 @@ export const openAIProvider: ModelProviderFactory = (spec, options) => {
   });
 };
 
-/** Levenshtein distance, for "did you mean" suggestions. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
-
-/** Known names close to `name` (edit distance at most a third of its length, or a shared prefix), best first. */
+/** Known provider names close to `name`, best first (`suggestNames` of `@facial-r1/facs`). */
 export function suggestProviders(name: string, known: readonly string[]): string[] {
-  return known
-    .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))
-    .filter(
-      ({ candidate, distance }) =>
-        distance <= Math.max(1, Math.ceil(candidate.length / 3)) ||
-        (name.length >= 2 && (candidate.startsWith(name) || name.startsWith(candidate))),
-    )
-    .sort((a, b) => a.distance - b.distance)
-    .map(({ candidate }) => candidate);
+  return suggestNames(name, known);
 }
 
 /** The options an `onnx:` id may carry, checked: what `createOnnxModel` takes from them. */
