@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type Assessment, assess } from '@facial-r1/assessment';
 import {
@@ -11,7 +11,7 @@ import {
   type LoadOptions,
   renderMarkdownReport,
 } from '@facial-r1/benchmarks';
-import { createJsonlAppender, readJsonl } from '@facial-r1/dataset';
+import { createJsonlAppender, readJsonl, writeFileAtomic } from '@facial-r1/dataset';
 import { buildGrpoPrompt, PROMPT_VERSION } from '@facial-r1/parsers';
 import type { FeaModel } from '@facial-r1/runtime';
 import { runPool } from '@facial-r1/synthesis';
@@ -66,10 +66,7 @@ export interface RunBenchmarkResult {
   };
 }
 
-async function writeAtomic(file: string, text: string) {
-  await writeFile(`${file}.partial`, text);
-  await rename(`${file}.partial`, file);
-}
+const writeAtomic = writeFileAtomic;
 
 /**
  * Runs a model on a benchmark split: samples through the adapter, the GRPO prompt with the
