@@ -2,7 +2,10 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   entry: ['src/index.ts', 'src/bin.ts'],
-  format: ['esm'],
+  // ESM and CommonJS: `require('@facial-r1/rewards')` works from any Node 20 (the bin runs the ESM build).
+  format: ['esm', 'cjs'],
+  // `import.meta.url` (bridgePath) in the CommonJS build.
+  shims: true,
   dts: true,
   sourcemap: true,
   clean: true,

@@ -1,9 +1,15 @@
 import { BENCHMARK_IDS, getBenchmark, listBenchmarks } from '@facial-r1/benchmarks';
-import { describeProgress, ProgressReporter } from '@facial-r1/cli-kit';
-import { FeaError } from '@facial-r1/facs';
+import {
+  describeErrorForCli,
+  describeProgress,
+  findUnknownOption,
+  isUsageError,
+  ProgressReporter,
+} from '@facial-r1/cli-kit';
 import { createModelRegistry, type ModelProviderFactory } from '@facial-r1/runtime';
 import { createFaceBaselineModel, demoPhotoPaths } from '@facial-r1/vision';
 import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { analyzeImages, formatAnalysis } from './analyze-images';
 import { renderAnalysisHtml } from './analyze-report';
@@ -16,8 +22,11 @@ const LOCAL_PROVIDERS: Record<string, ModelProviderFactory> = {
   baseline: () => createFaceBaselineModel(),
 };
 
-/** Exit codes: 0 success, 1 a failed run, 2 a usage error. */
+/** Exit codes: 0 success, 1 a failed run (or an interrupted or incomplete one), 2 a usage error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+// src/cli.ts and dist/bin.js are both one folder below the package root.
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 const whole = (value: string) => {
   const parsed = Number(value);
@@ -29,6 +38,7 @@ const whole = (value: string) => {
 export function createProgram(): Command {
   const program = new Command('fea-eval')
     .description('Evaluate FEA models on the public benchmarks and compare runs.')
+    .version(VERSION)
     .showHelpAfterError()
     .addHelpText(
       'after',
@@ -116,6 +126,11 @@ Examples:
       'an OpenAI-compatible model that scores the reasoning 1-10 against the reference (FEA-20K "Score")',
     )
     .option('--out <dir>', 'run directory', 'fea-eval-run')
+    .option('--no-retry-errors', 'keep the model errors a previous run recorded instead of asking again')
+    .option(
+      '--allow-outside-root',
+      'read images the annotations place outside the --data folder (.., absolute paths, symbolic links)',
+    )
     .option('--json', 'print the headline metrics as JSON')
     .action(
       async (options: {
@@ -130,6 +145,8 @@ Examples:
         maxTokens: number;
         resamples: number;
         out: string;
+        retryErrors: boolean;
+        allowOutsideRoot?: boolean;
         json?: boolean;
       }) => {
         const adapter = getBenchmark(options.benchmark);
@@ -161,29 +178,51 @@ Examples:
             maxTokens: options.maxTokens,
             resamples: options.resamples,
             judge,
+            retryErrors: options.retryErrors,
+            allowOutsideRoot: options.allowOutsideRoot,
             signal: controller.signal,
             onProgress: (done, total) =>
               reporter.update(`${adapter.id}  ${describeProgress({ done, total })}`),
           });
+          const counts = result.report.counts;
           reporter.log(
-            `${adapter.id}: ${result.report.counts.samples} samples, ${result.generated} generated, ${result.cached} from cache`,
+            `${adapter.id}: ${counts.samples} samples, ${result.generated} asked in this run, ${result.cached} from cache; ${counts.predicted} answered, ${counts.errors} model errors, ${counts.missing} missing`,
           );
+          const incomplete = result.incomplete
+            ? `INCOMPLETE: ${result.incomplete}. Partial numbers (samples without an answer count as wrong), not comparable with the paper's; rerun the same command to finish.`
+            : undefined;
           if (options.json)
             console.log(
               JSON.stringify(
-                { benchmark: adapter.id, headline: result.report.headline, files: result.files },
+                {
+                  benchmark: adapter.id,
+                  complete: !result.incomplete,
+                  ...(result.incomplete ? { incomplete: result.incomplete } : {}),
+                  counts,
+                  headline: result.report.headline,
+                  files: result.files,
+                },
                 null,
                 2,
               ),
             );
           else {
+            if (incomplete) console.log(incomplete);
             for (const [key, metric] of Object.entries(result.report.headline)) {
               const scale = key === 'rege' || key === 'judge' ? 1 : 100;
               console.log(
-                `${metric.label}: ${(scale * metric.value).toFixed(1)} (95% ${(scale * metric.low).toFixed(1)}-${(scale * metric.high).toFixed(1)})`,
+                `${incomplete ? 'partial ' : ''}${metric.label}: ${(scale * metric.value).toFixed(1)} (95% ${(scale * metric.low).toFixed(1)}-${(scale * metric.high).toFixed(1)})`,
               );
             }
+            const failures = result.report.rows.filter((row) => row.error !== undefined);
+            for (const row of failures.slice(0, 5)) console.log(`model error on ${row.id}: ${row.error}`);
+            if (failures.length > 5)
+              console.log(`... ${failures.length - 5} more model errors in ${result.files.markdown}`);
             console.log(`Report: ${result.files.markdown}`);
+          }
+          if (incomplete) {
+            if (options.json) console.error(`fea-eval: ${incomplete}`);
+            process.exitCode = EXIT.failed;
           }
         } finally {
           process.off('SIGINT', stop);
@@ -203,7 +242,10 @@ Examples:
       const reports = await readRunReports(runs);
       const compared = compareReports(reports);
       if (options.json) console.log(JSON.stringify(compared, null, 2));
-      else process.stdout.write(renderComparison(reports, compared, { againstPaper: options.againstPaper }));
+      else
+        process.stdout.write(
+          renderComparison(reports, compared, { againstPaper: options.againstPaper, labels: runs }),
+        );
     });
   return program;
 }
@@ -212,18 +254,19 @@ Examples:
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
   const program = createProgram().exitOverride();
   for (const command of program.commands) command.exitOverride();
+  const unknown = findUnknownOption(program, argv);
+  if (unknown) {
+    console.error(unknown);
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync([...argv]);
     // A command that finished but reports failures (some images failed) sets process.exitCode.
     return typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    console.error(`fea-eval: ${error instanceof Error ? error.message : String(error)}`);
-    if (
-      FeaError.isInstance(error) &&
-      ['benchmarks/unknown-benchmark', 'runtime/invalid-model-id'].includes(error.code)
-    )
-      return EXIT.usage;
+    console.error(`fea-eval: ${describeErrorForCli(error)}`);
+    if (isUsageError(error)) return EXIT.usage;
     return EXIT.failed;
   }
 }

@@ -97,6 +97,11 @@ export function compareReports(
       if (!compute) return null;
       const byId = new Map(report.rows.map((row) => [row.id, row]));
       const shared = base.rows.filter((row) => byId.has(row.id));
+      if (!shared.length)
+        throw new FeaError(
+          'evaluator/nothing-to-compare',
+          `run ${index + 1}${report.run?.model ? ` (${report.run.model})` : ''} and run 1${base.run?.model ? ` (${base.run.model})` : ''} have no sample in common: nothing to compare (are they runs of the same split and fold?)`,
+        );
       return pairedBootstrap(
         shared,
         shared.map((row) => byId.get(row.id)!),
@@ -108,12 +113,25 @@ export function compareReports(
   });
 }
 
+/** Row names: the given labels, else the model ids, made unique with the run's position when two are equal. */
+function runNames(reports: readonly RunReport[], labels: readonly string[] | undefined): string[] {
+  const names = reports.map((report, index) => labels?.[index] ?? report.run?.model ?? `run ${index + 1}`);
+  return names.map((name, index) =>
+    names.indexOf(name) !== names.lastIndexOf(name) ? `${name} (run ${index + 1})` : name,
+  );
+}
+
 /** A Markdown table: runs (and, with `againstPaper`, the published rows) in the paper's columns, then deltas. */
 export function renderComparison(
   reports: readonly RunReport[],
   compared: readonly ComparedMetric[],
-  options: { readonly againstPaper?: boolean } = {},
+  options: {
+    readonly againstPaper?: boolean;
+    /** A label per run (its directory): rows are named by run, so two runs of one model stay apart. */
+    readonly labels?: readonly string[];
+  } = {},
 ): string {
+  const names = runNames(reports, options.labels);
   const lines = [
     `| Model | ${PAPER_COLUMNS.map((column) => column.title).join(' | ')} |`,
     `|---|${PAPER_COLUMNS.map(() => '---').join('|')}|`,
@@ -121,8 +139,20 @@ export function renderComparison(
   const row = (name: string, cells: Readonly<Record<string, number>>) =>
     `| ${name} | ${PAPER_COLUMNS.map((column) => (column.key in cells ? formatHeadline(column.key, cells[column.key]!) : '')).join(' | ')} |`;
   for (const [index, report] of reports.entries()) {
-    lines.push(row(report.run?.model ?? `run ${index + 1}`, paperCells(report)));
+    // An incomplete run puts no number beside the paper's.
+    lines.push(
+      row(
+        report.incomplete ? `${names[index]} (incomplete)` : names[index]!,
+        report.incomplete ? {} : paperCells(report),
+      ),
+    );
   }
+  for (const [index, report] of reports.entries())
+    if (report.incomplete)
+      lines.push(
+        '',
+        `${names[index]} is incomplete: ${report.incomplete}; its paper columns are left empty.`,
+      );
   if (options.againstPaper)
     for (const [name, cells] of Object.entries(PAPER_RESULTS)) lines.push(row(`${name} (paper)`, cells));
   if (reports.length > 1) {
@@ -137,7 +167,7 @@ export function renderComparison(
         const format = (number: number) =>
           formatHeadline(`${reports[0]!.benchmark.id}/${metric.key}`, number);
         lines.push(
-          `| ${metric.key} | ${reports[index]!.run?.model ?? index + 1} | ${value === null ? '' : format(value)} | ${delta ? format(delta.value) : ''} | ${delta ? `${format(delta.low)} to ${format(delta.high)}` : ''} | ${delta ? delta.pValue.toFixed(3) : ''} |`,
+          `| ${metric.key} | ${names[index]} | ${value === null ? '' : format(value)} | ${delta ? format(delta.value) : ''} | ${delta ? `${format(delta.low)} to ${format(delta.high)}` : ''} | ${delta ? delta.pValue.toFixed(3) : ''} |`,
         );
       });
     }

@@ -50,7 +50,8 @@ export async function renderHtmlReport(
   report: EvaluationReport,
   options: { readonly model?: string; readonly gallery?: number } = {},
 ): Promise<string> {
-  const cells = paperCells(report);
+  // A partial run puts no number in the paper's columns.
+  const cells = report.incomplete ? {} : paperCells(report);
   const charts: string[] = [];
   if (report.emotion) {
     const { labels, columns, matrix } = report.emotion.confusion;
@@ -132,7 +133,7 @@ export async function renderHtmlReport(
           : `<span class="${row.correct ? 'right' : 'wrong'}">${row.correct ? 'correct' : 'wrong'}</span>`;
       return `<article class="sample"><img alt="${escapeHtml(row.id)}" src="${source}"><div><h3>${escapeHtml(row.id)} ${verdict}</h3>
 <p class="meta">label ${escapeHtml(row.goldLabel ?? '(none)')} · AUs ${escapeHtml(row.goldAus.join(', ') || '(none)')} · predicted ${escapeHtml(row.predictedLabel ?? '(none)')} · cited ${escapeHtml(row.predictedAus.join(', ') || '(none)')}</p>
-<p class="reasoning">${row.text === null ? '<em>no prediction</em>' : highlightReasoning(row.assessment)}</p></div></article>`;
+<p class="reasoning">${row.text !== null ? highlightReasoning(row.assessment) : row.error !== undefined ? `<em class="wrong">model error: ${escapeHtml(row.error)}</em>` : '<em>no prediction</em>'}</p></div></article>`;
     }),
   );
   const fea = report.fea;
@@ -145,16 +146,17 @@ table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #cbd5e0;padd
 .charts{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0;border:1px solid #e2e8f0;border-radius:8px;padding:.5rem}figcaption{font-weight:600;margin-bottom:.3rem}
 .sample{display:flex;gap:1rem;border-bottom:1px solid #e2e8f0;padding:.8rem 0}.sample img{width:112px;height:112px;object-fit:cover;border-radius:6px;background:#edf2f7}
 .sample h3{margin:0;font-size:1rem}.meta{color:#4a5568;margin:.2rem 0}.reasoning{margin:.2rem 0}mark{background:#fefcbf;border-radius:3px}mark.negated{text-decoration:line-through;background:#fed7d7}
-.right{color:#2f855a}.wrong{color:#c53030}
+.right{color:#2f855a}.wrong{color:#c53030}.incomplete{background:#fff5f5;border:1px solid #c53030;border-radius:6px;padding:.6rem}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
-<p>${report.counts.samples} samples, ${report.counts.predicted} predicted, ${report.counts.missing} missing · benchmark version ${report.benchmark.version}</p>
+${report.incomplete ? `<p class="incomplete"><strong>Incomplete run: ${escapeHtml(report.incomplete)}.</strong> The numbers below cover a partial run (samples without an answer count as wrong) and are not comparable with the paper's; the paper columns are left empty.</p>\n` : ''}<p>${report.counts.samples} samples, ${report.counts.predicted} predicted, ${report.counts.errors ?? 0} model errors, ${report.counts.missing} missing · benchmark version ${report.benchmark.version}</p>
 <table class="paper"><thead><tr><th>Model</th>${PAPER_COLUMNS.map((column) => `<th>${column.title}</th>`).join('')}</tr></thead>
 <tbody><tr><td>${escapeHtml(options.model ?? 'this run')}</td>${PAPER_COLUMNS.map((column) => `<td>${column.key in cells ? formatHeadline(column.key, cells[column.key]!) : ''}</td>`).join('')}</tr></tbody></table>
 <table class="headline"><thead><tr><th>metric</th><th>value</th><th>95% interval</th></tr></thead><tbody>${headline}</tbody></table>
 <p>Well-formed ${(100 * fea.wellFormedRate).toFixed(1)}% · consistent ${(100 * fea.consistencyRate).toFixed(1)}% · hallucinating an AU ${(100 * fea.hallucinationRate).toFixed(1)}% · negation or hedging ${(100 * fea.negationHedgingRate).toFixed(1)}%</p>
 <section class="charts">${charts.join('\n')}</section>
 <h2>Samples</h2>
+<p>${gallery.length < report.rows.length ? `The first ${gallery.length} of ${report.rows.length} samples; every sample is in report.json.` : `All ${report.rows.length} samples.`}</p>
 <section class="gallery">${gallery.join('\n')}</section>
 </body></html>
 `;

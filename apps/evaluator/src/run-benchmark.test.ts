@@ -167,9 +167,7 @@ describe('fea-eval run end to end (fixture datasets in native layouts, a real lo
       directory,
     );
     expect(wrongRoot.code).toBe(1);
-    expect(wrongRoot.stderr).toMatch(
-      /does not look like RAF-DB: expected EmoLabel\/list_patition_label\.txt/,
-    );
+    expect(wrongRoot.stderr).toMatch(/nowhere does not exist; pass the RAF-DB folder you downloaded/);
     const unreachable = await cli(
       [
         'run',

@@ -17,6 +17,7 @@ import type { FeaModel } from '@facial-r1/runtime';
 import { runPool } from '@facial-r1/synthesis';
 import { renderHtmlReport } from './html-report';
 import { judgeRows } from './judge';
+import { lockRunDirectory } from './run-lock';
 
 /** One cached model output (a line of `predictions.jsonl`). */
 export interface PredictionRecord {
@@ -36,6 +37,24 @@ export interface PredictionRecord {
   readonly assessment?: Assessment;
 }
 
+/**
+ * One failed generation (a line of `errors.jsonl`): the model answered with finishReason
+ * `error`. Never a cached prediction: the next run retries the sample unless `retryErrors` is false.
+ */
+export interface ErrorRecord {
+  /** The prediction cache key of the sample. */
+  readonly key: string;
+  readonly id: string;
+  readonly model: string;
+  readonly promptHash: string;
+  readonly finishReason: 'error';
+  /** Why, as the model said (`no face found`), or that it gave no reason. */
+  readonly reason: string;
+  readonly ms: number;
+  /** When the attempt ended (ISO 8601). */
+  readonly at: string;
+}
+
 /** Options of {@link runBenchmark}. */
 export interface RunBenchmarkOptions extends Pick<LoadOptions, 'split' | 'fold' | 'subjects' | 'limit'> {
   readonly benchmark: string;
@@ -49,6 +68,10 @@ export interface RunBenchmarkOptions extends Pick<LoadOptions, 'split' | 'fold' 
   readonly resamples?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Retry samples a previous run recorded a model error for (default true). */
+  readonly retryErrors?: boolean;
+  /** Read images the annotations place outside the data root (default false). */
+  readonly allowOutsideRoot?: boolean;
   /** An LLM judge for the reasoning score (samples with a reference `description` only). */
   readonly judge?: { readonly model: FeaModel; readonly modelId: string };
 }
@@ -56,13 +79,19 @@ export interface RunBenchmarkOptions extends Pick<LoadOptions, 'split' | 'fold' 
 /** What a run produced. */
 export interface RunBenchmarkResult {
   readonly report: EvaluationReport;
+  /** Samples the model was asked in this run (answers and errors). */
   readonly generated: number;
   readonly cached: number;
+  /** True when the signal stopped the run before every sample had been asked. */
+  readonly interrupted: boolean;
+  /** Set when the run is not finished or has model errors: the same text as `report.incomplete`. */
+  readonly incomplete?: string;
   readonly files: {
     readonly predictions: string;
     readonly json: string;
     readonly markdown: string;
     readonly html: string;
+    readonly errors: string;
   };
 }
 
@@ -82,22 +111,56 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunBen
     fold: options.fold,
     subjects: options.subjects,
     limit: options.limit,
+    allowOutsideRoot: options.allowOutsideRoot,
   }))
     samples.push(sample);
   const prompt = buildGrpoPrompt({ emotions: adapter.labelSet.emotions });
   const promptHash = createHash('sha256').update(`${PROMPT_VERSION}\n${prompt}`).digest('hex').slice(0, 16);
   await mkdir(options.out, { recursive: true });
+  const release = await lockRunDirectory(options.out);
+  try {
+    return await runLocked(options, adapter, samples, prompt, promptHash);
+  } finally {
+    await release();
+  }
+}
+
+async function runLocked(
+  options: RunBenchmarkOptions,
+  adapter: ReturnType<typeof getBenchmark>,
+  samples: readonly BenchmarkSample[],
+  prompt: string,
+  promptHash: string,
+): Promise<RunBenchmarkResult> {
   const predictionsFile = path.join(options.out, 'predictions.jsonl');
+  const errorsFile = path.join(options.out, 'errors.jsonl');
   const keyOf = (id: string) => `${id}|${options.modelId}|${promptHash}`;
   const appender = await createJsonlAppender<PredictionRecord>(predictionsFile, {
     key: (record) => record.key,
   });
-  const pending = samples.filter((sample) => !appender.has(keyOf(sample.id)));
+  // Every attempt that failed is kept (one line each); the latest per sample is its reason.
+  const errorLog = await createJsonlAppender<ErrorRecord>(errorsFile, {
+    key: (record) => `${record.key}@${record.at}`,
+  });
+  const lastErrors = new Map<string, ErrorRecord>();
+  const readErrors = async () => {
+    lastErrors.clear();
+    for await (const record of readJsonl<ErrorRecord>(errorsFile))
+      if (record.model === options.modelId && record.promptHash === promptHash)
+        lastErrors.set(record.id, record);
+  };
+  await readErrors();
+  const retryErrors = options.retryErrors !== false;
+  const pending = samples.filter(
+    (sample) => !appender.has(keyOf(sample.id)) && (retryErrors || !lastErrors.has(sample.id)),
+  );
   const cached = samples.length - pending.length;
   let done = cached;
+  let generated = 0;
+  let interrupted = false;
   options.onProgress?.(done, samples.length);
   try {
-    await runPool(
+    const outcome = await runPool(
       pending,
       options.concurrency ?? 4,
       async (sample) => {
@@ -113,37 +176,74 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunBen
           signal: options.signal,
         });
         const completion = result.results[0]?.completions[0];
-        const text = completion?.text ?? '';
-        await appender.append({
-          key: keyOf(sample.id),
-          id: sample.id,
-          model: options.modelId,
-          promptHash,
-          text,
-          finishReason: completion?.finishReason ?? 'error',
-          ms: Math.round(performance.now() - started),
-          assessment: assess(text, sample),
-        });
+        const ms = Math.round(performance.now() - started);
+        if (!completion || completion.finishReason === 'error') {
+          const reason = completion?.providerMetadata?.error;
+          await errorLog.append({
+            key: keyOf(sample.id),
+            id: sample.id,
+            model: options.modelId,
+            promptHash,
+            finishReason: 'error',
+            reason:
+              typeof reason === 'string' && reason
+                ? reason
+                : completion
+                  ? 'the model reported an error without a reason'
+                  : 'the model returned no completion',
+            ms,
+            at: new Date().toISOString(),
+          });
+        } else {
+          await appender.append({
+            key: keyOf(sample.id),
+            id: sample.id,
+            model: options.modelId,
+            promptHash,
+            text: completion.text,
+            finishReason: completion.finishReason,
+            ms,
+            assessment: assess(completion.text, sample),
+          });
+        }
+        generated += 1;
         done += 1;
         options.onProgress?.(done, samples.length);
       },
       options.signal,
     );
+    interrupted = outcome.interrupted;
+  } catch (error) {
+    // An abort reaches the in-flight requests as an AbortError: that is an interruption.
+    if (!options.signal?.aborted) throw error;
+    interrupted = true;
   } finally {
     await appender.close();
+    await errorLog.close();
   }
   const predictions = new Map<string, PredictionRecord>();
   for await (const record of readJsonl<PredictionRecord>(predictionsFile)) {
     if (record.model === options.modelId && record.promptHash === promptHash)
       predictions.set(record.id, record);
   }
+  await readErrors();
   let report = evaluate(
     samples,
-    [...predictions.values()].map(({ id, text, assessment }) => ({ id, text, assessment })),
+    [
+      ...[...predictions.values()].map(({ id, text, assessment }) => ({ id, text, assessment })),
+      ...[...lastErrors.values()]
+        .filter((record) => !predictions.has(record.id))
+        .map((record) => ({ id: record.id, text: '', error: record.reason })),
+    ],
     adapter,
     { resamples: options.resamples ?? 1000 },
   );
-  if (options.judge) {
+  if (interrupted) {
+    const answered = samples.filter((sample) => predictions.has(sample.id)).length;
+    const note = `interrupted, ${answered} of ${samples.length} generated`;
+    report = { ...report, incomplete: report.incomplete ? `${note}; ${report.incomplete}` : note };
+  }
+  if (options.judge && !interrupted) {
     const references = new Map(
       samples.filter((sample) => sample.description).map((sample) => [sample.id, sample.description!]),
     );
@@ -178,6 +278,7 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunBen
       promptVersion: PROMPT_VERSION,
       promptHash,
       data: path.resolve(options.data),
+      out: path.resolve(options.out),
     },
   };
   const json = path.join(options.out, 'report.json');
@@ -188,8 +289,10 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunBen
   await writeAtomic(html, await renderHtmlReport(report, { model: options.modelId }));
   return {
     report,
-    generated: pending.length,
+    generated,
     cached,
-    files: { predictions: predictionsFile, json, markdown, html },
+    interrupted,
+    ...(report.incomplete ? { incomplete: report.incomplete } : {}),
+    files: { predictions: predictionsFile, json, markdown, html, errors: errorsFile },
   };
 }

@@ -96,7 +96,7 @@ describe('fea-eval run with local models', () => {
         out: path.join(directory, 'runs', 'baseline'),
         resamples: 50,
       });
-      expect(result.report.counts).toEqual({ samples: 3, predicted: 3, missing: 0 });
+      expect(result.report.counts).toEqual({ samples: 3, predicted: 3, missing: 0, errors: 0 });
       expect(result.report.fea.wellFormedRate).toBeGreaterThan(0);
       expect(result.report.rows.every((row) => row.text?.includes('<answer>'))).toBe(true);
     } finally {

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,7 +35,8 @@ describe('fea-train CLI', () => {
   let directory: string;
   let server: ChildProcess | undefined;
   beforeAll(async () => {
-    directory = await mkdtemp(path.join(os.tmpdir(), 'fea-train-cli-'));
+    // A space and a non-ASCII letter: every printed path must survive the shell.
+    directory = await mkdtemp(path.join(os.tmpdir(), 'fea train cli é-'));
     await writeFixtureDataset('fea20k', path.join(directory, 'fea20k'), { perClass: 1 });
     await writeFile(
       path.join(directory, 'plan.yaml'),
@@ -57,11 +58,53 @@ describe('fea-train CLI', () => {
     expect(result.stdout).toContain('[ ] stage2/train');
   });
 
-  it('launch --dry-run prints the engine command without starting it', async () => {
+  it('launch --dry-run prints shell lines that paste as they are, writes what they name, records nothing', async () => {
     const result = await cli(['launch', 'plan.yaml', '--stage', 'grpo', '--dry-run'], directory);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/python3 -m verl\.trainer\.main_ppo .*algorithm\.adv_estimator=grpo/);
-    expect(result.stdout).toContain('custom_reward_function.path=');
+    const script = result.stdout.slice(result.stdout.indexOf('# stage2/train'));
+    expect(script).toMatch(/^# stage2\/train: verl grpo, not started \(dry run\)/);
+    expect(script).not.toMatch(/^''/m);
+    expect(script).toMatch(/^fea-train serve-rewards .*plan\.yaml' --host 127\.0\.0\.1 --port 8765 &$/m);
+    expect(script).toMatch(/^FEA_REWARD_URL=http:\/\/127\.0\.0\.1:8765 python3 -m verl\.trainer\.main_ppo /m);
+
+    // Pasted into bash with the programs replaced by recorders: what would they receive?
+    const record = await mkdtemp(path.join(os.tmpdir(), 'fea-dry-'));
+    try {
+      const stubs = `
+fea-train() { printf '%s\\0' "$@" > "$RECORD/server"; }
+python3() { printf '%s\\0' "$@" > "$RECORD/engine"; pwd > "$RECORD/cwd"; printf '%s' "$FEA_REWARD_URL" > "$RECORD/url"; }
+`;
+      await run('bash', ['-c', `${stubs}\n${script}\nwait`], { env: { ...process.env, RECORD: record } });
+      const words = async (name: string) =>
+        (await readFile(path.join(record, name), 'utf8')).split('\0').slice(0, -1);
+      expect(await words('server')).toEqual([
+        'serve-rewards',
+        path.join(directory, 'plan.yaml'),
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '8765',
+      ]);
+      const engine = await words('engine');
+      expect(engine.slice(0, 2)).toEqual(['-m', 'verl.trainer.main_ppo']);
+      expect((await readFile(path.join(record, 'cwd'), 'utf8')).trim()).toBe(
+        path.join(directory, 'runs/stage2/grpo'),
+      );
+      expect(await readFile(path.join(record, 'url'), 'utf8')).toBe('http://127.0.0.1:8765');
+      // Every file of the work dir the command names exists (data, bridge, its client).
+      const named = engine
+        .map((word) => word.slice(word.indexOf('=') + 1))
+        .filter((value) => value.startsWith(directory) && path.extname(value));
+      expect(named.length).toBeGreaterThanOrEqual(3);
+      for (const file of named) await access(file);
+      await access(
+        path.join(path.dirname(named.find((file) => file.endsWith('_reward.py'))!), '_facial_r1_client.py'),
+      );
+    } finally {
+      await rm(record, { recursive: true, force: true });
+    }
+    const state = JSON.parse(await readFile(path.join(directory, 'runs/state.json'), 'utf8'));
+    expect(Object.keys(state.steps)).toEqual(['collect', 'stage2/prepare']);
   });
 
   it('exit codes: 2 for usage errors, 1 for a failed run with a clear message', async () => {
@@ -123,14 +166,26 @@ describe('fea-train init', () => {
       expect(init.code).toBe(0);
       const result = await cli(['run', 'example/plan.yaml', '--dry-run'], directory);
       expect(result.code).toBe(0);
-      expect(result.stdout).toMatch(/Finished: 6 step\(s\) run, 0 skipped/);
-      const { readFile } = await import('node:fs/promises');
+      expect(result.stdout).toMatch(
+        /Dry run finished: 4 step\(s\) run, 0 skipped, 2 not run \(dry run; still to do\)/,
+      );
       const state = JSON.parse(
         await readFile(path.join(directory, 'example/runs/example/state.json'), 'utf8'),
       );
-      expect(state.steps['stage2/train'].values.command).toContain('verl.trainer.main_ppo');
-      expect(result.stdout).toMatch(/stage2\/train:\n {2}python3 -m verl\.trainer\.main_ppo /);
-      expect(result.stdout).toMatch(/stage1\/train:\n {2}llamafactory-cli train /);
+      expect(Object.keys(state.steps)).toEqual([
+        'collect',
+        'stage1/teacher',
+        'stage1/prepare',
+        'stage2/prepare',
+      ]);
+      expect(result.stdout).toMatch(/^FORCE_TORCHRUN=1 NNODES=1 llamafactory-cli train /m);
+      expect(result.stdout).toMatch(
+        /^FEA_REWARD_URL=http:\/\/127\.0\.0\.1:8765 python3 -m verl\.trainer\.main_ppo /m,
+      );
+      const config = /llamafactory-cli train (\S+)/.exec(result.stdout)![1]!;
+      await access(config);
+      const again = await cli(['run', 'example/plan.yaml', '--dry-run'], directory);
+      expect(again.stdout).toMatch(/Dry run finished: 0 step\(s\) run, 4 skipped, 2 not run/);
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

@@ -1,18 +1,30 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { FeaError } from '@facial-r1/facs';
 import { createRewardServer } from '@facial-r1/rewards';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { collectSamples } from './data/collect-samples';
-import { formatCommand } from './launch/launch-engine';
+import { dryRunScript } from './launch/dry-run-script';
 import { createPlanModelResolver } from './models';
 import { loadPlan } from './plan/load-plan';
-import { describeProgress, ProgressReporter } from '@facial-r1/cli-kit';
-import { planSteps, type RunEvent, runPlan } from './run/run-plan';
+import { registerReviewCommand } from './review/review-command';
+import {
+  describeErrorForCli,
+  describeProgress,
+  findUnknownOption,
+  isUsageError,
+  ProgressReporter,
+} from '@facial-r1/cli-kit';
+import { rewardEndpoint } from './run/reward-endpoint';
+import { type DryRunCommand, planSteps, type RunEvent, runPlan } from './run/run-plan';
 import { StateStore } from './run/state-store';
 
 /** Exit codes: 0 success, 1 a failed run, 2 a usage error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+// src/cli.ts and dist/bin.js are both one folder below the package root.
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 const integer = (value: string) => {
   const parsed = Number(value);
@@ -26,6 +38,7 @@ function eventPrinter(reporter: ProgressReporter, verbose: boolean) {
     if (event.type === 'step-skipped') reporter.log(`- ${event.step}: up to date, skipped`);
     else if (event.type === 'step-started') reporter.log(`> ${event.step}`);
     else if (event.type === 'step-finished') reporter.log(`+ ${event.step}: done`);
+    else if (event.type === 'step-dry') reporter.log(`~ ${event.step}: not run (${event.reason})`);
     else if (event.type === 'progress')
       reporter.update(`  ${event.step}  ${describeProgress(event.progress)}`);
     else if (event.type === 'log' && verbose) reporter.log(`  | ${event.line}`);
@@ -56,6 +69,11 @@ export function createProgram(): Command {
     .description(
       "Facial-R1's three training stages on existing engines (verl, TRL, OpenRLHF, EasyR1, LLaMA-Factory).",
     )
+    .version(VERSION)
+    .option(
+      '--allow-outside-plan-dir',
+      "accept a plan whose workDir is absolute or leads out of the plan file's folder",
+    )
     .showHelpAfterError()
     .addHelpText(
       'after',
@@ -67,7 +85,8 @@ Examples:
   fea-train serve-rewards plan.yaml              the reward server with the plan's preset
   fea-train launch plan.yaml --stage grpo --dry-run
   fea-train synth plan.yaml --round 1            one stage-3 synthesis round
-  fea-train run plan.yaml                        the whole loop; rerun to resume`,
+  fea-train run plan.yaml                        the whole loop; rerun to resume
+  fea-train review runs/x/stage3/round-1         review a round in the browser; --apply merges the decisions`,
     );
 
   program
@@ -117,7 +136,9 @@ hardware:
     .description('Validate a plan and print what will run, with data sizes')
     .option('--json', 'machine-readable output')
     .action(async (file: string, options: { json?: boolean }) => {
-      const loaded = await loadPlan(file);
+      const loaded = await loadPlan(file, {
+        allowOutsidePlanDir: program.opts().allowOutsidePlanDir === true,
+      });
       const samples = await collectSamples(loaded);
       const perDataset: Record<string, number> = {};
       for (const sample of samples) perDataset[sample.dataset] = (perDataset[sample.dataset] ?? 0) + 1;
@@ -169,7 +190,9 @@ hardware:
       ]),
     )
     .action(async (file: string, options: { stage: 'sft' | 'grpo'; engine?: string }) => {
-      const loaded = await loadPlan(file);
+      const loaded = await loadPlan(file, {
+        allowOutsidePlanDir: program.opts().allowOutsidePlanDir === true,
+      });
       const engine =
         options.engine ?? (options.stage === 'sft' ? loaded.plan.stage1.engine : loaded.plan.stage2.engine);
       const stopAfter = options.stage === 'sft' ? 'stage1/prepare' : 'stage2/prepare';
@@ -189,6 +212,12 @@ hardware:
       console.log(
         `Prepared ${engine} ${options.stage} data in ${record?.values.directory as string} (${JSON.stringify(record?.values.rows)})`,
       );
+      const bridge = Object.keys(record?.outputs ?? {}).find((output) => output.endsWith('_reward.py'));
+      if (bridge) {
+        console.log(
+          `Reward bridge: ${bridge} (with _facial_r1_client.py beside it; copy the whole folder). It finds the server through FEA_REWARD_URL / FEA_REWARD_TOKEN or facial_r1_reward.json there.`,
+        );
+      }
       console.log(`State: ${result.stateFile}`);
     });
 
@@ -196,19 +225,39 @@ hardware:
     .command('serve-rewards')
     .argument('<plan>', 'plan file')
     .description("Serve the plan's reward preset over HTTP (POST /score, POST /openrlhf) until Ctrl-C")
-    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option(
+      '--host <host>',
+      "address to bind (default: the plan's stage2.rewardHost; 0.0.0.0 when hardware.nodes > 1, else 127.0.0.1)",
+    )
     .option('--port <port>', "port (default: the plan's stage2.rewardPort)", integer)
-    .option('--token <token>', 'require this bearer token (or FEA_REWARD_TOKEN)')
-    .action(async (file: string, options: { host: string; port?: number; token?: string }) => {
-      const loaded = await loadPlan(file);
+    .option(
+      '--token <token>',
+      'require this bearer token (default FEA_REWARD_TOKEN; generated and printed when binding off loopback)',
+    )
+    .action(async (file: string, options: { host?: string; port?: number; token?: string }) => {
+      const loaded = await loadPlan(file, {
+        allowOutsidePlanDir: program.opts().allowOutsidePlanDir === true,
+      });
+      const plan = options.host
+        ? { ...loaded.plan, stage2: { ...loaded.plan.stage2, rewardHost: options.host } }
+        : loaded.plan;
+      const endpoint = rewardEndpoint(plan, {
+        port: options.port ?? loaded.plan.stage2.rewardPort,
+        env: options.token ? { ...process.env, FEA_REWARD_TOKEN: options.token } : process.env,
+      });
       const server = createRewardServer({
         preset: loaded.plan.stage2.preset,
-        host: options.host,
-        port: options.port ?? loaded.plan.stage2.rewardPort,
-        token: options.token ?? process.env.FEA_REWARD_TOKEN,
+        host: endpoint.host,
+        port: endpoint.port,
+        token: endpoint.token,
       });
       const { url } = await server.listen();
       console.log(`Reward server (${loaded.plan.stage2.preset}) listening on ${url}`);
+      if (endpoint.token && !options.token && !process.env.FEA_REWARD_TOKEN) {
+        console.log(
+          `Bearer token (give it to the engine as FEA_REWARD_TOKEN): export FEA_REWARD_TOKEN=${endpoint.token}`,
+        );
+      }
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
@@ -225,15 +274,21 @@ hardware:
       'Prepare (if needed) and start the engine for one stage; streams progress; Ctrl-C stops it cleanly',
     )
     .addOption(new Option('--stage <stage>', 'training stage').choices(['sft', 'grpo']).makeOptionMandatory())
-    .option('--dry-run', 'print the command instead of starting the engine')
+    .option(
+      '--dry-run',
+      'write the files the engine reads and print the shell lines that start it (reward server, environment, command); records nothing',
+    )
     .option('--verbose', 'echo the engine log')
     .action(async (file: string, options: { stage: 'sft' | 'grpo'; dryRun?: boolean; verbose?: boolean }) => {
-      const loaded = await loadPlan(file);
+      const loaded = await loadPlan(file, {
+        allowOutsidePlanDir: program.opts().allowOutsidePlanDir === true,
+      });
       const stopAfter = options.stage === 'sft' ? 'stage1/train' : 'stage2/train';
       const reporter = new ProgressReporter();
       const interrupt = interruptible();
+      let dryRuns: readonly DryRunCommand[] = [];
       try {
-        await runPlan(loaded, {
+        ({ dryRuns } = await runPlan(loaded, {
           resolveModel: createPlanModelResolver(),
           stopAfter,
           only:
@@ -243,23 +298,19 @@ hardware:
           dryRun: options.dryRun,
           signal: interrupt.signal,
           onEvent: eventPrinter(reporter, Boolean(options.verbose)),
-        });
+        }));
       } finally {
         interrupt.dispose();
       }
+      if (options.dryRun) {
+        const dry = dryRuns.find((item) => item.step === stopAfter);
+        if (dry) console.log(dryRunScript(dry, loaded.file));
+        else console.log(`${stopAfter} is already done; nothing to start.`);
+        return;
+      }
       const state = await StateStore.open(loaded.workDir);
       const values = state.snapshot.steps[stopAfter]?.values ?? {};
-      if (options.dryRun)
-        console.log(
-          formatCommand({
-            command: '',
-            args: (values.command as string[]) ?? [],
-            env: {},
-            files: {},
-            outputDirectory: '',
-          }).trim(),
-        );
-      else console.log(`Checkpoint: ${values.checkpoint as string}`);
+      console.log(`Checkpoint: ${values.checkpoint as string}`);
     });
 
   program
@@ -268,7 +319,9 @@ hardware:
     .description("Run one stage-3 synthesis round with the plan's stage3.model (resumable)")
     .requiredOption('--round <k>', 'round number (1-based)', integer)
     .action(async (file: string, options: { round: number }) => {
-      const loaded = await loadPlan(file);
+      const loaded = await loadPlan(file, {
+        allowOutsidePlanDir: program.opts().allowOutsidePlanDir === true,
+      });
       if (options.round < 1 || options.round > loaded.plan.stage3.rounds) {
         throw new FeaError(
           'trainer/usage',
@@ -296,11 +349,16 @@ hardware:
     .description(
       'Run every stage as a resumable state machine; rerun to continue, changed sections are redone',
     )
-    .option('--dry-run', 'write data and record engine commands without starting engines')
+    .option(
+      '--dry-run',
+      'run the data steps and print the shell lines of every training step without starting engines; training stays to do',
+    )
     .option('--stop-after <step>', 'stop cleanly after this step (see `fea-train plan` for step names)')
     .option('--verbose', 'echo engine logs')
     .action(async (file: string, options: { dryRun?: boolean; stopAfter?: string; verbose?: boolean }) => {
-      const loaded = await loadPlan(file);
+      const loaded = await loadPlan(file, {
+        allowOutsidePlanDir: program.opts().allowOutsidePlanDir === true,
+      });
       const reporter = new ProgressReporter();
       const interrupt = interruptible();
       try {
@@ -311,24 +369,19 @@ hardware:
           signal: interrupt.signal,
           onEvent: eventPrinter(reporter, Boolean(options.verbose)),
         });
+        const ran = result.steps.filter((step) => !step.skipped && !step.dry).length;
+        const skipped = result.steps.filter((step) => step.skipped).length;
+        const dry = result.steps.filter((step) => step.dry).length;
         console.log(
-          `${result.stopped ? 'Stopped' : 'Finished'}: ${result.steps.filter((step) => !step.skipped).length} step(s) run, ${result.steps.filter((step) => step.skipped).length} skipped. State: ${result.stateFile}`,
+          `${result.stopped ? 'Stopped' : options.dryRun ? 'Dry run finished' : 'Finished'}: ${ran} step(s) run, ${skipped} skipped${options.dryRun ? `, ${dry} not run (dry run; still to do)` : ''}. State: ${result.stateFile}`,
         );
-        if (options.dryRun) {
-          const state = await StateStore.open(loaded.workDir);
-          for (const [step, record] of Object.entries(state.snapshot.steps)) {
-            const command = record.values.command as string[] | undefined;
-            if (!command) continue;
-            const [program, ...args] = command;
-            console.log(
-              `\n${step}:\n  ${formatCommand({ command: program!, args, env: {}, files: {}, outputDirectory: '' })}`,
-            );
-          }
-        }
+        for (const item of result.dryRuns) console.log(`\n${dryRunScript(item, loaded.file)}`);
       } finally {
         interrupt.dispose();
       }
     });
+
+  registerReviewCommand(program);
 
   return program;
 }
@@ -345,6 +398,11 @@ function withEngine(loaded: Awaited<ReturnType<typeof loadPlan>>, stage: 'sft' |
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
   const program = createProgram().exitOverride();
   for (const command of program.commands) command.exitOverride();
+  const unknown = findUnknownOption(program, argv);
+  if (unknown) {
+    console.error(unknown);
+    return EXIT.usage;
+  }
   try {
     await mkdir(path.resolve('.'), { recursive: true });
     await program.parseAsync([...argv]);
@@ -353,9 +411,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`fea-train: ${message}`);
-    if (FeaError.isInstance(error) && error.code === 'trainer/usage') return EXIT.usage;
+    console.error(`fea-train: ${describeErrorForCli(error)}`);
+    if (isUsageError(error)) return EXIT.usage;
     return EXIT.failed;
   }
 }

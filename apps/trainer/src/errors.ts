@@ -10,9 +10,8 @@ export class PlanError extends FeaError {
   readonly line: number | undefined;
 
   constructor(options: { file: string; field?: string; line?: number; message: string; cause?: unknown }) {
-    const where = [options.file, options.line === undefined ? undefined : `line ${options.line}`]
-      .filter(Boolean)
-      .join(':');
+    // `plan.yaml:10:`, the form editors and terminals turn into a link to the line.
+    const where = options.line === undefined ? options.file : `${options.file}:${options.line}`;
     const field = options.field ? ` field "${options.field}":` : '';
     super('trainer/invalid-plan', `${where}:${field} ${options.message}`, { cause: options.cause });
     this.file = options.file;

@@ -12,8 +12,23 @@ export type {
 } from './engines/index';
 export { writeVerlParquet } from './engines/verl-engine';
 export { EngineRunError, PipelineError, PlanError } from './errors';
+export { dryRunScript, shellCommand, shellQuote } from './launch/dry-run-script';
 export { formatCommand, type LaunchOptions, type LaunchRecord, launchEngine } from './launch/launch-engine';
 export { type LoadedPlan, loadPlan, parsePlan } from './plan/load-plan';
 export { type Plan, type PlanDataset, planSchema } from './plan/plan-schema';
-export { planSteps, type RunEvent, type RunOptions, type RunResult, runPlan } from './run/run-plan';
+export { createPlanModelResolver, PLAN_MODEL_PROVIDERS } from './models';
+export {
+  REWARD_SETTINGS_FILE,
+  type RewardEndpoint,
+  rewardEndpoint,
+  writeRewardSettings,
+} from './run/reward-endpoint';
+export {
+  type DryRunCommand,
+  planSteps,
+  type RunEvent,
+  type RunOptions,
+  type RunResult,
+  runPlan,
+} from './run/run-plan';
 export { hashPath, hashValue, type RunState, StateStore, type StepRecord } from './run/state-store';

@@ -254,7 +254,11 @@ class CompletionAssessment implements Assessment {
   get length(): LengthFindings {
     if (!this.#length) {
       const words = reasoningWords(this.parse.thinkSpan?.text ?? this.completion);
-      this.#length = { words: words.length, repeatedShare: repeatedShare(words, this.#repetitionN) };
+      this.#length = {
+        words: words.length,
+        repeatedShare: repeatedShare(words, this.#repetitionN),
+        n: this.#repetitionN,
+      };
     }
     return this.#length;
   }

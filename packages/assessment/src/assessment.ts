@@ -125,6 +125,8 @@ export interface LengthFindings {
   readonly words: number;
   /** Share of repeated word n-grams among all n-grams; 0 under 2n words. */
   readonly repeatedShare: number;
+  /** The n of those n-grams (`AssessOptions.repetitionN`). */
+  readonly n: number;
 }
 
 /**

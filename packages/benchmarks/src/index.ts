@@ -5,7 +5,12 @@ export type {
   BenchmarkTask,
   LoadOptions,
 } from './adapters/benchmark-adapter';
-export { BenchmarkDataError, DatasetLayoutError, UnknownBenchmarkError } from './adapters/errors';
+export {
+  BenchmarkDataError,
+  BenchmarkOptionError,
+  DatasetLayoutError,
+  UnknownBenchmarkError,
+} from './adapters/errors';
 export { BP4D_FRAME_TEMPLATES } from './adapters/bp4d-adapter';
 export { DISFA_FRAME_TEMPLATES } from './adapters/disfa-adapter';
 export { FABA_EMOTION_CODES } from './adapters/faba-adapter';

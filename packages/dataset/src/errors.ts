@@ -56,3 +56,39 @@ export class CorruptJsonlError extends FeaError {
     );
   }
 }
+
+/** An image path that leads out of its dataset's image root (by `..`, an absolute path or a symbolic link). */
+export class ImageOutsideRootError extends FeaError {
+  /**
+   * @param image the image path as the annotation gives it
+   * @param root the image root(s) it had to stay in
+   * @param resolved where it leads
+   */
+  constructor(
+    readonly image: string,
+    readonly root: string,
+    readonly resolved: string,
+  ) {
+    super(
+      'dataset/image-outside-root',
+      `image "${image}" leads to ${resolved}, outside the image root ${root}; image paths must stay inside their dataset. If that file is meant, allow paths outside the root explicitly (allowOutsideRoot; fea-eval run --allow-outside-root).`,
+    );
+  }
+}
+
+/** An image path that names something other than a regular file (a FIFO, a device, a folder). */
+export class ImageNotRegularFileError extends FeaError {
+  /**
+   * @param image the image path as given
+   * @param file the absolute path looked at
+   */
+  constructor(
+    readonly image: string,
+    readonly file: string,
+  ) {
+    super(
+      'dataset/image-not-a-file',
+      `image "${image}" (${file}) is not a regular file (a folder, FIFO or device); give the path of an image file.`,
+    );
+  }
+}

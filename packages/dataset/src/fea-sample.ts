@@ -1,3 +1,4 @@
+import { EMOTIONS, isFacsAu, normalizeEmotion } from '@facial-r1/facs';
 import { z } from 'zod';
 import { InvalidRecordError } from './errors';
 
@@ -15,10 +16,29 @@ export const feaSampleSchema = z
     image: z.string().min(1),
     /** The question; `<image>` placeholders are removed when prompts are built. */
     question: z.string().optional(),
-    /** Active AUs as `AU<n>`. */
-    AUs: z.array(z.string()),
-    /** Emotion labels; the first is used. Empty for AU-only datasets. */
-    labels: z.array(z.string()),
+    /** Active AUs as `AU<n>`, each a FACS-defined AU (`AU999`, `AU4.5` are refused). */
+    AUs: z.array(
+      z.string().refine((au) => /^AU\d+$/i.test(au.trim()) && isFacsAu(au), {
+        message: 'expected a FACS Action Unit written "AU<n>" (AU1 ... AU46)',
+      }),
+    ),
+    /**
+     * Emotion labels; the first is used. Empty (or `[""]`) for AU-only datasets. Each must name
+     * one of the canonical emotions (any case or synonym `normalizeEmotion` knows, `<answer>` tags
+     * allowed).
+     */
+    labels: z.array(
+      z.string().refine(
+        (label) => {
+          const bare = label.replace(/<\/?answer>/g, '').trim();
+          // An empty label marks an AU-only sample (DISFA, BP4D rows of FEA-20K; FACTS 3).
+          return bare === '' || normalizeEmotion(bare) !== null;
+        },
+        {
+          message: `expected an emotion label (${EMOTIONS.join(', ')})`,
+        },
+      ),
+    ),
     /** Target completion `<think>...</think><answer>...</answer>`. */
     description: z.string().optional(),
     /** Free-form metadata (subject, frame, source line, ...). */

@@ -1,8 +1,21 @@
-export { CorruptJsonlError, ImageNotFoundError, InvalidRecordError } from './errors';
+export {
+  CorruptJsonlError,
+  ImageNotFoundError,
+  ImageNotRegularFileError,
+  ImageOutsideRootError,
+  InvalidRecordError,
+} from './errors';
 export { type FeaSample, feaSampleSchema, parseFeaSample, safeParseFeaSample } from './fea-sample';
 export { createJsonlAppender, type JsonlAppender } from './jsonl-appender';
-export { type ReadJsonlOptions, type ReadStats, readFeaJsonl, readJsonl } from './read-jsonl';
-export { resolveImagePath } from './resolve-image';
+export {
+  type ReadJsonlOptions,
+  type ReadStats,
+  readFeaJsonl,
+  readFeaJsonlEntries,
+  readJsonl,
+  readJsonlEntries,
+} from './read-jsonl';
+export { isInsideRoot, type ResolveImageOptions, resolveImagePath } from './resolve-image';
 export { replaceFileAtomic, writeFileAtomic } from './write-file-atomic';
 export { writeJsonlAtomic } from './write-jsonl-atomic';
 export { mulberry32 } from './seeded-random';

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { AU_CODES, EMOTIONS } from '@facial-r1/facs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { feaSampleSchema } from './fea-sample';
@@ -23,10 +24,16 @@ const sampleArbitrary = fc.record(
     image: fc.string({ minLength: 1, maxLength: 20 }),
     question: text,
     AUs: fc.array(
-      fc.integer({ min: 1, max: 46 }).map((code) => `AU${code}`),
+      fc.constantFrom(...AU_CODES).map((code) => `AU${code}`),
       { maxLength: 6 },
     ),
-    labels: fc.array(text, { maxLength: 2 }),
+    // Labels must name an emotion (any case); AUs must be FACS-defined (see hardening.test.ts).
+    labels: fc.array(
+      fc
+        .tuple(fc.constantFrom(...EMOTIONS), fc.boolean())
+        .map(([label, upper]) => (upper ? label.toUpperCase() : label)),
+      { maxLength: 2 },
+    ),
     description: text,
     meta_info: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
     is_valid: fc.boolean(),

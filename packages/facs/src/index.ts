@@ -35,6 +35,7 @@ export {
   normalizeTerm,
 } from './emotions';
 export { FeaError } from './errors';
+export { didYouMean, editDistance, suggestClosest } from './suggest-closest';
 export {
   AU_VOCABULARIES,
   type AuVocabularyId,
@@ -47,4 +48,3 @@ export {
   safeDecodeEmotionCode,
   UnknownLabelCodeError,
 } from './label-maps';
-export { didYouMean, type SuggestNamesOptions, suggestNames } from './suggest-names';

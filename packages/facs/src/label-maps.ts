@@ -189,7 +189,8 @@ export type SafeDecodeEmotionCodeResult =
 function numericCode(map: LabelMap, code: number | string): number | undefined {
   if (typeof code === 'number') return code;
   const trimmed = code.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  // A leading zero (`01`) is no code any dataset writes: refuse it rather than read 1.
+  if (/^(?:0|[1-9]\d*)$/.test(trimmed)) return Number(trimmed);
   return map.fileCodes?.[trimmed.toUpperCase()];
 }
 

@@ -18,26 +18,37 @@ program
   .option('--preset <name>', `reward preset (${Object.keys(PRESETS).join(', ')})`, 'facial-r1')
   .option('--host <host>', 'address to bind (keep loopback unless the engine runs elsewhere)', '127.0.0.1')
   .option('--port <port>', 'port', port, 8765)
-  .option('--token <token>', 'require this bearer token (default: $FEA_REWARD_TOKEN)')
-  .action(async (options: { preset: string; host: string; port: number; token?: string }) => {
-    const server = createRewardServer({
-      preset: options.preset,
-      host: options.host,
-      port: options.port,
-      token: options.token ?? process.env.FEA_REWARD_TOKEN,
-    });
-    const { url } = await server.listen();
-    console.log(
-      `fea-rewards: preset ${options.preset} on ${url} (POST /score, POST /openrlhf, GET /health, GET /metrics)`,
-    );
-    const stop = async (signal: string) => {
-      console.log(`fea-rewards: ${signal}, finishing in-flight requests`);
-      await server.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-  });
+  .option(
+    '--token <token>',
+    'require this bearer token (default: $FEA_REWARD_TOKEN; on a non-loopback host one is generated and printed)',
+  )
+  .option('--lenient', 'unknown sample fields, labels and AU codes become warnings instead of 400s')
+  .action(
+    async (options: { preset: string; host: string; port: number; token?: string; lenient?: boolean }) => {
+      const server = createRewardServer({
+        preset: options.preset,
+        host: options.host,
+        port: options.port,
+        token: options.token ?? process.env.FEA_REWARD_TOKEN,
+        lenient: options.lenient,
+      });
+      const { url } = await server.listen();
+      console.log(
+        `fea-rewards: preset ${options.preset} on ${url} (POST /score, POST /openrlhf, GET /health, GET /metrics)`,
+      );
+      if (server.generatedToken)
+        console.log(
+          `fea-rewards: ${options.host} is not loopback, so requests need a token; generated: ${server.token} (give it to the bridges as FEA_REWARD_TOKEN, or choose one with --token)`,
+        );
+      const stop = async (signal: string) => {
+        console.log(`fea-rewards: ${signal}, finishing in-flight requests`);
+        await server.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+    },
+  );
 
 program.parseAsync().catch((error: unknown) => {
   console.error(`fea-rewards: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,5 +1,11 @@
-export { bridgePath } from './bridge-path';
+export { bridgeFiles, bridgePath } from './bridge-path';
 export { RewardConfigurationError } from './errors';
+export {
+  decodeGroundTruth,
+  encodeGroundTruth,
+  type GroundTruth,
+  GroundTruthDecodeError,
+} from './label-codec';
 export {
   type AdvantageOptions,
   auRarityWeights,
@@ -19,6 +25,8 @@ export {
   type RewardItem,
   type RewardResult,
   type ScoreOptions,
+  fitsPreset,
+  scoreAssessment,
   scoreCompletions,
   scoreWithPreset,
 } from './score-completions';

@@ -1,5 +1,5 @@
 import type { AssessOptions } from '@facial-r1/assessment';
-import { didYouMean, suggestNames } from '@facial-r1/facs';
+import { didYouMean } from '@facial-r1/facs';
 import { RewardConfigurationError } from './errors';
 import { REWARD_TERMS, type TermMode, type TermName, type TermOptions } from './terms/reward-terms';
 
@@ -49,6 +49,15 @@ export interface ResolvedPreset {
   readonly clamp: readonly [number, number];
 }
 
+/** A misspelt or misplaced key (`{ preset, terms }`) would be ignored silently: refuse it by name. */
+function refuseUnknownKeys(value: object, keys: readonly string[], form: string): void {
+  for (const key of Object.keys(value))
+    if (!keys.includes(key))
+      throw new RewardConfigurationError(
+        `unknown key "${key}" in ${form}${didYouMean(key, keys)}; its keys are: ${keys.join(', ')}`,
+      );
+}
+
 /**
  * Resolves a preset name, or a definition (optionally `{ preset, weights }` overriding a
  * built-in's weights), to its terms. Unknown names are {@link RewardConfigurationError}s
@@ -67,19 +76,23 @@ export function resolvePreset(
   let name: string;
   let definition: PresetDefinition;
   if (typeof preset === 'string') {
-    const found = (PRESETS as Record<string, PresetDefinition>)[preset];
+    const found = Object.hasOwn(PRESETS, preset)
+      ? (PRESETS as Record<string, PresetDefinition>)[preset]
+      : undefined;
     if (!found)
       throw new RewardConfigurationError(
-        `unknown reward preset "${preset}"${didYouMean(suggestNames(preset, Object.keys(PRESETS)))}; known: ${Object.keys(PRESETS).join(', ')}`,
+        `unknown reward preset "${preset}"${didYouMean(preset, Object.keys(PRESETS))}; known: ${Object.keys(PRESETS).join(', ')}`,
       );
     name = preset;
     definition = found;
   } else if ('preset' in preset) {
+    refuseUnknownKeys(preset, ['preset', 'weights'], '{ preset, weights }');
     const base = resolvePreset(preset.preset);
     const basis = PRESETS[preset.preset] as PresetDefinition;
     name = `${base.name}*`;
     definition = { ...basis, terms: { ...basis.terms, ...preset.weights } };
   } else {
+    refuseUnknownKeys(preset, ['terms', 'mode', 'clamp', 'options'], 'a preset definition');
     name = 'custom';
     definition = preset;
   }
@@ -87,7 +100,7 @@ export function resolvePreset(
     const term = (REWARD_TERMS as Record<string, (typeof REWARD_TERMS)[TermName]>)[termName];
     if (!term)
       throw new RewardConfigurationError(
-        `unknown reward term "${termName}"${didYouMean(suggestNames(termName, Object.keys(REWARD_TERMS)))}; known: ${Object.keys(REWARD_TERMS).join(', ')}`,
+        `unknown reward term "${termName}"${didYouMean(termName, Object.keys(REWARD_TERMS))}; known: ${Object.keys(REWARD_TERMS).join(', ')}`,
       );
     if (typeof weight !== 'number' || !Number.isFinite(weight)) {
       throw new RewardConfigurationError(

@@ -18,7 +18,7 @@ export const easyR1Engine: TrainingEngine = {
     return writeJsonlSplits(splits, directory, (example) => ({
       id: example.sample.id,
       problem: `<image>${example.promptText}`,
-      answer: JSON.stringify(example.groundTruth),
+      answer: example.groundTruth,
       images: [example.sample.image],
     }));
   },

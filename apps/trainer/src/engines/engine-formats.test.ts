@@ -104,7 +104,7 @@ describe('engine dataset formats', () => {
     expect(first.prompt[0].role).toBe('user');
     expect(first.prompt[0].content.startsWith('<image>')).toBe(true);
     expect(first.prompt[0].content).toContain('<think>');
-    expect(first.images[0].image).toBe(`file://${train[0]!.sample.image}`);
+    expect(first.images[0].image).toBe(train[0]!.sample.image);
     expect(JSON.parse(first.reward_model.ground_truth)).toEqual({ labels: [], AUs: ['AU1', 'AU2'] });
     expect(first.extra_info).toMatchObject({ split: 'train', index: '0', id: 's0', dataset: 'disfa' });
 
@@ -120,7 +120,7 @@ describe('engine dataset formats', () => {
     expect(Number(bytes[0]!.size)).toBe(6);
   });
 
-  it('TRL: conversational SFT JSONL and GRPO JSONL with labels/AUs columns', async () => {
+  it('TRL: conversational SFT JSONL and GRPO JSONL with a ground_truth column', async () => {
     const engine = getEngine('trl', 'sft');
     const sft = await engine.writeDataset({ train }, path.join(directory, 'trl-sft'), { stage: 'sft' });
     const [row] = (await readJson(sft.files[0]!)) as any[];
@@ -137,9 +137,8 @@ describe('engine dataset formats', () => {
     const rows = (await readJson(grpo.files[0]!)) as any[];
     expect(rows[1]).toMatchObject({
       image: train[1]!.sample.image,
-      labels: ['happiness'],
-      AUs: ['AU6', 'AU12'],
     });
+    expect(JSON.parse(rows[1].ground_truth)).toEqual({ labels: ['happiness'], AUs: ['AU6', 'AU12'] });
     expect(rows[1].prompt[0].content[0]).toEqual({ type: 'image' });
   });
 

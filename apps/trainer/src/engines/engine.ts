@@ -24,6 +24,11 @@ export interface LaunchContext {
   readonly rewardBridge?: string;
   /** URL of the reward server (GRPO only). */
   readonly rewardUrl?: string;
+  /**
+   * Bearer token of the reward server (GRPO, multi-node). Bridges read it from
+   * `FEA_REWARD_TOKEN`; engines that post themselves (OpenRLHF) put it in the URL (`?token=`).
+   */
+  readonly rewardToken?: string;
   /** The model to train (base model, or the previous stage's checkpoint). */
   readonly modelPath: string;
 }

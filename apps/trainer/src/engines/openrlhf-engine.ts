@@ -22,12 +22,12 @@ export const openRlhfEngine: TrainingEngine = {
     return writeJsonlSplits(splits, directory, (example) => ({
       id: example.sample.id,
       prompt: [{ role: 'user', content: `<image>${example.promptText}` }],
-      label: JSON.stringify(example.groundTruth),
+      label: example.groundTruth,
       images: [example.sample.image],
     }));
   },
 
-  command({ plan, stageDirectory, dataset, rewardUrl, modelPath }) {
+  command({ plan, stageDirectory, dataset, rewardUrl, rewardToken, modelPath }) {
     const stage2 = plan.stage2;
     const outputDirectory = path.join(stageDirectory, 'checkpoints');
     const train = dataset.files.find((file) => file.endsWith('train.jsonl')) ?? '';
@@ -37,7 +37,8 @@ export const openRlhfEngine: TrainingEngine = {
       '--pretrain',
       modelPath,
       '--remote_rm_url',
-      `${rewardUrl ?? 'http://127.0.0.1:8765'}/openrlhf`,
+      // OpenRLHF posts without headers: the token can only ride in the URL.
+      `${rewardUrl ?? 'http://127.0.0.1:8765'}/openrlhf${rewardToken ? `?token=${encodeURIComponent(rewardToken)}` : ''}`,
       '--prompt_data',
       train,
       '--input_key',

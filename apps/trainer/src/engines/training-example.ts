@@ -1,5 +1,6 @@
 import type { FeaSample } from '@facial-r1/dataset';
 import { buildGrpoPrompt } from '@facial-r1/parsers';
+import { encodeGroundTruth } from '@facial-r1/rewards';
 
 /** One sample as every engine writer sees it: the user prompt is built once, here. */
 export interface TrainingExample {
@@ -7,8 +8,12 @@ export interface TrainingExample {
   readonly sample: FeaSample;
   /** The user turn's text without the image placeholder (the GRPO prompt of FACTS 4). */
   readonly promptText: string;
-  /** The ground truth the reward functions read, as the JSON object every bridge decodes. */
-  readonly groundTruth: { readonly labels: readonly string[]; readonly AUs: readonly string[] };
+  /**
+   * The ground truth the reward functions read: the sample's labels and AUs encoded by
+   * `@facial-r1/rewards`' label codec (`encodeGroundTruth`), which the reward server and every
+   * bridge decode. Every engine writer puts this string in its ground-truth column.
+   */
+  readonly groundTruth: string;
 }
 
 /** Options shared by every engine writer. */
@@ -31,6 +36,6 @@ export function toTrainingExamples(
       promptText = buildGrpoPrompt({ question, emotions: options.emotions });
       promptCache.set(cacheKey, promptText);
     }
-    return { sample, promptText, groundTruth: { labels: sample.labels, AUs: sample.AUs } };
+    return { sample, promptText, groundTruth: encodeGroundTruth(sample) };
   });
 }

@@ -31,8 +31,7 @@ export const trlEngine: TrainingEngine = {
       id: example.sample.id,
       prompt: [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: example.promptText }] }],
       image: example.sample.image,
-      labels: example.groundTruth.labels,
-      AUs: example.groundTruth.AUs,
+      ground_truth: example.groundTruth,
       dataset: example.sample.dataset,
     }));
   },

@@ -11,7 +11,7 @@ import type { TrainingExample } from './training-example';
 // ability, reward_model {style, ground_truth}, extra_info) and its loader
 // (verl/utils/dataset/rl_dataset.py splits user content on "<image>";
 // verl/utils/dataset/vision_utils.py `process_image` takes {"bytes": ...} or qwen-vl-utils'
-// {"image": "file://..."}).
+// {"image": <path>}; see image-bytes.ts for why the path is plain, not a file:// URL).
 
 const text = (name: string) => ({
   name,
@@ -76,7 +76,7 @@ export async function writeVerlParquet(
     { name: 'ability', data: examples.map(() => 'facial-emotion-analysis') },
     {
       name: 'reward_model',
-      data: examples.map((example) => ({ style: 'rule', ground_truth: JSON.stringify(example.groundTruth) })),
+      data: examples.map((example) => ({ style: 'rule', ground_truth: example.groundTruth })),
     },
     {
       name: 'extra_info',

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { EngineCommand, EngineProgress, TrainingEngine } from '../engines/index';
 import { EngineRunError } from '../errors';
+import { shellCommand } from './dry-run-script';
 
 /** What a finished (or stopped) engine run left behind; also written as `launch.json`. */
 export interface LaunchRecord {
@@ -144,12 +145,7 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals) {
   }
 }
 
-/** Quotes a command for printing (`--dry-run`), POSIX shell rules. */
+/** The command line of `command` with its environment, quoted for a POSIX shell. */
 export function formatCommand(command: EngineCommand): string {
-  const quote = (word: string) =>
-    /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
-  const env = Object.entries(command.env).map(([key, value]) => `${key}=${quote(value)}`);
-  return [...env, command.command, ...command.args]
-    .map((word, index) => (index < env.length ? word : quote(word)))
-    .join(' ');
+  return shellCommand([command.command, ...command.args], command.env);
 }

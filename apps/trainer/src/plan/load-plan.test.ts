@@ -72,7 +72,8 @@ describe('loadPlan', () => {
     expect(error).toBeInstanceOf(PlanError);
     expect(error?.field).toBe('stage2.groupSize');
     expect(error?.line).toBe(10);
-    expect(error?.message).toMatch(/^\/plans\/p\.yaml:line 10: field "stage2\.groupSize":/);
+    // The form the README documents: `plan.yaml:10: field "stage2.groupSize": ...`.
+    expect(error?.message).toMatch(/^\/plans\/p\.yaml:10: field "stage2\.groupSize":/);
   });
 
   it('rejects unknown fields by name and a wrong engine with the allowed ones', () => {
@@ -86,9 +87,9 @@ describe('loadPlan', () => {
 
   it('explains a malformed dataset entry and a YAML syntax error with its line', () => {
     expect(() => parsePlan(`name: a\nbaseModel: b\ndatasets:\n  - path: x\n`, 'p.yaml')).toThrow(
-      /line 4: field "datasets\.0".*benchmark, root/,
+      /p\.yaml:4: field "datasets\.0".*benchmark, root/,
     );
-    expect(() => parsePlan('name: a\nbaseModel: [b\n', 'p.yaml')).toThrow(/p\.yaml:line \d+: not valid YAML/);
+    expect(() => parsePlan('name: a\nbaseModel: [b\n', 'p.yaml')).toThrow(/p\.yaml:\d+: not valid YAML/);
   });
 
   it('reports a missing file as a PlanError', async () => {

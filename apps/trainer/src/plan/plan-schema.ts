@@ -14,6 +14,8 @@ const benchmarkDatasetSchema = z
     subjects: z.array(z.string()).optional(),
     /** Read at most this many samples. */
     limit: z.number().int().positive().optional(),
+    /** Read images the annotations place outside `root` (`..`, absolute paths, symbolic links). */
+    imagesOutsideRoot: z.boolean().optional(),
   })
   .strict();
 
@@ -24,6 +26,8 @@ const jsonlDatasetSchema = z
     /** Folders that `image` paths are resolved against. */
     images: z.union([z.string(), z.array(z.string())]).optional(),
     limit: z.number().int().positive().optional(),
+    /** Read images the file places outside the `images` folders (`..`, absolute paths, symbolic links). */
+    imagesOutsideRoot: z.boolean().optional(),
   })
   .strict();
 
@@ -70,6 +74,17 @@ const stage2Schema = z
     batchSize: z.number().int().positive().default(64),
     /** Where the reward server listens while the engine trains. */
     rewardPort: z.number().int().min(0).max(65535).default(8765),
+    /**
+     * Address the reward server binds. Default `127.0.0.1` on one node, `0.0.0.0` when
+     * `hardware.nodes` > 1 (workers on other nodes must reach it). Off loopback the server
+     * requires a bearer token: `FEA_REWARD_TOKEN` when set, else one generated per run.
+     */
+    rewardHost: z.string().min(1).optional(),
+    /**
+     * The URL engine workers use to reach the reward server. Default
+     * `http://127.0.0.1:<port>` on loopback, else `http://<this host's name>:<port>`.
+     */
+    rewardUrl: z.string().url().optional(),
     /** Runs the engine through this program, e.g. `["srun", "--nodes=2"]` or `["conda", "run", "-n", "verl"]`. */
     launcher: z.array(z.string().min(1)).min(1).optional(),
   })

@@ -103,6 +103,101 @@ ${extra}`,
     expect(again.steps.every((step) => step.skipped)).toBe(true);
   });
 
+  it('a dry run records no training and stops before what needs a trained model; a real run after it trains', async () => {
+    const loaded = await writePlan('dry');
+    const events: string[] = [];
+    const dry = await runPlan(loaded, {
+      resolveModel: createPlanModelResolver(),
+      dryRun: true,
+      onEvent: (event) => event.type === 'step-dry' && events.push(`${event.step}: ${event.reason}`),
+    });
+    expect(dry.dryRuns.map((item) => item.step)).toEqual(['stage1/train', 'stage2/train']);
+    expect(events[0]).toBe('stage1/train: dry run: the engine was not started');
+    expect(events).toContain(
+      'stage3/round-1/synthesize: needs what stage1/train trains, and a dry run starts no engine',
+    );
+    const grpo = dry.dryRuns[1]!;
+    expect(grpo.env.FEA_REWARD_URL).toBe('http://127.0.0.1:8765');
+    expect(grpo.rewardServer).toMatchObject({ host: '127.0.0.1', loopback: true, preset: 'facial-r1' });
+    expect(grpo.files.map((file) => path.basename(file))).toEqual(['facial_r1_reward.json']);
+    const state = (await StateStore.open(loaded.workDir)).snapshot;
+    const dataSteps = [
+      'collect',
+      'stage1/teacher',
+      'stage1/prepare',
+      'stage2/prepare',
+      'stage3/round-1/grpo-prepare',
+    ];
+    expect(Object.keys(state.steps)).toEqual(dataSteps);
+
+    const real = await runPlan(loaded, { resolveModel: createPlanModelResolver() });
+    expect(real.steps.filter((step) => !step.skipped).map((step) => step.step)).toEqual(
+      planSteps(loaded).filter((step) => !dataSteps.includes(step)),
+    );
+    expect(real.dryRuns).toEqual([]);
+  });
+
+  it('a dry run writes every file the printed command names (TRL config and launcher)', async () => {
+    const loaded = await writePlan('dry-trl');
+    const trl = {
+      ...loaded,
+      plan: { ...loaded.plan, stage1: { ...loaded.plan.stage1, engine: 'trl' as const } },
+    };
+    const { dryRuns } = await runPlan(trl, {
+      resolveModel: createPlanModelResolver(),
+      dryRun: true,
+      only: ['collect', 'stage1/teacher', 'stage1/prepare', 'stage1/train'],
+    });
+    const [dry] = dryRuns;
+    expect(dry!.files.map((file) => path.basename(file)).sort()).toEqual(['trl-sft.json', 'trl_launcher.py']);
+    for (const file of dry!.files) expect(dry!.command).toContain(file);
+    for (const file of dry!.files) await readFile(file);
+    const config = JSON.parse(await readFile(dry!.files.find((file) => file.endsWith('.json'))!, 'utf8'));
+    await readFile(config.train_file);
+    expect(dry!.env).toEqual({});
+  });
+
+  it('multi-node: the reward server listens on every interface with a token the bridges find', async () => {
+    const loaded = await writePlan('nodes', 'hardware:\n  gpus: 1\n  nodes: 2\n');
+    const patched = {
+      ...loaded,
+      plan: { ...loaded.plan, stage2: { ...loaded.plan.stage2, engine: 'verl' as const } },
+    };
+    await runPlan(patched, { resolveModel: createPlanModelResolver(), stopAfter: 'stage2/train' });
+    const settings = JSON.parse(
+      await readFile(path.join(loaded.workDir, 'stage2/grpo-data/facial_r1_reward.json'), 'utf8'),
+    );
+    expect(settings.url).toMatch(new RegExp(`^http://${os.hostname()}:\\d+$`));
+    expect(settings.token).toMatch(/^[0-9a-f]{48}$/);
+    const log = await readFile(path.join(loaded.workDir, 'stage2/grpo/engine.log'), 'utf8');
+    expect(log).toContain(`reward url: ${settings.url}`);
+  });
+
+  it('names the plan line of a value that turns out bad', async () => {
+    const loaded = await writePlan('badline');
+    const broken = {
+      ...loaded,
+      plan: { ...loaded.plan, stage1: { ...loaded.plan.stage1, data: 'missing.jsonl' } },
+    };
+    await expect(runPlan(broken, { resolveModel: createPlanModelResolver() })).rejects.toThrow(
+      /badline\.yaml:line 9: field "stage1\.data": cannot read .*missing\.jsonl/,
+    );
+    const missingRoot = {
+      ...loaded,
+      plan: { ...loaded.plan, datasets: [{ benchmark: 'fea20k', root: 'nowhere', split: 'train' }] },
+    };
+    await expect(runPlan(missingRoot, { resolveModel: createPlanModelResolver() })).rejects.toThrow(
+      /badline\.yaml:line 6: field "datasets\.0\.root":/,
+    );
+    const teacher = {
+      ...loaded,
+      plan: { ...loaded.plan, stage1: { ...loaded.plan.stage1, data: undefined, teacher: 'nosuch:model' } },
+    };
+    await expect(runPlan(teacher, { resolveModel: createPlanModelResolver() })).rejects.toThrow(
+      /badline\.yaml:line 8: field "stage1\.teacher":/,
+    );
+  });
+
   it('interrupted after each step and resumed, it reaches the same final state', async () => {
     const reference = await writePlan('reference');
     await runPlan(reference, { resolveModel: createPlanModelResolver() });

@@ -1,7 +1,7 @@
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type FeaSample, readFeaJsonl, writeJsonlAtomic } from '@facial-r1/dataset';
-import { bridgePath, createRewardServer } from '@facial-r1/rewards';
+import { type FeaSample, readFeaJsonl, resolveImagePath, writeJsonlAtomic } from '@facial-r1/dataset';
+import { bridgeFiles, createRewardServer } from '@facial-r1/rewards';
 import type { FeaModel } from '@facial-r1/runtime';
 import { buildTeacherSet, synthesize } from '@facial-r1/synthesis';
 import { collectSamples } from '../data/collect-samples';
@@ -16,6 +16,7 @@ import {
 import { EngineRunError, PipelineError } from '../errors';
 import { launchEngine } from '../launch/launch-engine';
 import type { LoadedPlan } from '../plan/load-plan';
+import { type RewardEndpoint, rewardEndpoint, writeRewardSettings } from './reward-endpoint';
 import { hashValue, StateStore, type StepRecord } from './state-store';
 
 /** What happens during a run, for progress displays and logs. */
@@ -23,6 +24,8 @@ export type RunEvent =
   | { readonly type: 'step-skipped'; readonly step: string }
   | { readonly type: 'step-started'; readonly step: string }
   | { readonly type: 'step-finished'; readonly step: string; readonly record: StepRecord }
+  /** A dry run did not run this step and recorded nothing (`reason` says why). */
+  | { readonly type: 'step-dry'; readonly step: string; readonly reason: string }
   | {
       readonly type: 'progress';
       readonly step: string;
@@ -39,7 +42,11 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Stop cleanly right after this step (used to demonstrate resuming). */
   readonly stopAfter?: string;
-  /** Skip launching engines; record the command instead (`--dry-run`). */
+  /**
+   * Do not start engines (`--dry-run`): data steps run as usual, each training step writes
+   * the files its command reads and returns the command in {@link RunResult.dryRuns}, and
+   * nothing a dry run skips is recorded as done, so a later real run trains.
+   */
   readonly dryRun?: boolean;
   /**
    * Run only these steps. Other steps are not run; their recorded results are used when the
@@ -48,9 +55,29 @@ export interface RunOptions {
   readonly only?: readonly string[];
 }
 
+/** A training step a dry run did not start: what to run, where, with which environment. */
+export interface DryRunCommand {
+  readonly step: string;
+  readonly engine: string;
+  readonly stage: Stage;
+  /** Working directory the engine runs in (relative paths in the command resolve here). */
+  readonly directory: string;
+  /** Program and arguments, the launcher prefix included. */
+  readonly command: readonly string[];
+  /** Environment the engine needs: the engine's own (FORCE_TORCHRUN, NNODES) and the reward server's. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Files the command reads that the dry run wrote (configs, launchers, reward settings). */
+  readonly files: readonly string[];
+  /** GRPO: the reward server that must run while the engine trains. */
+  readonly rewardServer?: RewardEndpoint & { readonly preset: string };
+}
+
 /** The result of {@link runPlan}. */
 export interface RunResult {
-  readonly steps: readonly { readonly step: string; readonly skipped: boolean }[];
+  /** Steps visited in order; `dry` marks steps a dry run did not run (nothing recorded). */
+  readonly steps: readonly { readonly step: string; readonly skipped: boolean; readonly dry?: boolean }[];
+  /** `--dry-run`: the commands of the training steps, in order. */
+  readonly dryRuns: readonly DryRunCommand[];
   readonly stateFile: string;
   /** True when `stopAfter` ended the run early. */
   readonly stopped: boolean;
@@ -92,37 +119,108 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   const { plan, workDir } = loaded;
   await mkdir(workDir, { recursive: true });
   const store = await StateStore.open(workDir);
-  const visited: { step: string; skipped: boolean }[] = [];
+  const visited: { step: string; skipped: boolean; dry?: boolean }[] = [];
+  const dryRuns: DryRunCommand[] = [];
   const emit = (event: RunEvent) => options.onEvent?.(event);
+  // Set once a dry run has not trained a model: every later step that needs it is not run.
+  let dryModel: string | undefined;
+
+  /** What a dry run leaves unrecorded: the step's would-be values, and why it did not run. */
+  interface DryOutcome {
+    readonly dry: true;
+    readonly reason: string;
+    readonly values?: Record<string, unknown>;
+  }
 
   async function step(
     name: string,
     inputs: unknown,
-    work: () => Promise<{ outputs: string[]; values?: Record<string, unknown> }>,
+    work: () => Promise<{ outputs: string[]; values?: Record<string, unknown> } | DryOutcome>,
+    dryBlocked?: string,
   ): Promise<StepRecord | null> {
     if (options.only && !options.only.includes(name)) return store.snapshot.steps[name] ?? null;
     if (options.signal?.aborted)
       throw new EngineRunError('run interrupted; rerun the same command to resume.');
     const inputsHash = hashValue(inputs);
     const done = await store.upToDate(name, inputsHash);
+    let transient: StepRecord | null = null;
     if (done) {
       visited.push({ step: name, skipped: true });
       emit({ type: 'step-skipped', step: name });
+    } else if (options.dryRun && dryBlocked) {
+      visited.push({ step: name, skipped: false, dry: true });
+      emit({
+        type: 'step-dry',
+        step: name,
+        reason: `needs what ${dryBlocked} trains, and a dry run starts no engine`,
+      });
+      return null;
     } else {
       emit({ type: 'step-started', step: name });
       const result = await work();
-      const record = await store.complete(name, inputsHash, result.outputs, result.values);
-      visited.push({ step: name, skipped: false });
-      emit({ type: 'step-finished', step: name, record });
+      if ('dry' in result) {
+        visited.push({ step: name, skipped: false, dry: true });
+        emit({ type: 'step-dry', step: name, reason: result.reason });
+        transient = { inputsHash, outputs: {}, values: result.values ?? {}, finishedAt: '' };
+      } else {
+        const record = await store.complete(name, inputsHash, result.outputs, result.values);
+        visited.push({ step: name, skipped: false });
+        emit({ type: 'step-finished', step: name, record });
+      }
     }
     if (options.stopAfter === name) throw new StopRequested();
-    return store.snapshot.steps[name] ?? null;
+    return transient ?? store.snapshot.steps[name] ?? null;
   }
 
   const readSamples = async (file: string): Promise<FeaSample[]> => {
     const samples: FeaSample[] = [];
     for await (const sample of readFeaJsonl(file)) samples.push(sample);
     return samples;
+  };
+
+  /**
+   * The SFT set of `stage1.data` with absolute image paths: each relative `image` is looked
+   * up beside the file (and in its `images/`), then in the plan's datasets' image folders. Engines
+   * resolve relative paths against their own folders (LLaMA-Factory `media_dir`, TRL the
+   * working directory), where these would not be found.
+   */
+  const readSftData = async (relative: string): Promise<FeaSample[]> => {
+    const file = loaded.resolve(relative);
+    const roots = [path.dirname(file), path.join(path.dirname(file), 'images')];
+    for (const dataset of plan.datasets) {
+      if ('jsonl' in dataset) {
+        const images = [dataset.images ?? []].flat().map((root) => loaded.resolve(root));
+        roots.push(...(images.length ? images : [path.dirname(loaded.resolve(dataset.jsonl))]));
+      } else roots.push(loaded.resolve(dataset.root), path.join(loaded.resolve(dataset.root), 'images'));
+    }
+    let samples: FeaSample[];
+    try {
+      samples = await readSamples(file);
+    } catch (error) {
+      throw loaded.errorAt(['stage1', 'data'], `cannot read ${file}: ${(error as Error).message}`, error);
+    }
+    const resolved: FeaSample[] = [];
+    for (const sample of samples) {
+      try {
+        resolved.push({ ...sample, image: await resolveImagePath(sample.image, roots) });
+      } catch (error) {
+        throw loaded.errorAt(
+          ['stage1', 'data'],
+          `sample "${sample.id}" of ${file}: ${(error as Error).message}`,
+          error,
+        );
+      }
+    }
+    return resolved;
+  };
+
+  /** Resolves a model id the plan names; an id nothing resolves is an error at its plan line. */
+  const resolvePlanModel = async (fieldPath: readonly string[], id: string) => {
+    try {
+      return await options.resolveModel(id);
+    } catch (error) {
+      throw loaded.errorAt(fieldPath, (error as Error).message, error);
+    }
   };
 
   async function prepare(
@@ -133,19 +231,28 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     source: string,
   ) {
     const directory = path.join(workDir, stepName.replace(/\/[^/]+$/, ''), `${stage}-data`);
-    return step(stepName, { engineId, stage, source: sourceStep?.outputs }, async () => {
-      const engine = getEngine(engineId, stage);
-      const examples = toTrainingExamples(await readSamples(source));
-      const prepared = await engine.writeDataset({ train: examples }, directory, { stage });
-      const outputs = [...prepared.files];
-      if (stage === 'grpo' && engineId !== 'openrlhf') {
-        const bridgeEngine = engineId === 'easyr1' ? 'easyr1' : engineId === 'trl' ? 'trl' : 'verl';
-        const bridge = path.join(directory, path.basename(bridgePath(bridgeEngine)));
-        await copyFile(bridgePath(bridgeEngine), bridge);
-        outputs.push(bridge);
-      }
-      return { outputs, values: { files: prepared.files, rows: prepared.rows, directory } };
-    });
+    const blocked = sourceStep ? undefined : dryModel;
+    return step(
+      stepName,
+      { engineId, stage, source: sourceStep?.outputs },
+      async () => {
+        const engine = getEngine(engineId, stage);
+        const examples = toTrainingExamples(await readSamples(source));
+        const prepared = await engine.writeDataset({ train: examples }, directory, { stage });
+        const outputs = [...prepared.files];
+        if (stage === 'grpo' && engineId !== 'openrlhf') {
+          // The bridge and every module it imports travel together: the folder is self-contained.
+          const bridgeEngine = engineId === 'easyr1' ? 'easyr1' : engineId === 'trl' ? 'trl' : 'verl';
+          for (const file of bridgeFiles(bridgeEngine)) {
+            const copy = path.join(directory, path.basename(file));
+            await copyFile(file, copy);
+            outputs.push(copy);
+          }
+        }
+        return { outputs, values: { files: prepared.files, rows: prepared.rows, directory } };
+      },
+      blocked,
+    );
   }
 
   // `modelStep`: the inputs hash of the step that produced `modelPath`. A retrained checkpoint
@@ -157,6 +264,8 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     prepared: StepRecord | null,
     modelPath: string,
     modelStep?: string,
+    /** Dry run: the step whose untrained model this one would start from. */
+    dryAfter?: string,
   ) {
     const stageDirectory = path.join(workDir, stepName.replace(/\/[^/]+$/, ''), stage);
     const section = stage === 'sft' ? plan.stage1 : plan.stage2;
@@ -182,12 +291,33 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
           rows: prepared.values.rows as Record<string, number>,
         };
         const directory = prepared.values.directory as string;
-        const bridge = Object.keys(prepared.outputs).find((file) => file.endsWith('.py'));
-        const server =
-          stage === 'grpo' && !options.dryRun
-            ? createRewardServer({ preset: plan.stage2.preset, port: plan.stage2.rewardPort })
-            : undefined;
-        const listening = await server?.listen();
+        const bridge = Object.keys(prepared.outputs).find((file) => file.endsWith('_reward.py'));
+        const endpoint = stage === 'grpo' ? rewardEndpoint(plan) : undefined;
+        let server: ReturnType<typeof createRewardServer> | undefined;
+        try {
+          server =
+            endpoint && !options.dryRun
+              ? createRewardServer({
+                  preset: plan.stage2.preset,
+                  host: endpoint.host,
+                  port: endpoint.port,
+                  token: endpoint.token,
+                })
+              : undefined;
+        } catch (error) {
+          throw loaded.errorAt(['stage2', 'preset'], (error as Error).message, error);
+        }
+        const listening = await server?.listen().catch((error: Error) => {
+          throw loaded.errorAt(
+            ['stage2', 'rewardPort'],
+            `the reward server cannot listen on ${endpoint?.host}:${endpoint?.port}: ${error.message}`,
+            error,
+          );
+        });
+        const reward = listening && endpoint ? rewardEndpoint(plan, { port: listening.port }) : endpoint;
+        const rewardEnv: Record<string, string> = reward
+          ? { FEA_REWARD_URL: reward.url, ...(endpoint?.token ? { FEA_REWARD_TOKEN: endpoint.token } : {}) }
+          : {};
         try {
           let command: EngineCommand = engine.command({
             plan,
@@ -198,23 +328,49 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
               rows: dataset.rows,
             },
             rewardBridge: bridge,
-            rewardUrl: listening?.url ?? `http://127.0.0.1:${plan.stage2.rewardPort}`,
+            rewardUrl: reward?.url,
+            rewardToken: endpoint?.token,
             modelPath,
           });
           if (section.launcher) {
             const [program, ...prefix] = section.launcher;
             command = { ...command, command: program!, args: [...prefix, command.command, ...command.args] };
           }
+          // Bridges find the server through this file on workers that do not inherit FEA_REWARD_*.
+          const settingsFile =
+            reward && bridge
+              ? await writeRewardSettings(path.dirname(bridge), {
+                  url: reward.url,
+                  token: endpoint?.token,
+                })
+              : undefined;
           if (options.dryRun) {
+            await mkdir(stageDirectory, { recursive: true });
+            for (const [file, content] of Object.entries(command.files)) {
+              await mkdir(path.dirname(file), { recursive: true });
+              await writeFile(file, content);
+            }
+            dryRuns.push({
+              step: stepName,
+              engine: engine.id,
+              stage,
+              directory: stageDirectory,
+              command: [command.command, ...command.args],
+              env: { ...command.env, ...rewardEnv },
+              files: [...Object.keys(command.files), ...(settingsFile ? [settingsFile] : [])],
+              rewardServer: endpoint && { ...endpoint, preset: plan.stage2.preset },
+            });
+            dryModel ??= stepName;
             return {
-              outputs: [],
-              values: { checkpoint: command.outputDirectory, command: [command.command, ...command.args] },
+              dry: true as const,
+              reason: 'dry run: the engine was not started',
+              values: { checkpoint: command.outputDirectory },
             };
           }
           const record = await launchEngine(engine, command, {
             directory: stageDirectory,
             signal: options.signal,
-            env: listening ? { FEA_REWARD_URL: listening.url } : {},
+            env: rewardEnv,
             onProgress: (progress) => emit({ type: 'progress', step: stepName, progress }),
             onLine: (line) => emit({ type: 'log', step: stepName, line }),
           });
@@ -233,6 +389,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
           await server?.close();
         }
       },
+      dryAfter ?? (prepared ? undefined : dryModel),
     );
   }
 
@@ -240,8 +397,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
     const samplesFile = path.join(workDir, 'data', 'samples.jsonl');
     const collected = await step('collect', { datasets: plan.datasets }, async () => {
       const samples = await collectSamples(loaded);
-      if (samples.length === 0)
-        throw new PipelineError('the plan\'s datasets yielded no samples; check "datasets".');
+      if (samples.length === 0) throw loaded.errorAt(['datasets'], 'the datasets yielded no samples.');
       await writeJsonlAtomic(samplesFile, samples);
       return { outputs: [samplesFile], values: { count: samples.length } };
     });
@@ -253,15 +409,16 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
       async () => {
         await mkdir(path.dirname(teacherFile), { recursive: true });
         if (plan.stage1.data) {
-          await writeJsonlAtomic(teacherFile, await readSamples(loaded.resolve(plan.stage1.data)));
+          await writeJsonlAtomic(teacherFile, await readSftData(plan.stage1.data));
           return { outputs: [teacherFile], values: { source: 'file' } };
         }
         if (!plan.stage1.teacher) {
-          throw new PipelineError(
+          throw loaded.errorAt(
+            ['stage1'],
             'stage1 needs "teacher" (a model id) or "data" (an FEA JSONL with descriptions).',
           );
         }
-        const model = await options.resolveModel(plan.stage1.teacher);
+        const model = await resolvePlanModel(['stage1', 'teacher'], plan.stage1.teacher);
         try {
           const manifest = await buildTeacherSet(await readSamples(samplesFile), model, {
             size: plan.stage1.size,
@@ -301,11 +458,12 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
         { stage3: plan.stage3, model, modelStep, samples: collected?.outputs, previousRounds },
         async () => {
           if (!plan.stage3.model) {
-            throw new PipelineError(
+            throw loaded.errorAt(
+              ['stage3'],
               `stage3 needs "model": serve the stage-2 checkpoint (${model}) with vLLM and give its id, e.g. "openai:http://127.0.0.1:8000/v1#facial-r1".`,
             );
           }
-          const synthesisModel = await options.resolveModel(plan.stage3.model);
+          const synthesisModel = await resolvePlanModel(['stage3', 'model'], plan.stage3.model);
           try {
             const manifest = await synthesize(await readSamples(samplesFile), synthesisModel, {
               output: roundFile,
@@ -323,6 +481,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
             await synthesisModel.dispose();
           }
         },
+        dryModel,
       );
       previousRounds.push(roundFile);
       const roundSft = await prepare(
@@ -339,6 +498,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
         roundSft,
         model,
         modelStep,
+        synthesized ? undefined : dryModel,
       );
       const roundGrpo = await prepare(
         `${prefix}/grpo-prepare`,
@@ -355,13 +515,15 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
         roundGrpo,
         roundModel,
         retrained?.inputsHash ?? modelStep,
+        retrained ? undefined : dryModel,
       );
       model = (trained?.values.checkpoint as string) ?? roundModel;
       modelStep = trained?.inputsHash ?? modelStep;
     }
-    return { steps: visited, stateFile: store.file, stopped: false };
+    return { steps: visited, dryRuns, stateFile: store.file, stopped: false };
   } catch (error) {
-    if (error instanceof StopRequested) return { steps: visited, stateFile: store.file, stopped: true };
+    if (error instanceof StopRequested)
+      return { steps: visited, dryRuns, stateFile: store.file, stopped: true };
     throw error;
   }
 }

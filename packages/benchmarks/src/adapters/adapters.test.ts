@@ -284,6 +284,16 @@ describe('benchmark adapters on native-layout fixtures', () => {
         (caught) => caught,
       );
       expect(error, id).toBeInstanceOf(DatasetLayoutError);
+      expect(error.message).toMatch(/does not exist; pass the .* folder you downloaded/);
+    }
+    await mkdir(path.join(directory, 'empty-but-there'), { recursive: true });
+    for (const id of BENCHMARK_IDS) {
+      const error = await load(
+        id,
+        path.join(directory, 'empty-but-there'),
+        id === 'raf-au' ? {} : undefined,
+      ).catch((caught) => caught);
+      expect(error, id).toBeInstanceOf(DatasetLayoutError);
       expect(error.message).toMatch(/does not look like .*: expected /);
     }
     await expect(load('rafdb', root('rafdb'), { split: 'validation' })).rejects.toThrow(

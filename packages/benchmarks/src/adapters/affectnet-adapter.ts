@@ -31,7 +31,8 @@ export const affectnetAdapter: BenchmarkAdapter = {
       const csv = path.join(root, split === 'train' ? 'training.csv' : 'validation.csv');
       if (!(await exists(csv))) {
         const folder = path.join(root, split);
-        if (!(await exists(folder))) throw new DatasetLayoutError('AffectNet', root, LAYOUT);
+        if (!(await exists(folder)))
+          throw new DatasetLayoutError('AffectNet', root, LAYOUT, !(await exists(root)));
         yield* loadClassFolders('affectnet', folder, options, LABEL_MAPS.affectnet.emotions, (code) =>
           decodeEmotionCode('affectnet', code, { safe: true }),
         );
@@ -76,6 +77,8 @@ export const affectnetAdapter: BenchmarkAdapter = {
           const image = await findImage([path.join(root, 'Manually_Annotated_Images', relative)], {
             file: csv,
             line,
+            root,
+            allowOutsideRoot: options.allowOutsideRoot,
           });
           yield sample({
             id: relative.replace(/\.[^.]+$/, ''),

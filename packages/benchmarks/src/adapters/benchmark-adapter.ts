@@ -28,6 +28,13 @@ export interface LoadOptions {
    * `.png` and the zero-padded names the common extraction scripts write).
    */
   readonly frameTemplate?: string;
+  /**
+   * Read images an annotation points at outside the data root (by `..`, an absolute path or a
+   * symbolic link). Off by default: such a row is a {@link BenchmarkDataError} naming file,
+   * line and field, so a report never embeds, and a model endpoint is never sent, a file from
+   * elsewhere on the machine.
+   */
+  readonly allowOutsideRoot?: boolean;
   /** `fail` (default): a bad row or missing image throws; `skip`: skipped and reported through `onSkip`. */
   readonly onInvalid?: 'fail' | 'skip';
   /** Receives every skipped row (with `onInvalid: 'skip'`) and every excluded one (AffectNet codes 8-10). */

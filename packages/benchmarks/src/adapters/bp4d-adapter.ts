@@ -89,7 +89,7 @@ export const bp4dAdapter: BenchmarkAdapter = {
           try {
             const image = await findImage(
               frameCandidates(root, options, BP4D_FRAME_TEMPLATES, { subject, task, frame }),
-              { file, line },
+              { file, line, root, allowOutsideRoot: options.allowOutsideRoot },
             );
             yield sample({
               id: `${subject}/${task}/${frame}`,

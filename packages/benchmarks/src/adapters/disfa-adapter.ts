@@ -100,7 +100,7 @@ export const disfaAdapter: BenchmarkAdapter = {
           try {
             const image = await findImage(
               frameCandidates(root, options, DISFA_FRAME_TEMPLATES, { subject, frame }),
-              firstSeen.get(frame)!,
+              { ...firstSeen.get(frame)!, root, allowOutsideRoot: options.allowOutsideRoot },
             );
             yield sample({
               id: `${subject}/${frame}`,

@@ -1,4 +1,4 @@
-import { didYouMean, FeaError } from '@facial-r1/facs';
+import { FeaError } from '@facial-r1/facs';
 
 /** A malformed annotation row or missing file; names the file, line, field and what was expected. */
 export class BenchmarkDataError extends FeaError {
@@ -21,18 +21,35 @@ export class BenchmarkDataError extends FeaError {
   }
 }
 
-/** A data root without the files a benchmark's native layout has. */
+/** A data root without the files a benchmark's native layout has, or one that does not exist. */
 export class DatasetLayoutError extends FeaError {
   /**
    * @param benchmark the benchmark's name
    * @param root the data root given
    * @param layout the files that root should hold
+   * @param missing true when the root itself does not exist (code `benchmarks/data-root-not-found`)
    */
-  constructor(benchmark: string, root: string, layout: string) {
+  constructor(benchmark: string, root: string, layout: string, missing = false) {
     super(
-      'benchmarks/wrong-data-root',
-      `${root} does not look like ${benchmark}: expected ${layout}. Pass the folder you downloaded (--data).`,
+      missing ? 'benchmarks/data-root-not-found' : 'benchmarks/wrong-data-root',
+      missing
+        ? `${root} does not exist; pass the ${benchmark} folder you downloaded (fea-eval run --data, or a plan's datasets[].root), which holds ${layout}.`
+        : `${root} does not look like ${benchmark}: expected ${layout}. Pass the folder you downloaded (fea-eval run --data, or a plan's datasets[].root).`,
     );
+  }
+}
+
+/** A split, fold or protocol option the benchmark does not have (a usage error). */
+export class BenchmarkOptionError extends FeaError {
+  /**
+   * @param option the option at fault (`split`, `fold`)
+   * @param message what was given and what is allowed
+   */
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super(`benchmarks/invalid-${option}`, message);
   }
 }
 
@@ -50,7 +67,7 @@ export class UnknownBenchmarkError extends FeaError {
   ) {
     super(
       'benchmarks/unknown-benchmark',
-      `unknown benchmark "${benchmark}"${didYouMean(suggestions)}. Known: ${known.join(', ')}`,
+      `unknown benchmark "${benchmark}"${suggestions.length ? `; did you mean ${suggestions.map((item) => `"${item}"`).join(' or ')}?` : ''} Known: ${known.join(', ')}`,
     );
   }
 }

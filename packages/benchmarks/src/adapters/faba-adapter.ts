@@ -41,7 +41,7 @@ async function datasetFolder(root: string): Promise<string> {
     )
       return candidate;
   }
-  throw new DatasetLayoutError('FABA-Instruct', root, LAYOUT);
+  throw new DatasetLayoutError('FABA-Instruct', root, LAYOUT, !(await exists(root)));
 }
 
 /** The reference answer: `gpt4` (evaluation files) or the first `gpt` turn of `conversations`. */
@@ -181,7 +181,7 @@ async function* loadTask(
           path.resolve(folder, record.image),
           path.resolve(root, record.image),
         ],
-        where,
+        { ...where, root, allowOutsideRoot: options.allowOutsideRoot },
       );
       const id =
         typeof record.id === 'string' && record.id ? record.id : record.image.replace(/\.[^.]+$/, '');

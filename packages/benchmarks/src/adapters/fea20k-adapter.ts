@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type ReadStats, readFeaJsonl, resolveImagePath } from '@facial-r1/dataset';
+import { type ReadStats, readFeaJsonlEntries, resolveImagePath } from '@facial-r1/dataset';
 import { EMOTIONS, normalizeEmotion, toAuId } from '@facial-r1/facs';
 import type { BenchmarkAdapter } from './benchmark-adapter';
 import { BenchmarkDataError } from './errors';
@@ -28,7 +28,7 @@ export const fea20kAdapter: BenchmarkAdapter = {
     async function* rows() {
       const file = await requireOne('FEA-20K', root, LAYOUT, [`${split}.jsonl`]);
       const stats: ReadStats = { read: 0, skippedInvalid: 0, skippedNotValid: 0 };
-      for await (const sample of readFeaJsonl(file, {
+      for await (const { value: sample, line } of readFeaJsonlEntries(file, {
         onInvalid: options.onInvalid,
         onSkip: options.onSkip,
         stats,
@@ -37,17 +37,14 @@ export const fea20kAdapter: BenchmarkAdapter = {
           (label) => normalizeEmotion(label.replace(/<\/?answer>/g, '')) ?? label,
         );
         try {
-          const image = await resolveImagePath(sample.image, [path.join(root, 'images'), root]);
+          const image = await resolveImagePath(sample.image, [path.join(root, 'images'), root], {
+            allowOutsideRoot: options.allowOutsideRoot,
+          });
           yield { ...sample, image, labels, AUs: sample.AUs.map((au) => toAuId(au) ?? au) };
         } catch (error) {
           rejectRow(
             options,
-            new BenchmarkDataError(
-              file,
-              undefined,
-              'image',
-              `sample "${sample.id}": ${(error as Error).message}`,
-            ),
+            new BenchmarkDataError(file, line, 'image', `sample "${sample.id}": ${(error as Error).message}`),
           );
         }
       }

@@ -56,7 +56,8 @@ export const fer2013Adapter: BenchmarkAdapter = {
       const csv = path.join(root, 'fer2013.csv');
       if (!(await exists(csv))) {
         const folder = path.join(root, split === 'val' ? 'val' : split);
-        if (!(await exists(folder))) throw new DatasetLayoutError('FER2013', root, LAYOUT);
+        if (!(await exists(folder)))
+          throw new DatasetLayoutError('FER2013', root, LAYOUT, !(await exists(root)));
         yield* loadClassFolders('fer2013', folder, options, LABEL_MAPS.fer2013.emotions);
         return;
       }

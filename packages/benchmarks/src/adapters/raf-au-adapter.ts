@@ -53,7 +53,7 @@ export const rafAuAdapter: BenchmarkAdapter = {
         try {
           const image = await findImage(
             [path.join(root, 'aligned', `${stem}_aligned.jpg`), path.join(root, 'image', name)],
-            { file, line },
+            { file, line, root, allowOutsideRoot: options.allowOutsideRoot },
           );
           yield sample({ id: stem, dataset: 'raf-au', image, aus, meta: { line } });
         } catch (error) {

@@ -22,6 +22,7 @@ export const rafdbAdapter: BenchmarkAdapter = {
     checkSplit('rafdb', split, this.splits);
     async function* rows() {
       const file = await requireOne('RAF-DB', root, LAYOUT, ['EmoLabel/list_patition_label.txt']);
+      const firstLine = new Map<string, number>();
       for (const { line, text } of await readLines(file)) {
         const [name, code, ...rest] = text.split(/\s+/);
         if (!name || !code || rest.length) {
@@ -32,6 +33,32 @@ export const rafdbAdapter: BenchmarkAdapter = {
           continue;
         }
         if (!name.startsWith(`${split}_`)) continue;
+        if (/[/\\]/.test(name) || name === '..') {
+          rejectRow(
+            options,
+            new BenchmarkDataError(
+              file,
+              line,
+              'image',
+              `expected a file name without folders, got "${name}"`,
+            ),
+          );
+          continue;
+        }
+        const seen = firstLine.get(name);
+        if (seen !== undefined) {
+          rejectRow(
+            options,
+            new BenchmarkDataError(
+              file,
+              line,
+              'image',
+              `"${name}" is already listed on line ${seen}; each image once`,
+            ),
+          );
+          continue;
+        }
+        firstLine.set(name, line);
         try {
           const emotion = decodeEmotionCode('rafdb', code);
           const stem = name.replace(/\.[^.]+$/, '');
@@ -40,7 +67,7 @@ export const rafdbAdapter: BenchmarkAdapter = {
               path.join(root, 'Image/aligned', `${stem}_aligned.jpg`),
               path.join(root, 'Image/original', name),
             ],
-            { file, line },
+            { file, line, root, allowOutsideRoot: options.allowOutsideRoot },
           );
           yield sample({ id: stem, dataset: 'rafdb', image, emotion, meta: { split, line } });
         } catch (error) {

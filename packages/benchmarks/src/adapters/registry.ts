@@ -1,4 +1,4 @@
-import { suggestNames } from '@facial-r1/facs';
+import { suggestClosest } from '@facial-r1/facs';
 import { affectnetAdapter } from './affectnet-adapter';
 import type { BenchmarkAdapter } from './benchmark-adapter';
 import { bp4dAdapter } from './bp4d-adapter';
@@ -40,11 +40,10 @@ export function getBenchmark(id: string): BenchmarkAdapter {
   const found =
     (BENCHMARKS as Record<string, BenchmarkAdapter>)[key] ?? BENCHMARKS[ALIASES[key] as BenchmarkId];
   if (found) return found;
-  const candidates = suggestNames(key, [...BENCHMARK_IDS, ...Object.keys(ALIASES)], { max: 8 });
-  const suggestions = [...new Set(candidates.map((candidate) => ALIASES[candidate] ?? candidate))].slice(
-    0,
-    2,
-  );
+  const candidates = [...BENCHMARK_IDS, ...Object.keys(ALIASES)];
+  const suggestions = [
+    ...new Set(suggestClosest(key, candidates, { max: 4 }).map((item) => ALIASES[item] ?? item)),
+  ].slice(0, 2);
   throw new UnknownBenchmarkError(id, suggestions, BENCHMARK_IDS);
 }
 

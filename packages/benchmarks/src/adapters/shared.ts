@@ -1,8 +1,9 @@
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Emotion } from '@facial-r1/facs';
+import { isInsideRoot } from '@facial-r1/dataset';
+import { didYouMean, type Emotion } from '@facial-r1/facs';
 import type { BenchmarkSample, LoadOptions } from './benchmark-adapter';
-import { BenchmarkDataError, DatasetLayoutError } from './errors';
+import { BenchmarkDataError, BenchmarkOptionError, DatasetLayoutError } from './errors';
 
 export const exists = (file: string) =>
   access(file).then(
@@ -19,7 +20,7 @@ export async function requireOne(
 ): Promise<string> {
   for (const candidate of candidates)
     if (await exists(path.join(root, candidate))) return path.join(root, candidate);
-  throw new DatasetLayoutError(benchmark, root, layout);
+  throw new DatasetLayoutError(benchmark, root, layout, !(await exists(root)));
 }
 
 /** Lines of a text file with 1-based numbers, blank lines dropped. */
@@ -37,18 +38,49 @@ export function rejectRow(options: LoadOptions | undefined, error: Error): void 
   else throw error;
 }
 
-/** The first existing image among candidates, or a typed error naming the annotation line. */
+/**
+ * The first existing image among candidates, or a typed error naming the annotation line.
+ * With `root` (and without `allowOutsideRoot`), a candidate that leads out of the root, by
+ * `..`, an absolute path or a symbolic link (checked on the real path), is refused; so is a
+ * path that names something other than a regular file (a FIFO would block the reader).
+ */
 export async function findImage(
   candidates: readonly string[],
-  annotation: { file: string; line?: number },
+  annotation: { file: string; line?: number; root?: string; allowOutsideRoot?: boolean },
 ): Promise<string> {
-  for (const candidate of candidates) if (await exists(candidate)) return candidate;
-  throw new BenchmarkDataError(
-    annotation.file,
-    annotation.line,
-    'image',
-    `no image at ${candidates.join(' or ')}`,
-  );
+  const root = annotation.root === undefined ? undefined : path.resolve(annotation.root);
+  const guard = root !== undefined && annotation.allowOutsideRoot !== true;
+  const refuse = (detail: string) =>
+    new BenchmarkDataError(annotation.file, annotation.line, 'image', detail);
+  const outside = (candidate: string, resolved: string) =>
+    refuse(
+      `"${candidate}" leads to ${resolved}, outside the data root ${root}; images must stay inside the dataset (pass allowOutsideRoot, fea-eval run --allow-outside-root, if that file is meant)`,
+    );
+  let escaped: string | undefined;
+  const tried: string[] = [];
+  for (const candidate of candidates) {
+    const absolute = path.resolve(candidate);
+    if (guard && !isInsideRoot(root, absolute)) {
+      escaped ??= absolute;
+      continue;
+    }
+    tried.push(candidate);
+    let real: string;
+    try {
+      real = await realpath(absolute);
+    } catch {
+      continue;
+    }
+    if (guard) {
+      const realRoot = await realpath(root).catch(() => root);
+      if (!isInsideRoot(realRoot, real)) throw outside(candidate, real);
+    }
+    if (!(await stat(real)).isFile())
+      throw refuse(`${candidate} is not a regular file (a folder, FIFO or device)`);
+    return candidate;
+  }
+  if (escaped !== undefined && !tried.length) throw outside(escaped, escaped);
+  throw refuse(`no image at ${tried.join(' or ')}`);
 }
 
 /** Builds a sample. */
@@ -92,14 +124,17 @@ export function foldSubjects(
   if (options.subjects) return new Set(options.subjects);
   const fold = options.fold ?? 0;
   if (!Number.isInteger(fold) || fold < 0 || fold >= folds.length)
-    throw new RangeError(`fold must be 0, 1 or 2, got ${fold}`);
+    throw new BenchmarkOptionError('fold', `fold must be 0, 1 or 2, got ${fold}`);
   if (split === 'all') return new Set(folds.flat());
   return new Set(split === 'test' ? folds[fold]! : folds.filter((_, index) => index !== fold).flat());
 }
 
 export function checkSplit(benchmark: string, split: string, splits: readonly string[]): void {
   if (!splits.includes(split))
-    throw new RangeError(`${benchmark} has no split "${split}"; splits: ${splits.join(', ')}`);
+    throw new BenchmarkOptionError(
+      'split',
+      `${benchmark} has no split "${split}"${didYouMean(split, splits)}; splits: ${splits.join(', ')}`,
+    );
 }
 
 /**

@@ -54,7 +54,7 @@ describe('evaluate', () => {
   );
 
   it('counts missing predictions as wrong and reports them', () => {
-    expect(report.counts).toEqual({ samples: 3, predicted: 2, missing: 1 });
+    expect(report.counts).toEqual({ samples: 3, predicted: 2, missing: 1, errors: 0 });
     expect(report.rows.map((row) => row.correct)).toEqual([true, false, false]);
     expect(report.headline.accuracy!.value).toBeCloseTo(1 / 3, 12);
   });
@@ -77,7 +77,12 @@ describe('evaluate', () => {
   it('reports FEA rates and renders Markdown with the paper columns', () => {
     expect(report.fea.wellFormedRate).toBeCloseTo(2 / 3, 12);
     expect(report.fea.hallucinationRate).toBeCloseTo(1 / 3, 12);
-    const markdown = renderMarkdownReport(report, { model: 'tiny' });
+    // This report misses a prediction: it says so first and leaves the paper's columns empty.
+    const partial = renderMarkdownReport(report, { model: 'tiny' });
+    expect(report.incomplete).toBe('1 of 3 samples have no prediction');
+    expect(partial).toContain('**Incomplete run: 1 of 3 samples have no prediction.**');
+    expect(partial).toMatch(/\| tiny \| {2}\| {2}\| {2}\| {2}\| {2}\| {2}\| {2}\| {2}\| {2}\| {2}\| {2}\|/);
+    const markdown = renderMarkdownReport({ ...report, incomplete: undefined }, { model: 'tiny' });
     expect(markdown).toContain(
       '| Model | DISFA | BP4D | RAF-AU | FABA AU | FER2013 | AffectNet | RAF-DB | FABA Emo | FABA REGE | FEA-20K ROUGE-L | FEA-20K Score |',
     );

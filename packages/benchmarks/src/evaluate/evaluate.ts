@@ -1,5 +1,5 @@
 import { type Assessment, assess, goldAus, isCurrentAssessment, referenceLabel } from '@facial-r1/assessment';
-import type { AuId } from '@facial-r1/facs';
+import { type AuId, FeaError } from '@facial-r1/facs';
 import type { BenchmarkAdapter, BenchmarkSample } from '../adapters/benchmark-adapter';
 import { type AuMetrics, auMetricsFromComparisons } from '../metrics/au-metrics';
 import { corpusBleu } from '../metrics/bleu';
@@ -29,6 +29,11 @@ export interface Prediction {
    * sample; otherwise the text is assessed again.
    */
   readonly assessment?: Assessment;
+  /**
+   * Why the model gave no answer (no face found, a server error, ...). Such a sample is counted
+   * under `counts.errors`, apart from the answers, and scored like a missing prediction.
+   */
+  readonly error?: string;
 }
 
 /** One evaluated sample. */
@@ -51,6 +56,8 @@ export interface EvaluationRow {
   readonly wellFormed: boolean;
   /** The output's Assessment (robust mode; a missing output is assessed as the empty text). */
   readonly assessment: Assessment;
+  /** The model's error for this sample, when it gave no answer (then `text` is null). */
+  readonly error?: string;
 }
 
 /** The stored Assessment when it is current and made from this text and sample, else a new one. */
@@ -82,7 +89,22 @@ export interface EvaluationReport {
     readonly task: string;
     readonly title?: string;
   };
-  readonly counts: { readonly samples: number; readonly predicted: number; readonly missing: number };
+  /**
+   * `predicted`: samples with an answer; `errors`: samples the model failed on (each row has
+   * its reason); `missing`: samples not run at all. Errors and missing samples score as wrong.
+   */
+  readonly counts: {
+    readonly samples: number;
+    readonly predicted: number;
+    readonly missing: number;
+    readonly errors: number;
+  };
+  /**
+   * Set when the numbers are not those of a finished run (samples without a prediction, model
+   * errors, an interrupted run), saying why. Reports then print it first and leave the paper's
+   * columns empty: a partial number never stands beside a published one.
+   */
+  readonly incomplete?: string;
   /** Keyed by `auF1`, `accuracy`, `rege`, `rougeL`, as the task has them. */
   readonly headline: Readonly<Record<string, HeadlineMetric>>;
   readonly emotion?: EmotionMetrics & { readonly referenceAccuracy: number };
@@ -108,7 +130,25 @@ export function evaluate(
   target: EvaluationTarget,
   options: BootstrapOptions = {},
 ): EvaluationReport {
-  const byId = new Map(predictions.map((prediction) => [prediction.id, prediction]));
+  const seen = new Set<string>();
+  for (const sample of samples) {
+    if (seen.has(sample.id))
+      throw new FeaError(
+        'benchmarks/duplicate-sample',
+        `sample id "${sample.id}" is given twice; each sample must be scored once (fix the annotation file)`,
+      );
+    seen.add(sample.id);
+  }
+  const byId = new Map(
+    predictions
+      .filter((prediction) => prediction.error === undefined)
+      .map((prediction) => [prediction.id, prediction]),
+  );
+  const errors = new Map(
+    predictions
+      .filter((prediction) => prediction.error !== undefined)
+      .map((prediction) => [prediction.id, prediction.error!]),
+  );
   const emotions = target.labelSet.emotions ?? [];
   const rows: EvaluationRow[] = samples.map((sample) => {
     const prediction = byId.get(sample.id);
@@ -139,6 +179,7 @@ export function evaluate(
             : null,
       wellFormed: assessment.format.wellFormed,
       assessment,
+      ...(text === null && errors.has(sample.id) ? { error: errors.get(sample.id)! } : {}),
     };
   });
 
@@ -219,7 +260,16 @@ export function evaluate(
       };
     }
   }
+  const missing = rows.filter((row) => row.text === null && row.error === undefined).length;
+  const failed = rows.filter((row) => row.error !== undefined).length;
+  const incomplete = [
+    missing ? `${missing} of ${rows.length} samples have no prediction` : '',
+    failed ? `${failed} of ${rows.length} samples failed with a model error` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
   return {
+    ...(incomplete ? { incomplete } : {}),
     benchmark: {
       id: target.id,
       version: target.version,
@@ -229,7 +279,8 @@ export function evaluate(
     counts: {
       samples: samples.length,
       predicted: rows.filter((row) => row.text !== null).length,
-      missing: rows.filter((row) => row.text === null).length,
+      missing,
+      errors: failed,
     },
     headline,
     ...(emotion ? { emotion } : {}),

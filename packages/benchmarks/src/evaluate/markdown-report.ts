@@ -38,11 +38,17 @@ export function renderMarkdownReport(
   report: EvaluationReport,
   options: { readonly model?: string } = {},
 ): string {
-  const cells = paperCells(report);
+  // A partial run puts no number in the paper's columns.
+  const cells = report.incomplete ? {} : paperCells(report);
   const lines: string[] = [];
   lines.push(`# ${report.benchmark.title ?? report.benchmark.id} (v${report.benchmark.version})`, '');
+  if (report.incomplete)
+    lines.push(
+      `**Incomplete run: ${report.incomplete}.** The numbers below cover a partial run (samples without an answer count as wrong) and are not comparable with the paper's; the paper columns are left empty. Rerun the same command to finish it.`,
+      '',
+    );
   lines.push(
-    `${report.counts.samples} samples, ${report.counts.predicted} predicted, ${report.counts.missing} missing.`,
+    `${report.counts.samples} samples, ${report.counts.predicted} predicted, ${report.counts.errors ?? 0} model errors, ${report.counts.missing} missing.`,
     '',
   );
   lines.push(`| Model | ${PAPER_COLUMNS.map((column) => column.title).join(' | ')} |`);
@@ -86,6 +92,20 @@ export function renderMarkdownReport(
         `| ${au} | ${percent(metrics.f1)} | ${percent(metrics.precision)} | ${percent(metrics.recall)} | ${metrics.support} |`,
       );
     }
+  }
+  const failures = report.rows.filter((row) => row.error !== undefined);
+  if (failures.length) {
+    lines.push(
+      '',
+      '## Model errors',
+      '',
+      'Samples the model gave no answer for, with its reason (retried on the next run).',
+      '',
+    );
+    lines.push('| sample | reason |', '|---|---|');
+    for (const row of failures.slice(0, 50))
+      lines.push(`| ${row.id} | ${row.error!.replace(/\|/g, '\\|').replace(/\s+/g, ' ')} |`);
+    if (failures.length > 50) lines.push(`| ... | ${failures.length - 50} more in report.json |`);
   }
   if (report.reasoning)
     lines.push(

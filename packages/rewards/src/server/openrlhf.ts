@@ -1,4 +1,7 @@
+import { decodeGroundTruth } from '../label-codec';
 import type { RewardSample } from '../reward-sample';
+import { jsonDeeperThan } from './json-depth';
+import { type FieldIssue, FieldError, readSample, type SampleRules } from './read-sample';
 
 // Chat-template special tokens of Qwen2/2.5(-VL) and the common ones of other templates.
 const SPECIAL_TOKEN =
@@ -21,20 +24,54 @@ export function extractResponse(query: string, prompt?: string): string {
 }
 
 /**
- * The sample carried by an OpenRLHF label: a JSON object `{ "labels": [...], "AUs": [...] }`
- * (what `fea-train prepare --engine openrlhf` writes), or a bare emotion label.
+ * The sample carried by an OpenRLHF label: the ground-truth string of `./label-codec`
+ * (`{"labels":[...],"AUs":[...]}`, what `fea-train prepare --engine openrlhf` writes), an
+ * object, or a bare emotion label. Throws `GroundTruthDecodeError` on a malformed JSON label.
  */
 export function decodeLabel(label: unknown): RewardSample {
-  if (label && typeof label === 'object') return label as RewardSample;
-  if (typeof label !== 'string') return {};
+  return decodeGroundTruth(label);
+}
+
+/**
+ * An OpenRLHF label read and checked as the server does for `/score` samples: objects and
+ * JSON-object strings go through {@link readSample}; a bare string must be an emotion label.
+ * @throws FieldError naming `labels.<index>...` for what cannot be read or is refused
+ */
+export function readOpenRlhfLabel(
+  label: unknown,
+  index: number,
+  rules: SampleRules & { readonly maxJsonDepth: number },
+  warnings: FieldIssue[],
+): RewardSample {
+  const path = `labels.${index}`;
+  if (label === undefined || label === null) return {};
+  if (typeof label === 'object') return readSample(label, path, rules, warnings);
+  if (typeof label !== 'string')
+    throw new FieldError(path, `expected the sample as a JSON object or a string, got ${typeof label}`);
   const text = label.trim();
   if (text.startsWith('{')) {
+    if (jsonDeeperThan(text, rules.maxJsonDepth))
+      throw new FieldError(path, `JSON nested deeper than ${rules.maxJsonDepth} levels (maxJsonDepth)`);
+    let parsed: unknown;
     try {
-      const parsed = JSON.parse(text) as RewardSample;
-      if (parsed && typeof parsed === 'object') return parsed;
-    } catch {
-      // not JSON: a bare label
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new FieldError(path, `starts with "{" but is not valid JSON (${(error as Error).message})`);
     }
+    return readSample(parsed, path, rules, warnings);
+  }
+  if (
+    text &&
+    !rules.emotions.has(
+      text
+        .replace(/<\/?answer>/gi, '')
+        .trim()
+        .toLowerCase(),
+    )
+  ) {
+    const message = `"${text.length > 40 ? `${text.slice(0, 40)}...` : text}" is neither a sample as JSON nor an emotion label (${[...rules.emotions].join(', ')})`;
+    if (!rules.lenient) throw new FieldError(path, message);
+    warnings.push({ field: path, message: `${path}: ${message}` });
   }
   return { labels: text ? [text] : [], AUs: [] };
 }

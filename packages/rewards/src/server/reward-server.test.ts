@@ -173,13 +173,16 @@ describe('reward server over HTTP', () => {
         expect(result).toEqual([3, -1]);
       });
 
-      it('EasyR1 batch and sequential forms', async () => {
+      it('EasyR1 batch form (REWARD_TYPE batch)', async () => {
         const truth = JSON.stringify(JSON.stringify(sample));
         const result = await python(
-          `${load('easyr1')}print(json.dumps([bridge.compute_score([{"response": ${JSON.stringify(good)}, "response_length": 20, "ground_truth": ${truth}}]), bridge.compute_score_sequential("happiness", "happiness")]))`,
+          `${load('easyr1')}print(json.dumps([bridge.REWARD_TYPE, bridge.compute_score([{"response": ${JSON.stringify(good)}, "response_length": 20, "ground_truth": ${truth}}, {"response": "happiness", "response_length": 1, "ground_truth": "happiness"}])]))`,
         );
-        expect(result[0]).toEqual([{ au: 1, accuracy: 1, format: 1, overall: 3 }]);
-        expect(result[1]).toEqual({ au: 0, accuracy: 1, format: 0, overall: 1 });
+        expect(result[0]).toBe('batch');
+        expect(result[1]).toEqual([
+          { au: 1, accuracy: 1, format: 1, overall: 3 },
+          { au: 0, accuracy: 1, format: 0, overall: 1 },
+        ]);
       });
 
       it('reports an unreachable server clearly', async () => {

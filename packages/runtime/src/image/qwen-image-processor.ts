@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { ImagePixelLimitError } from '../errors';
 import type { ImageInput } from '../model';
 import { ImageInputError } from '../openai/errors';
+import { isSvgOrXml, readImageFile } from './read-image-file';
 import { smartResize } from './smart-resize';
 
 /** The fields of a Qwen2-VL `preprocessor_config.json` the processor uses. */
@@ -86,11 +87,23 @@ async function decode(
   limitInputPixels: number,
 ): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
   const encoded = await encodedImageInput(image);
-  const input =
-    typeof encoded === 'string'
-      ? encoded
-      : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
-  const where = typeof input === 'string' ? `image ${input}` : 'image bytes';
+  const where = typeof encoded === 'string' ? `image ${encoded}` : 'image bytes';
+  let input: Buffer;
+  try {
+    // Bytes, never a path, reach sharp: the file is checked to be a regular one first (a FIFO
+    // would block), and an SVG cannot pull in files beside it.
+    input =
+      typeof encoded === 'string'
+        ? await readImageFile(encoded)
+        : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+  } catch (error) {
+    if (ImageInputError.isInstance(error)) throw error;
+    throw new ImageInputError(`cannot read ${where}: ${(error as Error).message}`, { cause: error });
+  }
+  if (isSvgOrXml(input))
+    throw new ImageInputError(
+      `${where} is SVG/XML text; pass a JPEG, PNG, WebP, GIF, TIFF or AVIF image (SVG is refused: it can reference other files).`,
+    );
   try {
     const { data, info } = await sharp(input, { limitInputPixels })
       .rotate()

@@ -1,6 +1,11 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { writeTinyQwenVLModel } from '@facial-r1/tiny-models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContextLengthError, ModelFileError, UnsupportedArchitectureError } from '../errors';
@@ -99,7 +104,7 @@ describe('createOnnxModel errors', () => {
       onWarning: (message) => warnings.push(message),
     });
     try {
-      expect(warnings.length).toBeGreaterThan(0);
+      expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(/cuda is unavailable.*CPU/);
       const long = 'face '.repeat(100);
       const error = await model
@@ -118,4 +123,37 @@ describe('createOnnxModel errors', () => {
       await model.dispose();
     }
   });
+});
+
+// Where onnxruntime-node's CUDA provider libraries are installed (a GPU machine), the fallback
+// this checks does not happen.
+const ortBin = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node')),
+  '..',
+  'bin',
+  'napi-v6',
+  process.platform,
+  process.arch,
+);
+const hasCudaLibraries = existsSync(path.join(ortBin, 'libonnxruntime_providers_cuda.so'));
+if (hasCudaLibraries)
+  console.warn('onnxruntime-node has its CUDA libraries here: the CUDA fallback log test is skipped');
+
+describe.skipIf(hasCudaLibraries)('device=cuda without the CUDA libraries', () => {
+  it.each([0, 2])(
+    'prints exactly one warning line and nothing from onnxruntime (workers %i)',
+    async (workers) => {
+      const fixture = fileURLToPath(new URL('./__fixtures__/open-on-cuda.ts', import.meta.url));
+      const { stdout, stderr } = await promisify(execFile)(
+        process.execPath,
+        ['--conditions=@facial-r1/source', '--import', 'tsx', fixture, source, String(workers)],
+        { encoding: 'utf8' },
+      );
+      expect(JSON.parse(stdout)).toEqual({ tokens: 2 });
+      const lines = stderr.split('\n').filter((line) => line.trim() !== '');
+      expect(lines, stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(/^onnx: device cuda is unavailable .*; running on the CPU instead/);
+      expect(stderr).not.toMatch(/Failed to load library|onnxruntime:/);
+    },
+  );
 });

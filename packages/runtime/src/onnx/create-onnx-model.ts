@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
@@ -71,6 +74,30 @@ type Feeds = Record<string, ort.Tensor>;
 /** Embedding rows cached per model (a few MB at most for 2B-class hidden sizes). */
 const EMBEDDING_CACHE_ROWS = 4096;
 
+/** onnxruntime-node's CUDA provider libraries (its install script downloads them on Linux x64). */
+const CUDA_LIBRARIES = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'];
+
+/**
+ * Why CUDA cannot be used here, found without asking onnxruntime (which logs three error lines
+ * to stderr when its CUDA libraries are missing); undefined when they are present, or when this
+ * platform or install layout cannot be checked (onnxruntime is then asked and may fail).
+ */
+function cudaUnavailableReason(): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  let folder: string;
+  try {
+    const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
+    folder = path.join(path.dirname(entry), '..', 'bin', 'napi-v6', process.platform, process.arch);
+  } catch {
+    return undefined;
+  }
+  if (!existsSync(folder)) return undefined;
+  const missing = CUDA_LIBRARIES.filter((file) => !existsSync(path.join(folder, file)));
+  return missing.length ? `onnxruntime-node has no ${missing.join(', ')}` : undefined;
+}
+
+const CUDA_ADVICE = 'For CUDA, install onnxruntime-node with its CUDA 12 binaries (see the runtime README).';
+
 async function createSession(
   file: string,
   options: OnnxModelOptions,
@@ -78,6 +105,13 @@ async function createSession(
   { prepacking = true }: { prepacking?: boolean } = {},
 ): Promise<ort.InferenceSession> {
   const device = options.device ?? 'cpu';
+  if (device === 'cuda') {
+    const reason = cudaUnavailableReason();
+    if (reason) {
+      warn(`onnx: device cuda is unavailable (${reason}); running on the CPU instead. ${CUDA_ADVICE}`);
+      return createSession(file, { ...options, device: 'cpu' }, warn, { prepacking });
+    }
+  }
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: EXECUTION_PROVIDERS[device](options.deviceId ?? 0),
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
@@ -96,7 +130,7 @@ async function createSession(
     const message = (error as Error).message;
     if (device !== 'cpu' && !/protobuf|parse|invalid model|load model/i.test(message)) {
       warn(
-        `onnx: device ${device} is unavailable (${message.split('\n')[0]}); running ${file} on the CPU instead. For CUDA install onnxruntime-node with its CUDA 12 binaries (see the runtime README).`,
+        `onnx: device ${device} is unavailable (${message.split('\n')[0]}); running on the CPU instead. ${CUDA_ADVICE}`,
       );
       return createSession(file, { ...options, device: 'cpu' }, warn, { prepacking });
     }
@@ -130,7 +164,14 @@ function tile(tensor: ort.Tensor, copies: number): ort.Tensor {
  * @throws ModelFileError, UnsupportedArchitectureError
  */
 export async function createOnnxModel(directory: string, options: OnnxModelOptions = {}): Promise<FeaModel> {
-  const warn = options.onWarning ?? ((message: string) => console.warn(message));
+  const report = options.onWarning ?? ((message: string) => console.warn(message));
+  // Each session (three or four) meets the same condition: say it once.
+  const warned = new Set<string>();
+  const warn = (message: string) => {
+    if (warned.has(message)) return;
+    warned.add(message);
+    report(message);
+  };
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 0)
     throw new RangeError(`onnx: workers=${workers}; expected a whole number (0 runs on the calling thread)`);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readImageFile } from '../image/read-image-file';
 import { ImageInputError } from './errors';
 import type { ImageInput } from '../model';
 
@@ -24,8 +24,9 @@ export function sniffImageType(bytes: Uint8Array): string | null {
 export async function imageBytes(image: ImageInput): Promise<Uint8Array> {
   if (typeof image === 'string') {
     try {
-      return new Uint8Array(await readFile(image));
+      return new Uint8Array(await readImageFile(image));
     } catch (cause) {
+      if (ImageInputError.isInstance(cause)) throw cause;
       throw new ImageInputError(
         `cannot read image ${image}: ${(cause as NodeJS.ErrnoException).code ?? cause}`,
         { cause },

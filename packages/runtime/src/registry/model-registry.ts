@@ -1,4 +1,4 @@
-import { suggestNames } from '@facial-r1/facs';
+import { suggestClosest } from '@facial-r1/facs';
 import { ModelIdError, UnknownModelProviderError } from './errors';
 import type { FeaModel } from '../model';
 import { DTYPE_SUFFIXES, type OnnxDtype } from '../onnx/model-files';
@@ -84,9 +84,9 @@ export const openAIProvider: ModelProviderFactory = (spec, options) => {
   });
 };
 
-/** Known provider names close to `name`, best first (`suggestNames` of `@facial-r1/facs`). */
+/** Known names close to `name`, best first (the shared did-you-mean rule of `@facial-r1/facs`). */
 export function suggestProviders(name: string, known: readonly string[]): string[] {
-  return suggestNames(name, known);
+  return suggestClosest(name, known, { max: known.length });
 }
 
 /** The options an `onnx:` id may carry, checked: what `createOnnxModel` takes from them. */

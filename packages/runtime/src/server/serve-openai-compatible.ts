@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FeaError } from '@facial-r1/facs';
+import sharp from 'sharp';
 import type { ChatMessage, ContentPart, FeaModel, SamplingOptions } from '../model';
 import { decodeDataUrl } from '../openai/image-data-url';
 
@@ -11,6 +13,15 @@ export interface ServeOptions {
   readonly port?: number;
   /** Largest request body accepted, in bytes (413 beyond). Default 64 MiB. */
   readonly maxBodyBytes?: number;
+  /** Most completions one request may ask for (`n`; 400 beyond). Default 16. */
+  readonly maxN?: number;
+  /** Most tokens one request may ask for, `n` x `max_tokens` (400 beyond). Default 131,072. */
+  readonly maxTotalTokens?: number;
+  /**
+   * Most pixels of one image, read from its header before anything is decoded (400 beyond:
+   * the decompression-bomb guard). Default 100,000,000, the image processor's own limit.
+   */
+  readonly maxImagePixels?: number;
   /** Test-only fault injection, so clients' retry paths run against a real server. */
   readonly faults?: ServerFaults;
 }
@@ -45,15 +56,36 @@ class BadRequest extends Error {
   constructor(
     message: string,
     readonly status = 400,
+    /** The request field at fault, as OpenAI's `error.param`. */
+    readonly param: string | null = null,
   ) {
     super(message);
   }
 }
 
-function toPrompt(messages: unknown): { messages: ChatMessage[]; images: Uint8Array[] } {
+/** A request field out of range: 400 with the field as `param` and at the start of the message. */
+const badField = (param: string, message: string) => new BadRequest(`${param}: ${message}`, 400, param);
+
+/** Error codes of model failures caused by the request (its images, its length): 400, not 500. */
+const CLIENT_ERROR_CODES = new Set([
+  'runtime/invalid-image',
+  'runtime/image-pixel-limit',
+  'runtime/image-size',
+  'runtime/context-length',
+  'vision/invalid-image',
+]);
+
+interface WireImage {
+  readonly bytes: Uint8Array;
+  /** Where it was in the request (`messages.0.content.1.image_url`). */
+  readonly param: string;
+}
+
+function toPrompt(messages: unknown): { messages: ChatMessage[]; images: Uint8Array[]; where: WireImage[] } {
   if (!Array.isArray(messages) || messages.length === 0)
     throw new BadRequest('messages: expected a non-empty array');
   const images: Uint8Array[] = [];
+  const where: WireImage[] = [];
   const converted = messages.map((message: { role?: unknown; content?: unknown }, index) => {
     if (message?.role !== 'system' && message?.role !== 'user' && message?.role !== 'assistant') {
       throw new BadRequest(`messages.${index}.role: expected system, user or assistant`);
@@ -72,45 +104,107 @@ function toPrompt(messages: unknown): { messages: ChatMessage[]; images: Uint8Ar
             `messages.${index}.content.${partIndex}.image_url: expected a base64 data URL (this server reads no remote URLs)`,
           );
         images.push(bytes);
+        where.push({ bytes, param: `messages.${index}.content.${partIndex}.image_url` });
         return { type: 'image', index: images.length - 1 };
       }
       throw new BadRequest(`messages.${index}.content.${partIndex}: expected a text or image_url part`);
     });
     return { role: message.role, content: parts } satisfies ChatMessage;
   });
-  return { messages: converted, images };
+  return { messages: converted, images, where };
 }
 
-function toSampling(body: Record<string, unknown>): SamplingOptions {
+/**
+ * Refuses images that are empty, unreadable or larger than `maxPixels` by their header, before
+ * the model decodes anything (sharp reads only the header here).
+ */
+async function checkImages(images: readonly WireImage[], maxPixels: number): Promise<void> {
+  for (const { bytes, param } of images) {
+    if (bytes.byteLength === 0) throw badField(param, 'the image is empty');
+    let width: number | undefined;
+    let height: number | undefined;
+    try {
+      ({ width, height } = await sharp(bytes, { limitInputPixels: false }).metadata());
+    } catch (error) {
+      throw badField(
+        param,
+        `cannot read the image (${(error as Error).message}); send a JPEG, PNG, WebP, GIF, TIFF or AVIF as a base64 data URL`,
+      );
+    }
+    if (!width || !height) throw badField(param, 'cannot read the image size from its header');
+    if (width * height > maxPixels)
+      throw badField(
+        param,
+        `the image is ${width}x${height} = ${width * height} pixels; at most ${maxPixels} (maxImagePixels)`,
+      );
+  }
+}
+
+function toSampling(
+  body: Record<string, unknown>,
+  limits: { readonly maxN: number; readonly maxTotalTokens: number },
+): SamplingOptions {
   const number = (key: string) => {
     const value = body[key];
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'number' || !Number.isFinite(value))
-      throw new BadRequest(`${key}: expected a number, got ${JSON.stringify(value)}`);
+      throw badField(key, `expected a number, got ${JSON.stringify(value)}`);
     return value;
   };
-  const n = number('n');
-  if (n !== undefined && (!Number.isInteger(n) || n < 1))
-    throw new BadRequest(`n: expected a positive integer, got ${n}`);
-  const stop =
-    typeof body.stop === 'string'
-      ? [body.stop]
-      : Array.isArray(body.stop) && body.stop.every((item) => typeof item === 'string')
-        ? (body.stop as string[])
-        : body.stop === undefined || body.stop === null
-          ? undefined
-          : (() => {
-              throw new BadRequest('stop: expected a string or an array of strings');
-            })();
+  const integer = (key: string) => {
+    const value = number(key);
+    if (value !== undefined && !Number.isInteger(value))
+      throw badField(key, `expected an integer, got ${value}`);
+    return value;
+  };
+  const n = integer('n') ?? 1;
+  if (n < 1) throw badField('n', `expected a positive integer, got ${n}`);
+  if (n > limits.maxN) throw badField('n', `${n} completions asked; at most ${limits.maxN} (maxN)`);
+  const temperature = number('temperature');
+  if (temperature !== undefined && temperature < 0)
+    throw badField('temperature', `expected a number >= 0 (0 is greedy), got ${temperature}`);
+  const topP = number('top_p');
+  if (topP !== undefined && !(topP > 0 && topP <= 1))
+    throw badField('top_p', `expected a number in (0, 1], got ${topP}`);
+  const topK = integer('top_k');
+  if (topK !== undefined && topK < -1)
+    throw badField('top_k', `expected an integer >= 0, or -1 for no limit, got ${topK}`);
+  const tokensKey =
+    body.max_tokens !== undefined && body.max_tokens !== null ? 'max_tokens' : 'max_completion_tokens';
+  const maxTokens = integer(tokensKey);
+  if (maxTokens !== undefined && maxTokens < 1)
+    throw badField(tokensKey, `expected an integer >= 1, got ${maxTokens}`);
+  if (maxTokens !== undefined && n * maxTokens > limits.maxTotalTokens)
+    throw badField(
+      tokensKey,
+      `n x ${tokensKey} = ${n * maxTokens} tokens asked; at most ${limits.maxTotalTokens} (maxTotalTokens)`,
+    );
+  let stop: string[] | undefined;
+  if (typeof body.stop === 'string') stop = [body.stop];
+  else if (Array.isArray(body.stop) && body.stop.every((item) => typeof item === 'string'))
+    stop = body.stop as string[];
+  else if (body.stop !== undefined && body.stop !== null)
+    throw badField('stop', 'expected a string or an array of strings');
+  if (stop?.some((item) => item === ''))
+    throw badField('stop', 'an empty stop string would end every completion at once; remove it');
+  let stopTokenIds: number[] | undefined;
+  if (body.stop_token_ids !== undefined && body.stop_token_ids !== null) {
+    if (
+      !Array.isArray(body.stop_token_ids) ||
+      !body.stop_token_ids.every((id) => typeof id === 'number' && Number.isInteger(id) && id >= 0)
+    )
+      throw badField('stop_token_ids', 'expected an array of token ids (integers >= 0)');
+    stopTokenIds = body.stop_token_ids as number[];
+  }
   return {
-    n: number('n') ?? 1,
-    temperature: number('temperature'),
-    topP: number('top_p'),
-    topK: number('top_k'),
-    seed: number('seed'),
-    maxTokens: number('max_tokens') ?? number('max_completion_tokens'),
+    n,
+    temperature,
+    topP,
+    topK: topK === -1 ? undefined : topK,
+    seed: integer('seed'),
+    maxTokens,
     stop,
-    stopTokenIds: Array.isArray(body.stop_token_ids) ? (body.stop_token_ids as number[]) : undefined,
+    stopTokenIds,
   };
 }
 
@@ -147,6 +241,8 @@ export async function serveOpenAICompatible(
 ): Promise<OpenAICompatibleServer> {
   const stats = { requests: 0, inFlight: 0, maxInFlight: 0 };
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  const limits = { maxN: options.maxN ?? 16, maxTotalTokens: options.maxTotalTokens ?? 131_072 };
+  const maxImagePixels = options.maxImagePixels ?? 100_000_000;
   const server = createServer(async (request, response) => {
     const path = request.url?.split('?')[0];
     if (request.method === 'GET' && path === '/health') return sendJson(response, 200, { status: 'ok' });
@@ -198,8 +294,9 @@ export async function serveOpenAICompatible(
       }
       if (typeof body !== 'object' || body === null || Array.isArray(body))
         throw new BadRequest('the body must be a JSON object');
-      const prompt = toPrompt(body.messages);
-      const sampling = toSampling(body);
+      const { where, ...prompt } = toPrompt(body.messages);
+      const sampling = toSampling(body, limits);
+      await checkImages(where, maxImagePixels);
       const id = `chatcmpl-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
       const created = Math.floor(Date.now() / 1000);
       if (body.stream === true) {
@@ -296,7 +393,18 @@ export async function serveOpenAICompatible(
       }
       if (error instanceof BadRequest)
         return sendJson(response, error.status, {
-          error: { message: error.message, type: 'invalid_request_error', param: null, code: null },
+          error: { message: error.message, type: 'invalid_request_error', param: error.param, code: null },
+        });
+      // The model refused the request's own content (an image it cannot decode, a prompt
+      // too long): a client error, which clients must not retry.
+      if (FeaError.isInstance(error) && CLIENT_ERROR_CODES.has(error.code))
+        return sendJson(response, 400, {
+          error: {
+            message: error.message,
+            type: 'invalid_request_error',
+            param: 'messages',
+            code: error.code,
+          },
         });
       return sendJson(response, 500, {
         error: { message: (error as Error).message, type: 'server_error', param: null, code: null },

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { demoPhotoPaths, humanModelsDirectory } from '../shipped-assets';
 import { ModelFormatError, UnsupportedOpError } from '../errors';
 import { convertTfjsToOnnx } from './convert-tfjs-to-onnx';
@@ -15,9 +15,27 @@ const humanModels = humanModelsDirectory();
 const demoPhotos = dirname(demoPhotoPaths()[0] as string);
 
 let cacheDir: string;
+/** What tfjs wrote to the console while its CPU backend first ran. */
+const tfjsConsole: unknown[][] = [];
 beforeAll(async () => {
   cacheDir = await mkdtemp(join(tmpdir(), 'fr1-vision-convert-'));
+  // tfjs is the reference here, not a runtime: its production mode turns off the banner
+  // ("Hi, looks like you are running TensorFlow.js in Node.js ...") it prints on first use,
+  // which would otherwise land in every test log.
+  tf.enableProdMode();
   await tf.setBackend('cpu');
+  const warn = vi.spyOn(console, 'warn').mockImplementation((...args) => void tfjsConsole.push(args));
+  const log = vi.spyOn(console, 'log').mockImplementation((...args) => void tfjsConsole.push(args));
+  try {
+    tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)).dataSync());
+  } finally {
+    warn.mockRestore();
+    log.mockRestore();
+  }
+});
+
+it('tfjs writes nothing to the test log (no Node-backend banner)', () => {
+  expect(tfjsConsole).toEqual([]);
 });
 afterAll(async () => {
   await rm(cacheDir, { recursive: true, force: true });

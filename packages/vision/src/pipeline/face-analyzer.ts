@@ -1,3 +1,5 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuId, Emotion } from '@facial-r1/facs';
 import * as ort from 'onnxruntime-node';
@@ -71,11 +73,45 @@ const sessionOptions = (threads: number): ort.InferenceSession.SessionOptions =>
   graphOptimizationLevel: 'all',
 });
 
+/** Reads a file whole after checking (open non-blocking, fstat) that it is a regular file. */
+async function readRegularFile(file: string): Promise<Buffer> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!(await handle.stat()).isFile())
+      throw new ImageDecodeError(
+        file,
+        `${file} is not a regular file (a FIFO, device or folder); pass an image file.`,
+      );
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** True for text starting with `<` (after a BOM and whitespace): SVG or other XML. */
+function looksLikeSvg(bytes: Uint8Array): boolean {
+  let index = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (
+    index < Math.min(bytes.length, 4096) &&
+    (bytes[index] === 0x20 || (bytes[index]! >= 0x09 && bytes[index]! <= 0x0d))
+  )
+    index += 1;
+  return bytes[index] === 0x3c;
+}
+
 /** Decodes an image file or buffer to RGB with sharp, applying EXIF orientation, within a pixel limit. */
 export async function decodeImage(input: string | Uint8Array, maxPixels = 50_000_000): Promise<RgbImage> {
   const source = typeof input === 'string' ? input : '<buffer>';
   try {
-    const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'truncated' })
+    // Bytes, never a path, reach sharp: a FIFO or device named like an image is refused before
+    // any read (it would block), and SVG is refused (an href could pull in a file beside it).
+    const bytes = typeof input === 'string' ? await readRegularFile(input) : input;
+    if (looksLikeSvg(bytes))
+      throw new ImageDecodeError(
+        source,
+        `${source} is SVG/XML text; pass a JPEG, PNG, WebP, GIF, AVIF or TIFF image (SVG is refused: it can reference other files).`,
+      );
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' })
       .rotate()
       .removeAlpha()
       .toColourspace('srgb')
@@ -87,11 +123,12 @@ export async function decodeImage(input: string | Uint8Array, maxPixels = 50_000
       data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
     };
   } catch (error) {
+    if (error instanceof ImageDecodeError) throw error;
     const reason = (error as Error).message;
     let message = `Cannot read image ${source}: ${reason}`;
     if (/no such file|ENOENT/i.test(reason)) message = `Image not found: ${source}. Check the path.`;
     else if (/unsupported image format/i.test(reason))
-      message = `${source} is not an image sharp can decode (JPEG, PNG, WebP, GIF, AVIF, TIFF, SVG).`;
+      message = `${source} is not an image sharp can decode (JPEG, PNG, WebP, GIF, AVIF, TIFF).`;
     else if (/pixel limit/i.test(reason))
       message = `${source} is larger than the limit of ${maxPixels} pixels; resize it or raise maxPixels (--max-pixels).`;
     else if (/truncated|premature end|corrupt/i.test(reason))
