@@ -3,7 +3,8 @@
 Usage: accelerate launch trl_launcher.py <config.json>
 
 The config names the stage (sft | grpo), the dataset files `fea-train` wrote, the
-hyperparameters from the plan and, for GRPO, the Facial-R1 reward bridge file. Only the
+SFTConfig / GRPOConfig fields (`trainer_args`, TRL's own names, DeepSpeed ZeRO-3 json included)
+and, for GRPO, the Facial-R1 reward bridge file. Only the
 standard library, `datasets` and `trl` are imported; the reward itself is computed by the
 Facial-R1 reward server the bridge calls.
 """
@@ -35,43 +36,25 @@ def main():
     feature = Sequence(Image()) if image_column == "images" else Image()
     dataset = dataset.cast_column(image_column, feature)
 
-    hyper = config["hyperparameters"]
+    # `trainer_args` holds SFTConfig / GRPOConfig fields by their TRL names, checked by fea-train
+    # against the TRL version the plan names.
+    trainer_args = config["trainer_args"]
     if config["stage"] == "sft":
         from trl import SFTConfig, SFTTrainer
 
-        arguments = SFTConfig(
-            output_dir=config["output_dir"],
-            learning_rate=hyper["learning_rate"],
-            num_train_epochs=hyper["epochs"],
-            max_length=hyper["max_length"],
-            per_device_train_batch_size=1,
-            gradient_accumulation_steps=2,
-            bf16=True,
-            logging_steps=1,
-            save_strategy="epoch",
-            report_to="none",
-        )
+        # Prompt-completion rows: with completion_only_loss the loss covers the assistant turn only
+        # (the user turn and the image tokens are masked).
+        def split_turns(row):
+            return {"prompt": row["messages"][:-1], "completion": row["messages"][-1:]}
+
+        dataset = dataset.map(split_turns, remove_columns=["messages"])
+        arguments = SFTConfig(**trainer_args)
         trainer = SFTTrainer(model=config["model"], args=arguments, train_dataset=dataset["train"])
     else:
         from trl import GRPOConfig, GRPOTrainer
 
         reward = load_reward_function(config["reward_bridge"], config["reward_function"])
-        arguments = GRPOConfig(
-            output_dir=config["output_dir"],
-            learning_rate=hyper["learning_rate"],
-            num_train_epochs=hyper["epochs"],
-            num_generations=hyper["group_size"],
-            temperature=hyper["temperature"],
-            beta=hyper["kl_beta"],
-            epsilon=hyper["clip"],
-            max_completion_length=hyper["max_completion_length"],
-            max_prompt_length=None,
-            per_device_train_batch_size=hyper["group_size"],
-            bf16=True,
-            logging_steps=1,
-            save_strategy="epoch",
-            report_to="none",
-        )
+        arguments = GRPOConfig(**trainer_args)
         trainer = GRPOTrainer(
             model=config["model"],
             reward_funcs=[reward],
@@ -79,8 +62,9 @@ def main():
             train_dataset=dataset["train"],
         )
     trainer.train()
-    trainer.save_model(config["output_dir"])
-    print(f"Saving model checkpoint to {config['output_dir']}", flush=True)
+    output_dir = trainer_args["output_dir"]
+    trainer.save_model(output_dir)
+    print(f"Saving model checkpoint to {output_dir}", flush=True)
 
 
 if __name__ == "__main__":

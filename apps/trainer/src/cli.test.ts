@@ -53,9 +53,18 @@ describe('fea-train CLI', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Data: 4 samples');
     expect(result.stdout).toContain(
-      'Stage 2 (GRPO, verl): preset aligned, group 8, temperature 1, KL 0.04, clip 0.2',
+      'Stage 2 (GRPO, verl 0.7.0): preset aligned, group 8, temperature 1, KL 0.04, clip 0.2',
     );
     expect(result.stdout).toContain('[ ] stage2/train');
+  });
+
+  it('plan --json: names the engine releases the plan was checked against', async () => {
+    const result = await cli(['plan', 'plan.yaml', '--json'], directory);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).engineVersions).toEqual({
+      sft: { engine: 'llamafactory', version: '0.9.5' },
+      grpo: { engine: 'verl', version: '0.7.0' },
+    });
   });
 
   it('launch --dry-run prints shell lines that paste as they are, writes what they name, records nothing', async () => {
@@ -178,7 +187,7 @@ describe('fea-train init', () => {
         'stage1/prepare',
         'stage2/prepare',
       ]);
-      expect(result.stdout).toMatch(/^FORCE_TORCHRUN=1 NNODES=1 llamafactory-cli train /m);
+      expect(result.stdout).toMatch(/^FORCE_TORCHRUN=1 NNODES=1 NPROC_PER_NODE=8 llamafactory-cli train /m);
       expect(result.stdout).toMatch(
         /^FEA_REWARD_URL=http:\/\/127\.0\.0\.1:8765 python3 -m verl\.trainer\.main_ppo /m,
       );

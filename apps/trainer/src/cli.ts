@@ -6,6 +6,7 @@ import { createRewardServer } from '@facial-r1/rewards';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { collectSamples } from './data/collect-samples';
 import { dryRunScript } from './launch/dry-run-script';
+import { planEngineSchema } from './engines/engine-versions';
 import { createPlanModelResolver } from './models';
 import { loadPlan } from './plan/load-plan';
 import { registerReviewCommand } from './review/review-command';
@@ -148,7 +149,24 @@ hardware:
       if (options.json) {
         console.log(
           JSON.stringify(
-            { plan, workDir: loaded.workDir, samples: samples.length, perDataset, steps },
+            {
+              plan,
+              workDir: loaded.workDir,
+              samples: samples.length,
+              perDataset,
+              steps,
+              // The engine releases whose contracts the plan was checked against.
+              engineVersions: {
+                sft: {
+                  engine: plan.stage1.engine,
+                  version: planEngineSchema(plan, plan.stage1.engine).version,
+                },
+                grpo: {
+                  engine: plan.stage2.engine,
+                  version: planEngineSchema(plan, plan.stage2.engine).version,
+                },
+              },
+            },
             null,
             2,
           ),
@@ -162,15 +180,17 @@ hardware:
           .join(', ')})`,
       );
       console.log(
-        `Stage 1 (SFT, ${plan.stage1.engine}): ${plan.stage1.data ? `data ${plan.stage1.data}` : `teacher ${plan.stage1.teacher ?? '(none)'}, ${plan.stage1.size} examples`}, lr ${plan.stage1.learningRate}, ${plan.stage1.epochs} epochs, max length ${plan.stage1.maxLength}`,
+        `Stage 1 (SFT, ${plan.stage1.engine} ${planEngineSchema(plan, plan.stage1.engine).version}): ${plan.stage1.data ? `data ${plan.stage1.data}` : `teacher ${plan.stage1.teacher ?? '(none)'}, ${plan.stage1.size} examples`}, lr ${plan.stage1.learningRate}, ${plan.stage1.epochs} epochs, max length ${plan.stage1.maxLength}`,
       );
       console.log(
-        `Stage 2 (GRPO, ${plan.stage2.engine}): preset ${plan.stage2.preset}, group ${plan.stage2.groupSize}, temperature ${plan.stage2.temperature}, KL ${plan.stage2.klBeta}, clip ${plan.stage2.clip}, lr ${plan.stage2.learningRate}, max completion ${plan.stage2.maxCompletionLength}`,
+        `Stage 2 (GRPO, ${plan.stage2.engine} ${planEngineSchema(plan, plan.stage2.engine).version}): preset ${plan.stage2.preset}, group ${plan.stage2.groupSize}, temperature ${plan.stage2.temperature}, KL ${plan.stage2.klBeta}, clip ${plan.stage2.clip}, lr ${plan.stage2.learningRate}, max completion ${plan.stage2.maxCompletionLength}, batch ${plan.stage2.batchSize}/${plan.stage2.miniBatchSize}/${plan.stage2.microBatchSizePerGpu} (step/update/micro), checkpoint every ${plan.stage2.saveSteps} steps`,
       );
       console.log(
         `Stage 3: ${plan.stage3.rounds} round(s), model ${plan.stage3.model ?? '(set stage3.model)'}, rule ${plan.stage3.auRule}, retries ${plan.stage3.retries}`,
       );
-      console.log(`Hardware: ${plan.hardware.nodes} node(s) x ${plan.hardware.gpus} GPU(s)`);
+      console.log(
+        `Hardware: ${plan.hardware.nodes} node(s) x ${plan.hardware.gpus} GPU(s)${plan.hardware.nodes > 1 ? `, master ${plan.hardware.masterAddress}:${plan.hardware.masterPort}, this node rank ${plan.hardware.nodeRank}` : ''}`,
+      );
       console.log('Steps:');
       for (const { step, done } of steps) console.log(`  [${done ? 'x' : ' '}] ${step}`);
     });

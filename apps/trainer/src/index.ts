@@ -10,6 +10,18 @@ export type {
   TrainingEngine,
   TrainingExample,
 } from './engines/index';
+export { checkEngineContract } from './engines/engine-constraints';
+export type { ContractViolation, EmittedConfig } from './engines/engine-contract';
+export { engineStepLines, runAfterSteps } from './engines/engine-steps';
+export {
+  DEFAULT_ENGINE_VERSIONS,
+  ENGINE_SCHEMAS,
+  type EngineSchema,
+  EngineVersionError,
+  MINIMUM_ENGINE_VERSIONS,
+  resolveEngineSchema,
+} from './engines/engine-versions';
+export type { EngineStep } from './engines/index';
 export { writeVerlParquet } from './engines/verl-engine';
 export { EngineRunError, PipelineError, PlanError } from './errors';
 export { dryRunScript, shellCommand, shellQuote } from './launch/dry-run-script';

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import type { TrainingEngine } from './engine';
+import { planEngineSchema } from './engine-versions';
+import { rayClusterSteps } from './multi-node';
 import { writeJsonlSplits } from './jsonl-file';
 import { createLogParser } from './log-metrics';
 
@@ -25,9 +27,12 @@ export const easyR1Engine: TrainingEngine = {
 
   command({ plan, stageDirectory, dataset, rewardBridge, modelPath }) {
     const stage2 = plan.stage2;
+    const schema = planEngineSchema(plan, 'easyr1');
     const outputDirectory = path.join(stageDirectory, 'checkpoints');
     const train = dataset.files.find((file) => file.endsWith('train.jsonl')) ?? '';
     const test = dataset.files.find((file) => file.endsWith('test.jsonl')) ?? train;
+    // OmegaConf overrides of EasyR1's PPOConfig dataclasses (verl/trainer/config.py,
+    // verl/workers/*/config.py), checked against the plan's EasyR1 version (engine-constraints.ts).
     const overrides: Record<string, string | number | boolean> = {
       'data.train_files': train,
       'data.val_files': test,
@@ -38,21 +43,38 @@ export const easyR1Engine: TrainingEngine = {
       'data.max_response_length': stage2.maxCompletionLength,
       'data.rollout_batch_size': stage2.batchSize,
       'algorithm.adv_estimator': 'grpo',
+      // The paper's KL: a loss term with beta 0.04 (PPOConfig.post_init copies these to the actor);
+      // beta 0 drops the reference model altogether.
+      'algorithm.disable_kl': stage2.klBeta === 0,
+      'algorithm.use_kl_loss': stage2.klBeta > 0,
+      'algorithm.kl_penalty': 'low_var_kl',
       'algorithm.kl_coef': stage2.klBeta,
+      'worker.actor.global_batch_size': stage2.miniBatchSize,
+      'worker.actor.micro_batch_size_per_device_for_update': stage2.microBatchSizePerGpu,
+      'worker.actor.micro_batch_size_per_device_for_experience': stage2.microBatchSizePerGpu,
       'worker.actor.model.model_path': modelPath,
       'worker.actor.optim.lr': stage2.learningRate,
       'worker.actor.clip_ratio_low': stage2.clip,
       'worker.actor.clip_ratio_high': stage2.clip,
       'worker.rollout.n': stage2.groupSize,
       'worker.rollout.temperature': stage2.temperature,
-      'worker.reward.reward_function': `${rewardBridge ?? ''}:compute_score`,
+      // verl/workers/reward/config.py: `file.py:function`.
+      'worker.reward.reward_function': `${rewardBridge ?? 'easyr1_reward.py'}:compute_score`,
       'trainer.total_epochs': stage2.epochs,
       'trainer.n_gpus_per_node': plan.hardware.gpus,
       'trainer.nnodes': plan.hardware.nodes,
+      'trainer.project_name': 'facial-r1',
       'trainer.experiment_name': plan.name,
+      'trainer.save_freq': stage2.saveSteps,
       'trainer.save_checkpoint_path': outputDirectory,
       'trainer.logger': "['console']",
     };
+    const stepsPerEpoch = Math.max(
+      1,
+      Math.floor((dataset.rows.train ?? stage2.batchSize) / stage2.batchSize),
+    );
+    const finalStep = Math.max(1, Math.floor(stepsPerEpoch * stage2.epochs));
+    const actor = path.join(outputDirectory, `global_step_${finalStep}`, 'actor');
     return {
       command: 'python3',
       args: [
@@ -63,6 +85,19 @@ export const easyR1Engine: TrainingEngine = {
       env: {},
       files: {},
       outputDirectory,
+      engineVersion: schema.version,
+      // EasyR1's merger writes `<actor>/huggingface`.
+      exportDirectory: path.join(actor, 'huggingface'),
+      steps: [
+        ...rayClusterSteps(plan),
+        {
+          when: 'after',
+          description:
+            "in the EasyR1 checkout: merge the final FSDP checkpoint into an HF folder (EasyR1's model merger)",
+          command: ['python3', 'scripts/model_merger.py', '--local_dir', actor],
+          schema: 'model_merger',
+        },
+      ],
     };
   },
 

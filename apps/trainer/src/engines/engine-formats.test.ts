@@ -215,7 +215,7 @@ describe('engine dataset formats', () => {
       ...context,
       dataset: { files: ['/d/train.jsonl'], rows: {} },
     });
-    expect(openrlhf.args.join(' ')).toContain('--remote_rm_url http://127.0.0.1:8765/openrlhf');
+    expect(openrlhf.args.join(' ')).toContain('--reward.remote_url http://127.0.0.1:8765/openrlhf');
     expect(() => getEngine('verl', 'sft')).toThrow(/does not run stage "sft"; use one of: trl, llamafactory/);
     expect(() => getEngine('deepspeed', 'sft')).toThrow(/unknown engine "deepspeed"/);
     expect(() => getEngine('verll', 'grpo')).toThrow(/unknown engine "verll" \(did you mean "verl"\?\)/);

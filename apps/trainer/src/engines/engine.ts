@@ -33,6 +33,18 @@ export interface LaunchContext {
   readonly modelPath: string;
 }
 
+/** A shell step that goes with an engine command: cluster start before it, export after it. */
+export interface EngineStep {
+  /** `before` the command (e.g. `ray start` on each node) or `after` it (e.g. the HF export). */
+  readonly when: 'before' | 'after';
+  /** What the step does and where it runs, one line. */
+  readonly description: string;
+  /** The program and its arguments. */
+  readonly command: readonly string[];
+  /** The engine schema key set its `--flags` are checked against (e.g. verl's `model_merger`). */
+  readonly schema?: string;
+}
+
 /** A command to start an engine. */
 export interface EngineCommand {
   readonly command: string;
@@ -42,6 +54,12 @@ export interface EngineCommand {
   readonly files: Readonly<Record<string, string>>;
   /** Where the engine writes checkpoints. */
   readonly outputDirectory: string;
+  /** The engine release whose contract the command was built for. */
+  readonly engineVersion?: string;
+  /** Steps to run around the command: Ray cluster start on multi-node plans, HF export of the final checkpoint. */
+  readonly steps?: readonly EngineStep[];
+  /** The HF model folder the run leaves behind (after the `after` steps), for `vllm serve` and the next SFT round. */
+  readonly exportDirectory?: string;
 }
 
 /** A progress event parsed from one engine log line. */

@@ -10,6 +10,7 @@ import { verlEngine } from './verl-engine';
 export type {
   EngineCommand,
   EngineProgress,
+  EngineStep,
   LaunchContext,
   PreparedDataset,
   Stage,

@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { writeLlamaFactoryDataset } from '@facial-r1/synthesis';
 import { stringify } from 'yaml';
+import { DEEPSPEED_CONFIG_FILE, deepSpeedZero3Config } from './deepspeed-config';
 import type { TrainingEngine } from './engine';
+import { planEngineSchema } from './engine-versions';
+import { torchrunEnvironment } from './multi-node';
 import { createLogParser } from './log-metrics';
 import { toSftExamples } from './sft-examples';
 
@@ -27,16 +30,22 @@ export const llamaFactoryEngine: TrainingEngine = {
 
   command({ plan, stageDirectory, dataset, modelPath }) {
     const stage1 = plan.stage1;
+    const schema = planEngineSchema(plan, 'llamafactory');
     const trainInfo = dataset.files.find((file) =>
       file.endsWith(`${path.sep}train${path.sep}dataset_info.json`),
     );
     const outputDirectory = path.join(stageDirectory, 'checkpoints');
-    // Keys of LLaMA-Factory's training arguments (examples/train_full/qwen2_5vl_full_sft.yaml).
+    // The ZeRO-3 config is written into the stage folder and named by its absolute path, like every
+    // other path in the config, so it resolves whatever the working directory.
+    const deepspeedFile = path.join(stageDirectory, DEEPSPEED_CONFIG_FILE);
+    // Fields of LLaMA-Factory's hparams dataclasses (src/llamafactory/hparams/*_args.py), checked
+    // against the plan's LLaMA-Factory version (engine-constraints.ts).
     const config = {
       model_name_or_path: modelPath,
       stage: 'sft',
       do_train: true,
       finetuning_type: 'full',
+      freeze_vision_tower: true,
       dataset: 'facial_r1_train',
       dataset_dir: trainInfo ? path.dirname(trainInfo) : path.join(stageDirectory, 'data', 'train'),
       template: 'qwen2_vl',
@@ -49,7 +58,7 @@ export const llamaFactoryEngine: TrainingEngine = {
       lr_scheduler_type: 'cosine',
       warmup_ratio: 0.1,
       bf16: true,
-      deepspeed: 'examples/deepspeed/ds_z3_config.json',
+      deepspeed: deepspeedFile,
       logging_steps: 1,
       save_strategy: 'epoch',
       output_dir: outputDirectory,
@@ -59,9 +68,18 @@ export const llamaFactoryEngine: TrainingEngine = {
     return {
       command: 'llamafactory-cli',
       args: ['train', configFile],
-      env: { FORCE_TORCHRUN: plan.hardware.gpus > 1 ? '1' : '0', NNODES: String(plan.hardware.nodes) },
-      files: { [configFile]: stringify(config) },
+      // llamafactory-cli starts torchrun itself with FORCE_TORCHRUN (required with DeepSpeed, even on
+      // one GPU: src/llamafactory/hparams/parser.py), reading NNODES / NODE_RANK / NPROC_PER_NODE /
+      // MASTER_ADDR / MASTER_PORT (src/llamafactory/launcher.py).
+      env: { FORCE_TORCHRUN: '1', ...torchrunEnvironment(plan) },
+      files: {
+        [configFile]: stringify(config),
+        [deepspeedFile]: `${JSON.stringify(deepSpeedZero3Config(), null, 2)}\n`,
+      },
       outputDirectory,
+      engineVersion: schema.version,
+      // The HF Trainer saves the final model (ZeRO-3 16-bit weights gathered) into output_dir.
+      exportDirectory: outputDirectory,
     };
   },
 

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { toTrlConversationRecord } from '@facial-r1/synthesis';
+import { DEEPSPEED_CONFIG_FILE, deepSpeedZero3Config } from './deepspeed-config';
 import type { TrainingEngine } from './engine';
+import { hasKey, planEngineSchema } from './engine-versions';
 import { writeJsonlSplits } from './jsonl-file';
 import { launcherPath } from './launcher-files';
 import { withTqdmSteps } from './llama-factory-engine';
@@ -37,25 +39,65 @@ export const trlEngine: TrainingEngine = {
   },
 
   command({ plan, stage, stageDirectory, dataset, rewardBridge, modelPath }) {
+    const schema = planEngineSchema(plan, 'trl');
     const outputDirectory = path.join(stageDirectory, 'checkpoints');
     const train = dataset.files.find((file) => file.endsWith('train.jsonl'));
     const test = dataset.files.find((file) => file.endsWith('test.jsonl'));
-    const hyperparameters =
-      stage === 'sft'
-        ? {
-            learning_rate: plan.stage1.learningRate,
-            epochs: plan.stage1.epochs,
-            max_length: plan.stage1.maxLength,
-          }
-        : {
-            learning_rate: plan.stage2.learningRate,
-            epochs: plan.stage2.epochs,
-            group_size: plan.stage2.groupSize,
-            temperature: plan.stage2.temperature,
-            kl_beta: plan.stage2.klBeta,
-            clip: plan.stage2.clip,
-            max_completion_length: plan.stage2.maxCompletionLength,
-          };
+    const { nodes, gpus, nodeRank, masterAddress, masterPort } = plan.hardware;
+    const processes = nodes * gpus;
+    const deepspeedFile = path.join(stageDirectory, DEEPSPEED_CONFIG_FILE);
+    const common = {
+      output_dir: outputDirectory,
+      bf16: true,
+      logging_steps: 1,
+      report_to: 'none',
+      gradient_checkpointing: true,
+      deepspeed: deepspeedFile,
+    };
+    let trainerArgs: Record<string, unknown>;
+    if (stage === 'sft') {
+      const stage1 = plan.stage1;
+      trainerArgs = {
+        ...common,
+        learning_rate: stage1.learningRate,
+        num_train_epochs: stage1.epochs,
+        max_length: stage1.maxLength,
+        per_device_train_batch_size: 1,
+        gradient_accumulation_steps: 2,
+        save_strategy: 'epoch',
+        // TRL refuses packing for vision-language models (trl/trainer/sft_trainer.py); the loss
+        // covers only the assistant turn: the launcher splits `messages` into prompt/completion.
+        packing: false,
+        completion_only_loss: true,
+      };
+    } else {
+      const stage2 = plan.stage2;
+      const micro = stage2.microBatchSizePerGpu;
+      const completions = stage2.batchSize * stage2.groupSize;
+      // One optimizer step per generation batch of `batchSize` prompts x `groupSize` completions.
+      const accumulation = Math.max(1, Math.floor(completions / (micro * processes)));
+      trainerArgs = {
+        ...common,
+        learning_rate: stage2.learningRate,
+        num_train_epochs: stage2.epochs,
+        num_generations: stage2.groupSize,
+        temperature: stage2.temperature,
+        beta: stage2.klBeta,
+        epsilon: stage2.clip,
+        loss_type: 'grpo',
+        max_completion_length: stage2.maxCompletionLength,
+        // Removed in TRL 0.28 (a TypeError from then on): only where this version has it.
+        ...(hasKey(schema, 'GRPOConfig', 'max_prompt_length')
+          ? { max_prompt_length: stage2.maxPromptLength }
+          : {}),
+        per_device_train_batch_size: micro,
+        gradient_accumulation_steps: accumulation,
+        use_vllm: true,
+        vllm_mode: 'colocate',
+        save_strategy: 'steps',
+        save_steps: stage2.saveSteps,
+      };
+    }
     const configFile = path.join(stageDirectory, `trl-${stage}.json`);
     const launcherFile = path.join(stageDirectory, 'trl_launcher.py');
     const config = {
@@ -63,28 +105,43 @@ export const trlEngine: TrainingEngine = {
       model: modelPath,
       train_file: train,
       test_file: test,
-      output_dir: outputDirectory,
       reward_bridge: rewardBridge,
       reward_function: 'facial_r1_reward',
-      hyperparameters,
+      trainer_args: trainerArgs,
     };
+    const rank =
+      nodes > 1
+        ? [
+            '--machine_rank',
+            String(nodeRank),
+            '--main_process_ip',
+            masterAddress ?? '',
+            '--main_process_port',
+            String(masterPort),
+          ]
+        : [];
     return {
       command: 'accelerate',
       args: [
         'launch',
         '--num_processes',
-        String(plan.hardware.gpus * plan.hardware.nodes),
+        String(processes),
         '--num_machines',
-        String(plan.hardware.nodes),
+        String(nodes),
+        ...rank,
         launcherFile,
         configFile,
       ],
       env: {},
       files: {
-        [configFile]: JSON.stringify(config, null, 2),
+        [configFile]: `${JSON.stringify(config, null, 2)}\n`,
         [launcherFile]: readFileSync(launcherPath('trl_launcher.py'), 'utf8'),
+        [deepspeedFile]: `${JSON.stringify(deepSpeedZero3Config(), null, 2)}\n`,
       },
       outputDirectory,
+      engineVersion: schema.version,
+      // The launcher saves the final model (ZeRO-3 weights gathered) into output_dir.
+      exportDirectory: outputDirectory,
     };
   },
 

@@ -2,6 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type ColumnSource, parquetWriteFile } from 'hyparquet-writer';
 import type { PreparedDataset, TrainingEngine } from './engine';
+import { planEngineSchema } from './engine-versions';
+import { rayClusterSteps } from './multi-node';
 import { imageReference } from './image-bytes';
 import { createLogParser } from './log-metrics';
 import type { TrainingExample } from './training-example';
@@ -116,12 +118,17 @@ export const verlEngine: TrainingEngine = {
 
   command({ plan, stageDirectory, dataset, rewardBridge, modelPath }) {
     const stage2 = plan.stage2;
+    const schema = planEngineSchema(plan, 'verl');
     const train = dataset.files.find((file) => file.endsWith('train.parquet'));
     const test = dataset.files.find((file) => file.endsWith('test.parquet')) ?? train;
     const outputDirectory = path.join(stageDirectory, 'checkpoints');
-    // Hydra overrides of verl's ppo_trainer config (verl/trainer/config/ppo_trainer.yaml).
+    const exportDirectory = path.join(stageDirectory, 'hf');
+    const klLoss = stage2.klBeta > 0;
+    // Hydra overrides of verl's ppo_trainer config (verl/trainer/config/ppo_trainer.yaml); every
+    // key is checked against the extracted config of the plan's verl version (engine-constraints.ts).
     const overrides: Record<string, string | number | boolean> = {
       'algorithm.adv_estimator': 'grpo',
+      // The paper's KL is a loss term (beta 0.04, or 0 = no reference model), never a reward penalty.
       'algorithm.use_kl_in_reward': false,
       'data.train_files': train ?? '',
       'data.val_files': test ?? '',
@@ -132,23 +139,42 @@ export const verlEngine: TrainingEngine = {
       'data.max_response_length': stage2.maxCompletionLength,
       'actor_rollout_ref.model.path': modelPath,
       'actor_rollout_ref.actor.optim.lr': stage2.learningRate,
-      'actor_rollout_ref.actor.use_kl_loss': stage2.klBeta > 0,
+      'actor_rollout_ref.actor.ppo_mini_batch_size': stage2.miniBatchSize,
+      'actor_rollout_ref.actor.ppo_micro_batch_size_per_gpu': stage2.microBatchSizePerGpu,
+      'actor_rollout_ref.actor.use_kl_loss': klLoss,
       'actor_rollout_ref.actor.kl_loss_coef': stage2.klBeta,
       'actor_rollout_ref.actor.kl_loss_type': 'low_var_kl',
+      // verl reads clip_ratio_low/high when set (both default 0.2), clip_ratio otherwise.
       'actor_rollout_ref.actor.clip_ratio': stage2.clip,
+      'actor_rollout_ref.actor.clip_ratio_low': stage2.clip,
+      'actor_rollout_ref.actor.clip_ratio_high': stage2.clip,
       'actor_rollout_ref.rollout.name': 'vllm',
+      // verl's default is 2; one GPU per node cannot hold a 2-way vLLM engine.
+      'actor_rollout_ref.rollout.tensor_model_parallel_size': plan.hardware.gpus >= 2 ? 2 : 1,
       'actor_rollout_ref.rollout.n': stage2.groupSize,
       'actor_rollout_ref.rollout.temperature': stage2.temperature,
+      'actor_rollout_ref.rollout.log_prob_micro_batch_size_per_gpu': stage2.microBatchSizePerGpu,
+      ...(klLoss
+        ? { 'actor_rollout_ref.ref.log_prob_micro_batch_size_per_gpu': stage2.microBatchSizePerGpu }
+        : {}),
       'custom_reward_function.path': rewardBridge ?? '',
       'custom_reward_function.name': 'compute_score',
       'trainer.n_gpus_per_node': plan.hardware.gpus,
       'trainer.nnodes': plan.hardware.nodes,
       'trainer.total_epochs': stage2.epochs,
+      'trainer.save_freq': stage2.saveSteps,
       'trainer.project_name': 'facial-r1',
       'trainer.experiment_name': plan.name,
       'trainer.default_local_dir': outputDirectory,
       'trainer.logger': "['console']",
     };
+    // verl's train loader drops the last partial batch (verl/trainer/ppo/ray_trainer.py), and it
+    // always saves the last step when save_freq > 0: that checkpoint is the one exported.
+    const stepsPerEpoch = Math.max(
+      1,
+      Math.floor((dataset.rows.train ?? stage2.batchSize) / stage2.batchSize),
+    );
+    const finalStep = Math.max(1, Math.floor(stepsPerEpoch * stage2.epochs));
     return {
       command: 'python3',
       args: [
@@ -159,6 +185,28 @@ export const verlEngine: TrainingEngine = {
       env: {},
       files: {},
       outputDirectory,
+      engineVersion: schema.version,
+      exportDirectory,
+      steps: [
+        ...rayClusterSteps(plan),
+        {
+          when: 'after',
+          description: "merge the final FSDP checkpoint into an HF folder (verl's model merger)",
+          schema: 'model_merger',
+          command: [
+            'python3',
+            '-m',
+            'verl.model_merger',
+            'merge',
+            '--backend',
+            'fsdp',
+            '--local_dir',
+            path.join(outputDirectory, `global_step_${finalStep}`, 'actor'),
+            '--target_dir',
+            exportDirectory,
+          ],
+        },
+      ],
     };
   },
 

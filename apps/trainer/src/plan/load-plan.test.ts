@@ -42,7 +42,7 @@ describe('loadPlan', () => {
       epochs: 2,
       maxLength: 2048,
     });
-    expect(loaded.plan.hardware).toEqual({ gpus: 8, nodes: 1 });
+    expect(loaded.plan.hardware).toEqual({ gpus: 8, nodes: 1, masterPort: 29500, nodeRank: 0 });
     expect(loaded.resolve('data/x')).toBe(path.join(directory, 'data/x'));
   });
 

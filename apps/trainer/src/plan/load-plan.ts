@@ -3,6 +3,8 @@ import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { PlanError } from '../errors';
+import { getEngine } from '../engines/index';
+import { checkPlanEngines } from './check-engines';
 import { type Plan, planSchema } from './plan-schema';
 
 /** A validated plan plus where it came from. */
@@ -126,6 +128,12 @@ export function parsePlan(text: string, file: string, options: LoadPlanOptions =
       line: lineOf(document, lineCounter, ['workDir']),
       message: `"${result.data.workDir}" is outside the plan's folder ${directory}; use a path under it, or allow it explicitly (fea-train --allow-outside-plan-dir, loadPlan(file, { allowOutsidePlanDir: true })).`,
     });
+  // What fea-train would emit for the plan's engines must pass their contracts at their versions.
+  checkPlanEngines(
+    result.data,
+    { sft: getEngine(result.data.stage1.engine, 'sft'), grpo: getEngine(result.data.stage2.engine, 'grpo') },
+    { file, workDir, lineAt: (fieldPath) => lineOf(document, lineCounter, fieldPath) },
+  );
   const errorAt = (fieldPath: readonly (string | number)[], message: string, cause?: unknown) =>
     new PlanError({
       file,

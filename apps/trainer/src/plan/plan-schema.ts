@@ -71,7 +71,17 @@ const stage2Schema = z
     epochs: z.number().positive().default(1),
     maxCompletionLength: z.number().int().positive().default(1024),
     maxPromptLength: z.number().int().positive().default(2048),
+    /** Prompts per training step (verl `data.train_batch_size`, EasyR1 `data.rollout_batch_size`). */
     batchSize: z.number().int().positive().default(64),
+    /**
+     * Prompts per policy update (verl `ppo_mini_batch_size`, EasyR1 `worker.actor.global_batch_size`,
+     * OpenRLHF `--train.batch_size` / groupSize); must divide `batchSize`.
+     */
+    miniBatchSize: z.number().int().positive().default(16),
+    /** Sequences per GPU per forward/backward pass (the engines' micro-batch sizes). */
+    microBatchSizePerGpu: z.number().int().positive().default(2),
+    /** Save a checkpoint every N training steps (and at the end); the last one is exported as an HF folder. */
+    saveSteps: z.number().int().positive().default(50),
     /** Where the reward server listens while the engine trains. */
     rewardPort: z.number().int().min(0).max(65535).default(8765),
     /**
@@ -107,9 +117,50 @@ const stage3Schema = z
 
 const hardwareSchema = z
   .object({
+    /** GPUs per node. */
     gpus: z.number().int().positive().default(8),
     nodes: z.number().int().positive().default(1),
+    /** Multi-node: the address of node 0 that the other nodes reach (torchrun/accelerate master, Ray head). */
+    masterAddress: z.string().min(1).optional(),
+    /** Multi-node: the rendezvous port on node 0 (Ray uses 6379). */
+    masterPort: z.number().int().min(1).max(65535).default(29500),
+    /** Multi-node: this node's rank, 0 on the head node; each node's plan (or its launcher) sets its own. */
+    nodeRank: z.number().int().min(0).default(0),
   })
+  .strict()
+  .superRefine((hardware, context) => {
+    if (hardware.nodes > 1 && !hardware.masterAddress)
+      context.addIssue({
+        code: 'custom',
+        path: ['masterAddress'],
+        message: `${hardware.nodes} nodes need "masterAddress": the address of node 0 that the other nodes reach`,
+      });
+    if (hardware.nodeRank >= hardware.nodes)
+      context.addIssue({
+        code: 'custom',
+        path: ['nodeRank'],
+        message: `nodeRank ${hardware.nodeRank} is not below nodes (${hardware.nodes})`,
+      });
+  });
+
+/**
+ * The release of each engine the plan runs on (default: its current release, see
+ * `DEFAULT_ENGINE_VERSIONS`); what `fea-train` emits is checked against that version's contract.
+ */
+const engineVersionsSchema = z
+  .object(
+    Object.fromEntries(
+      engineIds.map((id) => [
+        id,
+        z
+          .string()
+          .regex(/^v?\d+\.\d+/)
+          .optional(),
+      ]),
+    ) as {
+      [K in EngineId]: z.ZodOptional<z.ZodString>;
+    },
+  )
   .strict();
 
 /** A Facial-R1 training plan: what `fea-train` runs, stage by stage. */
@@ -125,6 +176,8 @@ export const planSchema = z
     stage2: stage2Schema.default(stage2Schema.parse({})),
     stage3: stage3Schema.default(stage3Schema.parse({})),
     hardware: hardwareSchema.default(hardwareSchema.parse({})),
+    /** Engine versions, e.g. `{ verl: "0.7.0", trl: "1.9.0" }`. */
+    engines: engineVersionsSchema.default({}),
   })
   .strict();
 

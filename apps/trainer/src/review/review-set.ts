@@ -1,6 +1,13 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { type FeaSample, readFeaJsonl, readJsonl, resolveImagePath } from '@facial-r1/dataset';
+import {
+  type FeaSample,
+  ImageNotRegularFileError,
+  ImageOutsideRootError,
+  readFeaJsonl,
+  readJsonl,
+  resolveImagePath,
+} from '@facial-r1/dataset';
 import { FeaError } from '@facial-r1/facs';
 import { type OutcomeRecord, outcomesPath, type RoundManifest, stratifiedPick } from '@facial-r1/synthesis';
 
@@ -264,23 +271,16 @@ export async function resolveReviewImage(
   image: string,
   roots: readonly string[],
 ): Promise<{ file: string; type: string } | { error: string; status: 403 | 404 }> {
-  let candidate: string;
+  let real: string;
   try {
-    candidate = await resolveImagePath(image, roots);
+    // The shared resolver keeps the file inside its root (real paths, symlinks followed) and
+    // refuses what is not a regular file.
+    real = await realpath(await resolveImagePath(image, roots));
   } catch (error) {
+    if (error instanceof ImageOutsideRootError || error instanceof ImageNotRegularFileError)
+      return { error: `${(error as Error).message}; pass its folder with --images`, status: 403 };
     return { error: (error as Error).message, status: 404 };
   }
-  const real = await realpath(candidate);
-  const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => path.resolve(root))));
-  const inside = realRoots.some((root) => {
-    const relative = path.relative(root, real);
-    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
-  });
-  if (!inside)
-    return {
-      error: `image "${image}" is outside the image roots (${roots.join(', ')}); pass its folder with --images`,
-      status: 403,
-    };
   const type = IMAGE_TYPES[path.extname(real).toLowerCase()];
   if (!type) return { error: `"${image}" is not an image file (.jpg, .png, .webp, .gif, .bmp)`, status: 403 };
   return { file: real, type };

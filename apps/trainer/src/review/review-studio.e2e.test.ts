@@ -92,9 +92,11 @@ describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboa
       'missing: AU7, AU23',
     );
     expect(
-      await page
-        .locator('article[data-id="s01"] img')
-        .evaluate((image: HTMLImageElement) => image.naturalWidth),
+      await page.locator('article[data-id="s01"] img').evaluate(async (image: HTMLImageElement) => {
+        // Under load the image may still be in flight: wait for it rather than read 0.
+        await image.decode();
+        return image.naturalWidth;
+      }),
     ).toBe(128);
 
     // a, then r 3 typed at once: accept s01; the keys wait for it, then reject s02 as "wrong emotion".

@@ -149,16 +149,27 @@ ${extra}`,
       only: ['collect', 'stage1/teacher', 'stage1/prepare', 'stage1/train'],
     });
     const [dry] = dryRuns;
-    expect(dry!.files.map((file) => path.basename(file)).sort()).toEqual(['trl-sft.json', 'trl_launcher.py']);
-    for (const file of dry!.files) expect(dry!.command).toContain(file);
-    for (const file of dry!.files) await readFile(file);
-    const config = JSON.parse(await readFile(dry!.files.find((file) => file.endsWith('.json'))!, 'utf8'));
+    expect(dry!.files.map((file) => path.basename(file)).sort()).toEqual([
+      'ds_z3_config.json',
+      'trl-sft.json',
+      'trl_launcher.py',
+    ]);
+    // Each file is named by the command, or by a file the command names (the DeepSpeed json by the config).
+    const texts = await Promise.all(dry!.files.map((file) => readFile(file, 'utf8')));
+    for (const file of dry!.files)
+      expect(dry!.command.includes(file) || texts.some((text) => text.includes(file)), file).toBe(true);
+    const config = JSON.parse(
+      await readFile(dry!.files.find((file) => file.endsWith('trl-sft.json'))!, 'utf8'),
+    );
     await readFile(config.train_file);
     expect(dry!.env).toEqual({});
   });
 
   it('multi-node: the reward server listens on every interface with a token the bridges find', async () => {
-    const loaded = await writePlan('nodes', 'hardware:\n  gpus: 1\n  nodes: 2\n');
+    const loaded = await writePlan(
+      'nodes',
+      'hardware:\n  gpus: 1\n  nodes: 2\n  masterAddress: node0.cluster.test\n',
+    );
     const patched = {
       ...loaded,
       plan: { ...loaded.plan, stage2: { ...loaded.plan.stage2, engine: 'verl' as const } },
@@ -180,21 +191,21 @@ ${extra}`,
       plan: { ...loaded.plan, stage1: { ...loaded.plan.stage1, data: 'missing.jsonl' } },
     };
     await expect(runPlan(broken, { resolveModel: createPlanModelResolver() })).rejects.toThrow(
-      /badline\.yaml:line 9: field "stage1\.data": cannot read .*missing\.jsonl/,
+      /badline\.yaml:9: field "stage1\.data": cannot read .*missing\.jsonl/,
     );
     const missingRoot = {
       ...loaded,
       plan: { ...loaded.plan, datasets: [{ benchmark: 'fea20k', root: 'nowhere', split: 'train' }] },
     };
     await expect(runPlan(missingRoot, { resolveModel: createPlanModelResolver() })).rejects.toThrow(
-      /badline\.yaml:line 6: field "datasets\.0\.root":/,
+      /badline\.yaml:6: field "datasets\.0\.root":/,
     );
     const teacher = {
       ...loaded,
       plan: { ...loaded.plan, stage1: { ...loaded.plan.stage1, data: undefined, teacher: 'nosuch:model' } },
     };
     await expect(runPlan(teacher, { resolveModel: createPlanModelResolver() })).rejects.toThrow(
-      /badline\.yaml:line 8: field "stage1\.teacher":/,
+      /badline\.yaml:8: field "stage1\.teacher":/,
     );
   });
 
