@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,12 @@ describe('writeFileAtomic', () => {
     await Promise.all(texts.map((text) => writeFileAtomic(file, text)));
     expect(texts).toContain(await readFile(file, 'utf8'));
     expect((await readdir(directory)).filter((name) => name.includes('partial'))).toEqual([]);
+  });
+
+  it('gives the file its mode from the start (a secret is never readable by others)', async () => {
+    const file = path.join(directory, 'token.json');
+    await writeFileAtomic(file, '{"token":"x"}', { mode: 0o600 });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
 
   it('a failing writer leaves the old file as it was and no temporary file', async () => {
