@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { compareAus, goldAus } from '@facial-r1/assessment';
 import {
-  auMetrics,
+  type AuOutcome,
+  auMetricsFromComparisons,
   type EvaluationReport,
   type EvaluationRow,
   formatHeadline,
@@ -36,15 +38,25 @@ function statistic(metric: string, report: RunReport): ((rows: readonly Evaluati
   if (metric === 'rougeL')
     return (rows) => mean(rows.filter((row) => row.rougeL !== null).map((row) => row.rougeL!));
   if (metric === 'auF1') {
-    return (rows) =>
-      auMetrics(
-        rows.map((row) => row.goldAus),
-        rows.map((row) => row.predictedAus),
-        {
-          unknown: rows.map((row) => row.unknownAus),
-          vocabulary: report.au ? Object.keys(report.au.perAu) : undefined,
-        },
-      ).macroF1;
+    // Each row's AU comparison is read once here (its stored Assessment's, or made from the
+    // row's AU lists for reports written before rows carried one), never inside a resample.
+    const comparisons = new Map<EvaluationRow, AuOutcome>();
+    const unknown = new Map<EvaluationRow, ReturnType<typeof goldAus>>();
+    const comparisonOf = (row: EvaluationRow) => {
+      let comparison = comparisons.get(row);
+      if (!comparison) {
+        comparison = row.assessment?.aus ?? compareAus(goldAus(row.goldAus), goldAus(row.predictedAus));
+        comparisons.set(row, comparison);
+        unknown.set(row, goldAus(row.unknownAus));
+      }
+      return comparison;
+    };
+    const vocabulary = report.au ? goldAus(Object.keys(report.au.perAu)) : undefined;
+    return (rows) => {
+      const outcomes = rows.map(comparisonOf);
+      return auMetricsFromComparisons(outcomes, { vocabulary, unknown: rows.map((row) => unknown.get(row)) })
+        .macroF1;
+    };
   }
   return null;
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import type { Assessment } from '@facial-r1/assessment';
 import { type EvaluationReport, formatHeadline, PAPER_COLUMNS, paperCells } from '@facial-r1/benchmarks';
-import { parseCompletion } from '@facial-r1/parsers';
 import { sniffImageType } from '@facial-r1/runtime';
 import * as echarts from 'echarts';
 
@@ -16,12 +16,12 @@ function svgChart(option: echarts.EChartsOption, width: number, height: number):
   return svg;
 }
 
-/** The reasoning with every AU mention wrapped in <mark> (negated ones struck through). */
-function highlightReasoning(text: string): string {
-  const parsed = parseCompletion(text);
+/** The output with every AU mention its Assessment found wrapped in <mark> (negated ones struck through). */
+function highlightReasoning(assessment: Assessment): string {
+  const text = assessment.completion;
   let html = '';
   let cursor = 0;
-  for (const mention of [...parsed.mentions].sort((a, b) => a.start - b.start)) {
+  for (const mention of [...assessment.parse.mentions].sort((a, b) => a.start - b.start)) {
     if (mention.start < cursor) continue;
     html += escapeHtml(text.slice(cursor, mention.start));
     html += `<mark class="${mention.negated ? 'negated' : ''}" title="${mention.au} (${mention.via})">${escapeHtml(text.slice(mention.start, mention.end))}</mark>`;
@@ -133,7 +133,7 @@ export async function renderHtmlReport(
           : `<span class="${row.correct ? 'right' : 'wrong'}">${row.correct ? 'correct' : 'wrong'}</span>`;
       return `<article class="sample"><img alt="${escapeHtml(row.id)}" src="${source}"><div><h3>${escapeHtml(row.id)} ${verdict}</h3>
 <p class="meta">label ${escapeHtml(row.goldLabel ?? '(none)')} · AUs ${escapeHtml(row.goldAus.join(', ') || '(none)')} · predicted ${escapeHtml(row.predictedLabel ?? '(none)')} · cited ${escapeHtml(row.predictedAus.join(', ') || '(none)')}</p>
-<p class="reasoning">${row.text !== null ? highlightReasoning(row.text) : row.error !== undefined ? `<em class="wrong">model error: ${escapeHtml(row.error)}</em>` : '<em>no prediction</em>'}</p></div></article>`;
+<p class="reasoning">${row.text !== null ? highlightReasoning(row.assessment) : row.error !== undefined ? `<em class="wrong">model error: ${escapeHtml(row.error)}</em>` : '<em>no prediction</em>'}</p></div></article>`;
     }),
   );
   const fea = report.fea;

@@ -61,7 +61,7 @@ export async function judgeRows(
       rows.filter((row) => !appender.has(keyOf(row.id))),
       options.concurrency ?? 4,
       async (row) => {
-        const candidate = row.text === null ? '' : (parseCompletion(row.text).think ?? row.text);
+        const candidate = row.text === null ? '' : (row.assessment.parse.think ?? row.text);
         const reference = parseCompletion(row.reference).think ?? row.reference;
         const result = await options.judge.doGenerate({
           prompts: [

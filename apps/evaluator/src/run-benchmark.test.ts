@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { isCurrentAssessment } from '@facial-r1/assessment';
 import { type BenchmarkId, writeFixtureDataset } from '@facial-r1/benchmarks';
 import {
   createOpenAICompatibleModel,
@@ -68,6 +69,13 @@ describe('fea-eval run end to end (fixture datasets in native layouts, a real lo
     expect(await readFile(result.files.markdown, 'utf8')).toContain('| Model | DISFA |');
     const predictions = (await readFile(result.files.predictions, 'utf8')).trim().split('\n');
     expect(predictions).toHaveLength(result.report.counts.samples);
+    // Each prediction keeps its Assessment, and the report uses it rather than parsing again.
+    for (const line of predictions) {
+      const record = JSON.parse(line);
+      expect(isCurrentAssessment(record.assessment)).toBe(true);
+      const row = result.report.rows.find((candidate) => candidate.id === record.id)!;
+      expect(row.assessment).toEqual(record.assessment);
+    }
   });
 
   it('disfa: AU F1 over the 8-AU protocol from the reasoning', async () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { type Assessment, assess } from '@facial-r1/assessment';
 import {
   type BenchmarkSample,
   bootstrapMean,
@@ -10,7 +11,7 @@ import {
   type LoadOptions,
   renderMarkdownReport,
 } from '@facial-r1/benchmarks';
-import { createJsonlAppender, readJsonl } from '@facial-r1/dataset';
+import { createJsonlAppender, readJsonl, writeFileAtomic } from '@facial-r1/dataset';
 import { buildGrpoPrompt, PROMPT_VERSION } from '@facial-r1/parsers';
 import type { FeaModel } from '@facial-r1/runtime';
 import { runPool } from '@facial-r1/synthesis';
@@ -28,6 +29,12 @@ export interface PredictionRecord {
   readonly text: string;
   readonly finishReason: string;
   readonly ms: number;
+  /**
+   * The completion's Assessment against its sample (robust mode), made once when the output
+   * is generated; `evaluate`, the judge and the reports read it instead of parsing again.
+   * Absent in files written before it existed (those are assessed when evaluated).
+   */
+  readonly assessment?: Assessment;
 }
 
 /**
@@ -88,10 +95,7 @@ export interface RunBenchmarkResult {
   };
 }
 
-async function writeAtomic(file: string, text: string) {
-  await writeFile(`${file}.partial`, text);
-  await rename(`${file}.partial`, file);
-}
+const writeAtomic = writeFileAtomic;
 
 /**
  * Runs a model on a benchmark split: samples through the adapter, the GRPO prompt with the
@@ -199,6 +203,7 @@ async function runLocked(
             text: completion.text,
             finishReason: completion.finishReason,
             ms,
+            assessment: assess(completion.text, sample),
           });
         }
         generated += 1;
@@ -216,16 +221,16 @@ async function runLocked(
     await appender.close();
     await errorLog.close();
   }
-  const predictions = new Map<string, string>();
+  const predictions = new Map<string, PredictionRecord>();
   for await (const record of readJsonl<PredictionRecord>(predictionsFile)) {
     if (record.model === options.modelId && record.promptHash === promptHash)
-      predictions.set(record.id, record.text);
+      predictions.set(record.id, record);
   }
   await readErrors();
   let report = evaluate(
     samples,
     [
-      ...[...predictions].map(([id, text]) => ({ id, text })),
+      ...[...predictions.values()].map(({ id, text, assessment }) => ({ id, text, assessment })),
       ...[...lastErrors.values()]
         .filter((record) => !predictions.has(record.id))
         .map((record) => ({ id: record.id, text: '', error: record.reason })),

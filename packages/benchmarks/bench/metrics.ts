@@ -1,9 +1,9 @@
 // Scores 100k predictions with every metric and prints the time of each, with ROUGE-L
 // pairs/s against a naive peer (a 2-D LCS table over string tokens, as rouge_score builds it),
 // measured in the same run. Run: pnpm --filter @facial-r1/benchmarks bench
-import { parseCompletion } from '@facial-r1/parsers';
+import { assess } from '@facial-r1/assessment';
 import {
-  auMetrics,
+  auMetricsFromComparisons,
   bootstrapMean,
   corpusBleu,
   emotionMetrics,
@@ -48,18 +48,21 @@ const time = <T>(name: string, run: () => T): T => {
   return result;
 };
 
-const parsed = time('parse outputs (robust)', () => outputs.map((output) => parseCompletion(output)));
+const assessments = time('parse and assess outputs (robust)', () =>
+  outputs.map((output, index) => {
+    const assessment = assess(output, { labels: [gold[index]!], AUs: goldAus[index] });
+    // Every section, as evaluate reads them.
+    void [assessment.aus, assessment.answer, assessment.format, assessment.consistency];
+    void [assessment.grounding, assessment.negation, assessment.hedging];
+    return assessment;
+  }),
+);
 const predicted = time('extract answers', () =>
-  outputs.map((output, index) => extractEmotion(output, emotions, 'normalized', parsed[index])),
+  outputs.map((output, index) => extractEmotion(output, emotions, 'normalized', assessments[index]!.parse)),
 );
 time('emotion metrics', () => emotionMetrics(gold, predicted, emotions));
-time('AU metrics', () =>
-  auMetrics(
-    goldAus,
-    parsed.map((item) => item.presentAus),
-  ),
-);
-time('FEA rates', () => feaRates(parsed, goldAus));
+time('AU metrics', () => auMetricsFromComparisons(assessments.map((assessment) => assessment.aus)));
+time('FEA rates', () => feaRates(assessments));
 const correct = predicted.map((label, index) => (label === gold[index] ? 1 : 0));
 time('bootstrap accuracy (1000 resamples)', () => bootstrapMean(correct));
 const nonText = timings.reduce((sum, [, ms]) => sum + ms, 0);
@@ -92,7 +95,7 @@ console.log('| step (100k predictions) | ms |\n|---|---|');
 for (const [name, ms] of timings) console.log(`| ${name} | ${ms.toFixed(0)} |`);
 const parseMs = timings.find(([name]) => name.startsWith('parse'))![1];
 console.log(
-  `\neverything but ROUGE/BLEU: ${(nonText / 1000).toFixed(2)} s (target < 2 s); of which parseCompletion (@facial-r1/parsers) ${(parseMs / 1000).toFixed(2)} s, metrics alone ${((nonText - parseMs) / 1000).toFixed(2)} s`,
+  `\neverything but ROUGE/BLEU: ${(nonText / 1000).toFixed(2)} s (target < 2 s); of which parsing and assessing (@facial-r1/assessment) ${(parseMs / 1000).toFixed(2)} s, metrics alone ${((nonText - parseMs) / 1000).toFixed(2)} s`,
 );
 console.log(
   `ROUGE-L: ${Math.round(ourRate).toLocaleString('en')} pairs/s (target >= 50k); naive peer ${Math.round(peerRate).toLocaleString('en')} pairs/s; ratio ${(ourRate / peerRate).toFixed(2)}x`,

@@ -1,5 +1,4 @@
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { replaceFileAtomic } from './write-file-atomic';
 
 /**
  * Writes records as JSON Lines through a temporary file in the same folder, fsyncs it and
@@ -9,14 +8,8 @@ export async function writeJsonlAtomic(
   file: string,
   records: Iterable<unknown> | AsyncIterable<unknown>,
 ): Promise<number> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temporary = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${Date.now()}.partial`,
-  );
-  const handle = await open(temporary, 'w');
-  let count = 0;
-  try {
+  return replaceFileAtomic(file, async (handle) => {
+    let count = 0;
     let buffer = '';
     for await (const record of records as AsyncIterable<unknown>) {
       buffer += `${JSON.stringify(record)}\n`;
@@ -27,13 +20,6 @@ export async function writeJsonlAtomic(
       }
     }
     if (buffer) await handle.write(buffer);
-    await handle.sync();
-    await handle.close();
-    await rename(temporary, file);
     return count;
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  });
 }

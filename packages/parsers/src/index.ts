@@ -7,6 +7,7 @@ export {
   type ParseMode,
   type ParseOptions,
   parseCompletion,
+  referenceCompletion,
   type TextSpan,
 } from './parse-completion';
 export { isReferenceWellFormed, parseReference, type ReferenceParse } from './parse-reference';

@@ -2,6 +2,7 @@ import { EMOTIONS, normalizeEmotion } from '@facial-r1/facs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeAnswer, parseCompletion } from './parse-completion';
+import { pythonStrip } from './text-scan';
 
 const wrap = (think: string, answer = 'happiness') => `<think>${think}</think><answer>${answer}</answer>`;
 const present = (think: string) => parseCompletion(wrap(think)).presentAus;
@@ -260,8 +261,10 @@ describe("facial-r1 mode (FACTS 3, the reference rewards' parse)", () => {
       mode: 'facial-r1',
       thinks: ['maybe AU4, no smile'],
       think: 'maybe AU4, no smile',
+      thinkSpan: { text: 'maybe AU4, no smile', start: 8, end: 27 },
       answers: ['anger'],
       answer: 'anger',
+      answerSpan: { text: 'anger', start: 43, end: 48 },
       wellFormed: false,
       formatIssues: [{ code: 'leading-whitespace', message: 'the completion starts with whitespace' }],
       mentions: [
@@ -383,6 +386,27 @@ describe('properties', () => {
         },
       ),
       { numRuns: 600 },
+    );
+  });
+
+  it('gives the think and answer spans where their texts lie, in both modes', () => {
+    const piece = fc.oneof(
+      fc.constantFrom(...'<think>|</think>|<answer>|</answer>|<THINK>| |\n|AU4|happy'.split('|')),
+      fc.string(),
+    );
+    const pieces = fc.array(piece, { maxLength: 12 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(pieces, (text) => {
+        for (const parsed of [parseCompletion(text), parseCompletion(text, { mode: 'facial-r1' })]) {
+          for (const span of [parsed.thinkSpan, parsed.answerSpan]) {
+            if (span) expect(text.slice(span.start, span.end)).toBe(span.text);
+          }
+          expect(parsed.thinkSpan?.text ?? null).toBe(parsed.think);
+          if (parsed.mode === 'robust') expect(parsed.answerSpan?.text.trim() ?? null).toBe(parsed.answer);
+          else expect(pythonStrip(parsed.answerSpan!.text)).toBe(parsed.answer);
+        }
+      }),
+      { numRuns: 400 },
     );
   });
 

@@ -1,7 +1,13 @@
 import { type AuId, type Emotion, type Intensity, type Laterality, normalizeEmotion } from '@facial-r1/facs';
 import { findAuCodesAtWords } from './au-codes';
 import { WORD_LIST, WORD_POST_NEGATION } from './lexicon';
-import { isReferenceWellFormed, parseReference, type ReferenceParse } from './parse-reference';
+import {
+  isReferenceWellFormed,
+  parseReference,
+  type ReferenceParse,
+  referenceAnswerRange,
+  referenceThinkRange,
+} from './parse-reference';
 import { type Block, findBlocks, indexOfTag, isBlank, isJsSpace } from './text-scan';
 import { matchPhrase, TokenBuffer, tokenize } from './tokenize';
 import { AU_PHRASES, EMOTION_PHRASES, HEDGE_PHRASES, LEXICON, NEGATION_PHRASES } from './vocabulary';
@@ -68,10 +74,21 @@ export interface ParsedCompletion {
   readonly thinks: readonly string[];
   /** The first think block, or null. */
   readonly think: string | null;
+  /**
+   * Where {@link think} lies: the text between the first `<think>` and its `</think>`, or null.
+   * In `facial-r1` mode the block the reference reads (tags in any case, as Python's re folds them).
+   */
+  readonly thinkSpan: TextSpan | null;
   /** Texts of all answer blocks, trimmed. */
   readonly answers: readonly string[];
   /** The last answer; in `facial-r1` mode the whole text trimmed when there is no answer tag. */
   readonly answer: string | null;
+  /**
+   * Where {@link answer} was read from, before trimming: the text between the last `<answer>`
+   * and its `</answer>`; in `facial-r1` mode without an answer tag, the whole completion; null
+   * when there is no answer.
+   */
+  readonly answerSpan: TextSpan | null;
   /** The reference format check (FACTS 3): exact tags, nothing before or after. */
   readonly wellFormed: boolean;
   /** Structural problems (missing, empty, unclosed or repeated tags, stray text, whitespace). */
@@ -83,11 +100,12 @@ export interface ParsedCompletion {
   readonly mentions: readonly AuMention[];
   /**
    * robust: canonical AU ids sorted by code, negated mentions excluded, from the think
-   * block(s) or the whole text when there is none. facial-r1: the reference tokens as written.
+   * block(s) or the whole text when there is none. facial-r1: the reference tokens as written
+   * (`AU04` stays `AU04`, as the reference compares them), unique, in order.
    */
-  readonly presentAus: readonly string[];
+  readonly presentAus: readonly AuId[];
   /** AUs mentioned only under negation. */
-  readonly negatedAus: readonly string[];
+  readonly negatedAus: readonly AuId[];
   /** Hedging words and phrases anywhere in the completion. */
   readonly hedges: readonly TextSpan[];
   /** Negation words and phrases anywhere in the completion. */
@@ -273,11 +291,16 @@ function referenceMentions(text: string): AuMention[] {
   return mentions;
 }
 
+/** A span of `text` from `[start, end)`, or null. */
+function spanOf(text: string, range: readonly [number, number] | null): TextSpan | null {
+  return range === null ? null : { text: text.slice(range[0], range[1]), start: range[0], end: range[1] };
+}
+
 /**
  * The `facial-r1` parse: the reference fields are computed at once (what the reference rewards
- * read: think, answer, wellFormed, presentAus, and the emotion); all think and answer blocks,
- * format issues, mentions and the hedging and negation spans on first access (getters that
- * cache), so the reward hot path pays only for the reference parse. `toJSON` includes
+ * read: think, answer, wellFormed, presentAus); the emotion, the spans, all think and answer
+ * blocks, format issues, mentions and the hedging and negation spans on first access (getters
+ * that cache), so the reward hot path pays only for the reference parse. `toJSON` includes
  * the lazy fields; an object spread (`{ ...parsed }`) copies only the eager ones.
  */
 class ReferenceCompletion implements ParsedCompletion {
@@ -285,9 +308,12 @@ class ReferenceCompletion implements ParsedCompletion {
   readonly think: string | null;
   readonly answer: string;
   readonly wellFormed: boolean;
-  readonly presentAus: readonly string[];
-  readonly negatedAus: readonly string[] = [];
-  readonly emotion: Emotion | null;
+  readonly presentAus: readonly AuId[];
+  readonly negatedAus: readonly AuId[] = [];
+  #answerTagged: boolean;
+  #emotion: Emotion | null | undefined = undefined;
+  #thinkSpan: TextSpan | null | undefined = undefined;
+  #answerSpan: TextSpan | undefined = undefined;
   #text: string;
   #thinkBlocks: Block[] | undefined = undefined;
   #answerBlocks: Block[] | undefined = undefined;
@@ -304,12 +330,28 @@ class ReferenceCompletion implements ParsedCompletion {
     this.answer = reference.answer;
     this.wellFormed = reference.wellFormed;
     this.presentAus = reference.aus;
+    this.#answerTagged = reference.answerTagged;
+  }
+
+  get emotion(): Emotion | null {
     // Untagged, the answer is the whole completion: only a short one can be a single term.
-    this.emotion = reference.answerTagged
-      ? normalizeAnswer(reference.answer)
-      : reference.answer.length <= UNTAGGED_ANSWER_LIMIT
-        ? normalizeEmotion(reference.answer)
-        : null;
+    if (this.#emotion === undefined)
+      this.#emotion = this.#answerTagged
+        ? normalizeAnswer(this.answer)
+        : this.answer.length <= UNTAGGED_ANSWER_LIMIT
+          ? normalizeEmotion(this.answer)
+          : null;
+    return this.#emotion;
+  }
+
+  get thinkSpan(): TextSpan | null {
+    if (this.#thinkSpan === undefined) this.#thinkSpan = spanOf(this.#text, referenceThinkRange(this.#text));
+    return this.#thinkSpan;
+  }
+
+  get answerSpan(): TextSpan {
+    this.#answerSpan ??= spanOf(this.#text, referenceAnswerRange(this.#text))!;
+    return this.#answerSpan;
   }
 
   get #thinkBlockList(): Block[] {
@@ -373,8 +415,10 @@ class ReferenceCompletion implements ParsedCompletion {
       mode: this.mode,
       thinks: this.thinks,
       think: this.think,
+      thinkSpan: this.thinkSpan,
       answers: this.answers,
       answer: this.answer,
+      answerSpan: this.answerSpan,
       wellFormed: this.wellFormed,
       formatIssues: this.formatIssues,
       mentions: this.mentions,
@@ -385,6 +429,15 @@ class ReferenceCompletion implements ParsedCompletion {
       emotion: this.emotion,
     };
   }
+}
+
+/**
+ * The `facial-r1` parse of `text` around its reference parse (what {@link parseReference}
+ * returned for the same text), for callers that read the reference fields first and the rest
+ * only sometimes: nothing is parsed twice.
+ */
+export function referenceCompletion(text: string, reference: ReferenceParse): ParsedCompletion {
+  return new ReferenceCompletion(text, reference);
 }
 
 /**
@@ -548,18 +601,24 @@ function robustCompletion(input: string, wellFormed: boolean, tokens: TokenBuffe
   }
   for (const code of present) negatedOnly.delete(code);
   const answer = answers.length > 0 ? answers[answers.length - 1]! : null;
+  const firstThink = thinkBlocks[0];
+  const lastAnswer = answerBlocks[answerBlocks.length - 1];
 
   return {
     mode: 'robust',
     thinks,
     think: thinks[0] ?? null,
+    thinkSpan: firstThink ? { text: thinks[0]!, start: firstThink.start, end: firstThink.end } : null,
     answers,
     answer,
+    answerSpan: lastAnswer
+      ? { text: input.slice(lastAnswer.start, lastAnswer.end), start: lastAnswer.start, end: lastAnswer.end }
+      : null,
     wellFormed,
     formatIssues: formatIssues(input, thinkBlocks, answerBlocks, wellFormed),
     mentions,
-    presentAus: [...present].sort(byCode).map((code) => `AU${code}`),
-    negatedAus: [...negatedOnly].sort(byCode).map((code) => `AU${code}`),
+    presentAus: [...present].sort(byCode).map((code): AuId => `AU${code}`),
+    negatedAus: [...negatedOnly].sort(byCode).map((code): AuId => `AU${code}`),
     hedges,
     negations,
     emotion: answer === null ? null : normalizeAnswer(answer),

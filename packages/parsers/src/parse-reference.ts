@@ -1,3 +1,4 @@
+import type { AuId } from '@facial-r1/facs';
 import { isPythonSpace, isUnicodeDigit, pythonStrip } from './text-scan';
 
 /** What the reference reward functions (FACTS 3) read from a completion. */
@@ -6,8 +7,12 @@ export interface ReferenceParse {
   readonly wellFormed: boolean;
   /** Text of the first `<think>...</think>` (tags in any case), or null. */
   readonly think: string | null;
-  /** Upper-cased `AU` + digits tokens of the think text as written (`AU04` stays), unique, in order. */
-  readonly aus: readonly string[];
+  /**
+   * Upper-cased `AU` + digits tokens of the think text as written (`AU04` stays), unique, in
+   * order. Typed as AU ids; they are canonical only when written canonically, as the reference
+   * compares them.
+   */
+  readonly aus: readonly AuId[];
   /** Text of the last `<answer>...</answer>` stripped, or the whole completion stripped when there is none. */
   readonly answer: string;
   /** Whether `answer` came from an answer tag. */
@@ -49,6 +54,20 @@ function firstThinkBlock(text: string): string | null {
   return close < 0 ? null : text.slice(open + 7, close);
 }
 
+/** Where the reference's think text lies (`[start, end)` inside the tags), or null. */
+export function referenceThinkRange(text: string): readonly [number, number] | null {
+  const open = indexOfTagIgnoringCase(text, '<think>', 0);
+  if (open < 0) return null;
+  const close = indexOfTagIgnoringCase(text, '</think>', open + 7);
+  return close < 0 ? null : [open + 7, close];
+}
+
+/** Where the reference's answer was read from before stripping: the last answer block, else the whole text. */
+export function referenceAnswerRange(text: string): readonly [number, number] {
+  const start = lastAnswerStart(text);
+  return start < 0 ? [0, text.length] : [start, lastAnswerEnd];
+}
+
 /**
  * `re.fullmatch(r"<think>.*?</think>\s*<answer>.*?</answer>", text, re.DOTALL)` without a
  * regular expression: the text must start with `<think>` and end with `</answer>`, and some
@@ -76,12 +95,12 @@ export function isReferenceWellFormed(text: string): boolean {
  * order. JavaScript's `toUpperCase` applies the same full Unicode case mapping as Python's
  * `str.upper` (`ß` -> `SS`); `\d` is any Unicode decimal digit, as in Python.
  */
-function referenceAus(think: string): string[] {
+function referenceAus(think: string): AuId[] {
   const upper = think.toUpperCase();
   const length = upper.length;
-  const tokens: string[] = [];
+  const tokens: AuId[] = [];
   // A few tokens are searched linearly; past that a set keeps many distinct tokens linear.
-  let seen: Set<string> | undefined;
+  let seen: Set<AuId> | undefined;
   let from = 0;
   for (;;) {
     const at = upper.indexOf('AU', from);
@@ -101,7 +120,7 @@ function referenceAus(think: string): string[] {
       from = at + 1;
       continue;
     }
-    const token = upper.slice(at, end);
+    const token = upper.slice(at, end) as AuId;
     if (seen) {
       if (!seen.has(token)) {
         seen.add(token);
@@ -115,16 +134,23 @@ function referenceAus(think: string): string[] {
   }
 }
 
-/** Text of the last `re.findall(r"<answer>(.*?)</answer>", text, re.DOTALL)` match, or null. */
-function lastAnswerBlock(text: string): string | null {
-  let last: string | null = null;
+/** End of the block {@link lastAnswerStart} found last (a scratch slot: no allocation on the hot path). */
+let lastAnswerEnd = -1;
+
+/**
+ * Start of the text of the last `re.findall(r"<answer>(.*?)</answer>", text, re.DOTALL)`
+ * match, or -1; its end is left in `lastAnswerEnd`.
+ */
+function lastAnswerStart(text: string): number {
+  let start = -1;
   let from = 0;
   for (;;) {
     const open = text.indexOf('<answer>', from);
-    if (open < 0) return last;
+    if (open < 0) return start;
     const close = text.indexOf('</answer>', open + 8);
-    if (close < 0) return last;
-    last = text.slice(open + 8, close);
+    if (close < 0) return start;
+    start = open + 8;
+    lastAnswerEnd = close;
     from = close + 9;
   }
 }
@@ -136,7 +162,8 @@ function lastAnswerBlock(text: string): string | null {
  */
 export function parseReference(text: string): ReferenceParse {
   const think = firstThinkBlock(text);
-  const lastAnswer = lastAnswerBlock(text);
+  const start = lastAnswerStart(text);
+  const lastAnswer = start < 0 ? null : text.slice(start, lastAnswerEnd);
   return {
     wellFormed: isReferenceWellFormed(text),
     think,

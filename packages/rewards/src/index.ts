@@ -25,12 +25,13 @@ export {
   type RewardItem,
   type RewardResult,
   type ScoreOptions,
+  fitsPreset,
+  scoreAssessment,
   scoreCompletions,
   scoreWithPreset,
 } from './score-completions';
 export { decodeLabel, extractResponse } from './server/openrlhf';
 export { createRewardServer, type RewardServer, type RewardServerOptions } from './server/reward-server';
-export { ParsedView } from './terms/parsed-view';
 export {
   accuracyTerm,
   auTerm,
@@ -42,7 +43,6 @@ export {
   negationTerm,
   REWARD_TERMS,
   type RewardTerm,
-  reasoningEmotion,
   repetitionTerm,
   type TermMode,
   type TermName,

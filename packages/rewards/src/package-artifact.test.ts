@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { build, type Options } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// The package as a user installs it: facs, parsers and rewards built by their own tsup configs
+// The package as a user installs it: facs, parsers, assessment and rewards built by their own tsup configs
 // (type declarations left out for speed) and laid out in a fresh node_modules, with the
 // third-party dependencies linked in. Then `require`, `import` and the bin are used from there.
 const run = promisify(execFile);
@@ -54,6 +54,7 @@ describe('@facial-r1/rewards as installed', () => {
     project = await mkdtemp(join(tmpdir(), 'fea-rewards-artifact-'));
     await installBuilt('facs', project);
     await installBuilt('parsers', project);
+    await installBuilt('assessment', project);
     await installBuilt('rewards', project, ['bin', 'bridges']);
     await writeFile(join(project, 'package.json'), '{"name":"user-project","private":true}');
   }, 60_000);

@@ -1,3 +1,4 @@
+import type { AssessOptions } from '@facial-r1/assessment';
 import { didYouMean } from '@facial-r1/facs';
 import { RewardConfigurationError } from './errors';
 import { REWARD_TERMS, type TermMode, type TermName, type TermOptions } from './terms/reward-terms';
@@ -43,6 +44,8 @@ export interface ResolvedPreset {
     readonly term: (typeof REWARD_TERMS)[TermName];
   }[];
   readonly options: TermOptions;
+  /** What each completion's Assessment is made with (the mode, the n of repeated n-grams). */
+  readonly assessOptions: AssessOptions;
   readonly clamp: readonly [number, number];
 }
 
@@ -97,7 +100,7 @@ export function resolvePreset(
     const term = (REWARD_TERMS as Record<string, (typeof REWARD_TERMS)[TermName]>)[termName];
     if (!term)
       throw new RewardConfigurationError(
-        `unknown reward term "${termName}"; known: ${Object.keys(REWARD_TERMS).join(', ')}`,
+        `unknown reward term "${termName}"${didYouMean(termName, Object.keys(REWARD_TERMS))}; known: ${Object.keys(REWARD_TERMS).join(', ')}`,
       );
     if (typeof weight !== 'number' || !Number.isFinite(weight)) {
       throw new RewardConfigurationError(
@@ -111,5 +114,12 @@ export function resolvePreset(
     throw new RewardConfigurationError(
       `clamp must be [low, high] with low <= high, got [${clamp.join(', ')}]`,
     );
-  return { name, entries, options: { mode: definition.mode ?? 'robust', ...definition.options }, clamp };
+  const options: TermOptions = { mode: definition.mode ?? 'robust', ...definition.options };
+  return {
+    name,
+    entries,
+    options,
+    assessOptions: { mode: options.mode, repetitionN: options.repetitionN },
+    clamp,
+  };
 }

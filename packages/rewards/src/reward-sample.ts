@@ -1,10 +1,7 @@
-/** What a reward reads from a sample (FEA-20K field names); other fields are ignored. */
-export interface RewardSample {
-  /** Emotion labels; the first is the ground truth. Empty or absent for AU-only datasets. */
-  readonly labels?: readonly string[];
-  /** Ground-truth AU ids. Empty or absent when the dataset has no AU labels. */
-  readonly AUs?: readonly string[];
-}
+import type { AssessmentSample } from '@facial-r1/assessment';
+
+/** What a reward reads from a sample (FEA-20K field names: `labels`, `AUs`); other fields are ignored. */
+export type RewardSample = AssessmentSample;
 
 /** One term's outcome. */
 export interface TermResult {

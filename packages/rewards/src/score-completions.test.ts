@@ -384,6 +384,12 @@ describe('facial-r1-robust and aligned', () => {
     expect(() => scoreCompletions([], { preset: 'nope' })).toThrow(
       /unknown reward preset "nope"; known: facial-r1, facial-r1-robust, aligned/,
     );
+    expect(() => scoreCompletions([], { preset: 'aligend' })).toThrow(
+      /"aligend" \(did you mean "aligned"\?\)/,
+    );
+    expect(() => scoreCompletions([], { preset: { terms: { grouding: 1 } } as never })).toThrow(
+      /did you mean "grounding"/,
+    );
     expect(() => scoreCompletions([], { preset: { terms: { vibes: 1 } } as never })).toThrow(
       /unknown reward term "vibes"/,
     );

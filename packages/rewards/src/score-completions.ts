@@ -1,8 +1,8 @@
+import { type Assessment, assess } from '@facial-r1/assessment';
 import { didYouMean } from '@facial-r1/facs';
 import { RewardConfigurationError } from './errors';
 import { type PresetDefinition, type PresetName, type ResolvedPreset, resolvePreset } from './presets';
 import type { RewardSample } from './reward-sample';
-import { ParsedView } from './terms/parsed-view';
 import type { TermName } from './terms/reward-terms';
 
 /** One completion to score with its sample. */
@@ -56,14 +56,29 @@ export function presetOfOptions(options: ScoreOptions): ResolvedPreset {
 
 /** Scores one item with a resolved preset. */
 export function scoreWithPreset(item: RewardItem, preset: ResolvedPreset): RewardResult {
-  const view = new ParsedView(
-    typeof item.completion === 'string' ? item.completion : String(item.completion ?? ''),
-  );
+  return scoreAssessment(assess(item.completion, item.sample, preset.assessOptions), preset);
+}
+
+/**
+ * Whether an existing Assessment can be scored with a preset as it is: made in the preset's
+ * mode with its n of repeated n-grams (`preset.assessOptions`).
+ */
+export function fitsPreset(assessment: Assessment, preset: ResolvedPreset): boolean {
+  const { mode = 'robust', repetitionN = 3 } = preset.assessOptions;
+  return assessment.mode === mode && assessment.length.n === repetitionN;
+}
+
+/**
+ * Scores an Assessment already made (by the verifier, or stored with a prediction) with a
+ * resolved preset: the weighted terms over it, clamped. It must fit the preset
+ * ({@link fitsPreset}); nothing is parsed again.
+ */
+export function scoreAssessment(assessment: Assessment, preset: ResolvedPreset): RewardResult {
   const terms: Record<string, number> = {};
   const reasons: Record<string, string> = {};
   let total = 0;
   for (const entry of preset.entries) {
-    const result = entry.term(view, item.sample ?? {}, preset.options);
+    const result = entry.term(assessment, preset.options);
     terms[entry.name] = result.value;
     if (result.reason !== undefined) reasons[entry.name] = result.reason;
     total += entry.weight * result.value;
@@ -74,8 +89,8 @@ export function scoreWithPreset(item: RewardItem, preset: ResolvedPreset): Rewar
 
 /**
  * Scores completions against their samples with a preset (default `facial-r1`, the paper's
- * reward). Each completion is parsed at most once per parsing mode, whatever the number of
- * terms. Pure and synchronous: safe inside a training loop.
+ * reward): one Assessment per completion, in the preset's mode, weighted by the terms; only
+ * the sections the terms read are computed. Pure and synchronous: safe inside a training loop.
  */
 export function scoreCompletions(items: readonly RewardItem[], options: ScoreOptions = {}): RewardResult[] {
   const preset = presetOfOptions(options);

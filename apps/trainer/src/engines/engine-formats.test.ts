@@ -218,6 +218,7 @@ describe('engine dataset formats', () => {
     expect(openrlhf.args.join(' ')).toContain('--reward.remote_url http://127.0.0.1:8765/openrlhf');
     expect(() => getEngine('verl', 'sft')).toThrow(/does not run stage "sft"; use one of: trl, llamafactory/);
     expect(() => getEngine('deepspeed', 'sft')).toThrow(/unknown engine "deepspeed"/);
+    expect(() => getEngine('verll', 'grpo')).toThrow(/unknown engine "verll" \(did you mean "verl"\?\)/);
   });
 
   it('parses progress from each engine log shape', () => {

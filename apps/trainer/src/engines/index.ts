@@ -1,4 +1,4 @@
-import { FeaError } from '@facial-r1/facs';
+import { didYouMean, FeaError } from '@facial-r1/facs';
 import type { EngineId } from '../plan/plan-schema';
 import type { Stage, TrainingEngine } from './engine';
 import { easyR1Engine } from './easyr1-engine';
@@ -33,7 +33,7 @@ export function getEngine(id: string, stage: Stage): TrainingEngine {
   if (!engine) {
     throw new FeaError(
       'trainer/unknown-engine',
-      `unknown engine "${id}"; known: ${Object.keys(ENGINES).join(', ')}`,
+      `unknown engine "${id}"${didYouMean(id, Object.keys(ENGINES))}; known: ${Object.keys(ENGINES).join(', ')}`,
     );
   }
   if (!engine.stages.includes(stage)) {

@@ -1,16 +1,9 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeJsonlAtomic } from '@facial-r1/dataset';
 
-/** Writes records as JSON Lines atomically (temp file + rename); returns the row count. */
+/** Writes records as JSON Lines atomically (unique temp file, fsync, rename); returns the row count. */
 export async function writeJsonlFile(file: string, records: readonly unknown[]): Promise<number> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.partial`;
-  await writeFile(
-    temporary,
-    records.map((record) => JSON.stringify(record)).join('\n') + (records.length ? '\n' : ''),
-  );
-  await rename(temporary, file);
-  return records.length;
+  return writeJsonlAtomic(file, records);
 }
 
 /** Writes each split with `toRecord`, as `<split>.jsonl` in `directory`. */

@@ -1,9 +1,7 @@
-// The ONE place the review studio calls the stage-3 verifier, the reward terms and the
-// completion parser. Everything else in src/review/ reads the plain `Judgement` below, so a
-// shared assessment of a completion can replace these three calls here without touching the
-// server, the page or `--apply`.
-import { toAuId } from '@facial-r1/facs';
-import { resolvePreset, scoreWithPreset } from '@facial-r1/rewards';
+// The ONE place the review studio calls the stage-3 verifier and the reward terms. Both read
+// one Assessment of the completion (@facial-r1/assessment: the verifier makes it, the reward
+// weights the same one); everything else in src/review/ reads the plain `Judgement` below.
+import { fitsPreset, resolvePreset, scoreAssessment, scoreWithPreset } from '@facial-r1/rewards';
 import { CHECK_NAMES, createVerifier, type VerifierOptions } from '@facial-r1/synthesis';
 
 /** The verifier's check names: what a card's findings and the finding filter use. */
@@ -65,9 +63,10 @@ export function createJudge(options: JudgeOptions = {}) {
   const preset = resolvePreset(options.preset ?? 'aligned');
   return function judge(text: string, sample: JudgedSample): Judgement {
     const verification = verify(text, sample);
-    const gold = new Set(sample.AUs.map((au) => toAuId(au) ?? au.toUpperCase()));
-    const parsed = verification.parsed; // the verifier parses robustly; reuse it
-    const mentions: JudgedMention[] = parsed.mentions.map((mention) => ({
+    // The verifier's Assessment (robust) is the judgement: mentions, AU sets and the reward read it.
+    const { assessment } = verification;
+    const gold = new Set<string>(assessment.aus.gold);
+    const mentions: JudgedMention[] = assessment.parse.mentions.map((mention) => ({
       start: mention.start,
       end: mention.end,
       text: mention.text,
@@ -80,15 +79,16 @@ export function createJudge(options: JudgeOptions = {}) {
             ? 'match'
             : 'extra',
     }));
-    const present = new Set(parsed.presentAus);
-    const reward = scoreWithPreset({ completion: text, sample }, preset);
+    const reward = fitsPreset(assessment, preset)
+      ? scoreAssessment(assessment, preset)
+      : scoreWithPreset({ completion: text, sample }, preset);
     return {
       passed: verification.passed,
       checks: verification.checks.map((check) => ({ ...check })),
       failed: [...verification.failed],
       mentions,
-      missing: [...gold].filter((au) => !present.has(au)),
-      extra: [...present].filter((au) => !gold.has(au)),
+      missing: [...assessment.aus.falseNegatives],
+      extra: [...assessment.aus.falsePositives],
       reward: { preset: preset.name, ...reward },
     };
   };

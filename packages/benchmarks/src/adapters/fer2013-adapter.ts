@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeEmotionCode, LABEL_MAPS } from '@facial-r1/facs';
 import { parse } from 'csv-parse';
@@ -8,6 +8,7 @@ import type { BenchmarkAdapter } from './benchmark-adapter';
 import { BenchmarkDataError, DatasetLayoutError } from './errors';
 import { loadClassFolders } from './folder-layout';
 import { checkSplit, exists, limited, rejectRow, sample } from './shared';
+import { writeFileAtomic } from '@facial-r1/dataset';
 
 const LAYOUT = 'fer2013.csv (emotion,pixels,Usage) or train|test/<class>/<file>.png';
 const USAGE = { train: 'Training', val: 'PublicTest', test: 'PrivateTest' } as const;
@@ -32,9 +33,7 @@ async function writePixels(
   const png = await sharp(Buffer.from(values.map(Number)), { raw: { width: 48, height: 48, channels: 1 } })
     .png()
     .toBuffer();
-  const temporary = `${file}.${process.pid}.partial`;
-  await writeFile(temporary, png);
-  await rename(temporary, file);
+  await writeFileAtomic(file, png);
 }
 
 /**

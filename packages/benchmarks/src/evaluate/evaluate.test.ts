@@ -1,3 +1,4 @@
+import { assess } from '@facial-r1/assessment';
 import { describe, expect, it } from 'vitest';
 import type { BenchmarkSample } from '../adapters/benchmark-adapter';
 import { evaluate } from './evaluate';
@@ -105,5 +106,25 @@ describe('evaluate', () => {
       { resamples: 50 },
     );
     expect(withAuRow.headline.rege!.value).toBeCloseTo(report.headline.rege!.value, 10);
+  });
+
+  it('uses a stored Assessment as it is when current, and assesses again when stale', () => {
+    const text = predictions[1]!.text;
+    const stored = JSON.parse(JSON.stringify(assess(text, samples[1]!)));
+    const labelSet = { emotions: [...target.labelSet.emotions], aus: [...target.labelSet.aus] };
+    const reused = evaluate(samples, [predictions[0]!, { id: 'b', text, assessment: stored }], {
+      ...target,
+      labelSet,
+    });
+    expect(reused.rows[1]!.assessment).toBe(stored);
+    expect(reused.headline.auF1!.value).toBe(report.headline.auF1!.value);
+    // Made for another sample's labels: not reused.
+    const foreign = JSON.parse(JSON.stringify(assess(text, samples[0]!)));
+    const fresh = evaluate(samples, [predictions[0]!, { id: 'b', text, assessment: foreign }], {
+      ...target,
+      labelSet,
+    });
+    expect(fresh.rows[1]!.assessment).not.toBe(foreign);
+    expect(fresh.rows[1]!.assessment.aus).toEqual(report.rows[1]!.assessment.aus);
   });
 });

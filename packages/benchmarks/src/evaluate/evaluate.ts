@@ -1,7 +1,7 @@
-import { FeaError, toAuId } from '@facial-r1/facs';
-import { type ParsedCompletion, parseCompletion } from '@facial-r1/parsers';
+import { type Assessment, assess, goldAus, isCurrentAssessment, referenceLabel } from '@facial-r1/assessment';
+import { type AuId, FeaError } from '@facial-r1/facs';
 import type { BenchmarkAdapter, BenchmarkSample } from '../adapters/benchmark-adapter';
-import { type AuMetrics, auMetrics } from '../metrics/au-metrics';
+import { type AuMetrics, auMetricsFromComparisons } from '../metrics/au-metrics';
 import { corpusBleu } from '../metrics/bleu';
 import {
   type BootstrapOptions,
@@ -24,6 +24,12 @@ export interface Prediction {
   readonly id: string;
   readonly text: string;
   /**
+   * Its Assessment (robust mode) against the sample, when stored with it (`fea-eval run`
+   * keeps it in `predictions.jsonl`): used as it is when current and made from this text and
+   * sample; otherwise the text is assessed again.
+   */
+  readonly assessment?: Assessment;
+  /**
    * Why the model gave no answer (no face found, a server error, ...). Such a sample is counted
    * under `counts.errors`, apart from the answers, and scored like a missing prediction.
    */
@@ -35,19 +41,39 @@ export interface EvaluationRow {
   readonly id: string;
   readonly image: string;
   readonly goldLabel: string | null;
-  readonly goldAus: readonly string[];
-  /** AUs unknown for this sample (BP4D code 9). */
-  readonly unknownAus: readonly string[];
+  /** The sample's AUs, canonical (the Assessment's `aus.gold`). */
+  readonly goldAus: readonly AuId[];
+  /** AUs unknown for this sample (BP4D code 9), canonical. */
+  readonly unknownAus: readonly AuId[];
   readonly text: string | null;
   readonly predictedLabel: string | null;
   readonly referenceLabel: string | null;
-  readonly predictedAus: readonly string[];
+  /** The AUs the reasoning asserts (the Assessment's `aus.predicted`; none without an output). */
+  readonly predictedAus: readonly AuId[];
+  /** The Assessment's `answer.correct` (null without an emotion label or label set). */
   readonly correct: boolean | null;
   readonly rougeL: number | null;
   readonly wellFormed: boolean;
+  /** The output's Assessment (robust mode; a missing output is assessed as the empty text). */
+  readonly assessment: Assessment;
   /** The model's error for this sample, when it gave no answer (then `text` is null). */
   readonly error?: string;
 }
+
+/** The stored Assessment when it is current and made from this text and sample, else a new one. */
+function assessmentOf(text: string, sample: BenchmarkSample, stored: Assessment | undefined): Assessment {
+  if (
+    isCurrentAssessment(stored) &&
+    stored.completion === text &&
+    stored.answer.label === referenceLabel(sample) &&
+    sameAus(stored.aus.gold, goldAus(sample.AUs))
+  )
+    return stored;
+  return assess(text, sample);
+}
+
+const sameAus = (a: readonly AuId[], b: readonly AuId[]) =>
+  a.length === b.length && a.every((au, index) => au === b[index]);
 
 /** A headline metric: estimate, 95 % bootstrap interval, and its direction. */
 export interface HeadlineMetric extends Interval {
@@ -116,7 +142,7 @@ export function evaluate(
   const byId = new Map(
     predictions
       .filter((prediction) => prediction.error === undefined)
-      .map((prediction) => [prediction.id, prediction.text]),
+      .map((prediction) => [prediction.id, prediction]),
   );
   const errors = new Map(
     predictions
@@ -124,11 +150,11 @@ export function evaluate(
       .map((prediction) => [prediction.id, prediction.error!]),
   );
   const emotions = target.labelSet.emotions ?? [];
-  const parsedList: ParsedCompletion[] = [];
   const rows: EvaluationRow[] = samples.map((sample) => {
-    const text = byId.get(sample.id) ?? null;
-    const parsed = parseCompletion(text ?? '');
-    parsedList.push(parsed);
+    const prediction = byId.get(sample.id);
+    const text = prediction?.text ?? null;
+    const assessment = assessmentOf(text ?? '', sample, prediction?.assessment);
+    const parsed = assessment.parse;
     const goldLabel = sample.labels[0] ?? null;
     const predictedLabel =
       text === null || !emotions.length ? null : extractEmotion(text, emotions, 'normalized', parsed);
@@ -137,21 +163,22 @@ export function evaluate(
       id: sample.id,
       image: sample.image,
       goldLabel,
-      goldAus: sample.AUs.map((au) => toAuId(au) ?? au),
-      unknownAus: Array.isArray(unknown) ? (unknown as string[]) : [],
+      goldAus: assessment.aus.gold,
+      unknownAus: Array.isArray(unknown) ? goldAus(unknown as string[]) : [],
       text,
       predictedLabel,
       referenceLabel:
         text === null || !emotions.length ? null : extractEmotion(text, emotions, 'reference', parsed),
-      predictedAus: text === null ? [] : parsed.presentAus,
-      correct: goldLabel && emotions.length ? predictedLabel === goldLabel : null,
+      predictedAus: text === null ? [] : assessment.aus.predicted,
+      correct: goldLabel && emotions.length ? assessment.answer.correct === true : null,
       rougeL:
         sample.description && text !== null
           ? rougeL(text, sample.description)
           : sample.description
             ? 0
             : null,
-      wellFormed: parsed.wellFormed,
+      wellFormed: assessment.format.wellFormed,
+      assessment,
       ...(text === null && errors.has(sample.id) ? { error: errors.get(sample.id)! } : {}),
     };
   });
@@ -187,17 +214,14 @@ export function evaluate(
   let au: AuMetrics | undefined;
   if (hasAus) {
     const vocabulary = target.labelSet.aus;
-    const statistic = (data: readonly EvaluationRow[]) =>
-      auMetrics(
-        data.map((row) => row.goldAus),
-        data.map((row) => row.predictedAus),
+    // Sums of the rows' AU comparisons: a resample reads them as they are.
+    const auOf = (data: readonly EvaluationRow[]) =>
+      auMetricsFromComparisons(
+        data.map((row) => row.assessment.aus),
         { vocabulary, unknown: data.map((row) => row.unknownAus) },
-      ).macroF1;
-    au = auMetrics(
-      rows.map((row) => row.goldAus),
-      rows.map((row) => row.predictedAus),
-      { vocabulary, unknown: rows.map((row) => row.unknownAus) },
-    );
+      );
+    const statistic = (data: readonly EvaluationRow[]) => auOf(data).macroF1;
+    au = auOf(rows);
     headline.auF1 = { label: 'AU F1', higherIsBetter: true, ...interval(rows, statistic), value: au.macroF1 };
   }
   let reasoning: EvaluationReport['reasoning'];
@@ -207,7 +231,7 @@ export function evaluate(
     reasoning = {
       rougeL: mean(withReference.map((row) => row.rougeL!)),
       bleu: corpusBleu(
-        described.map((sample) => byId.get(sample.id) ?? ''),
+        described.map((sample) => byId.get(sample.id)?.text ?? ''),
         described.map((sample) => sample.description!),
       ).bleu,
     };
@@ -262,10 +286,7 @@ export function evaluate(
     ...(emotion ? { emotion } : {}),
     ...(au ? { au } : {}),
     ...(reasoning ? { reasoning } : {}),
-    fea: feaRates(
-      parsedList,
-      rows.map((row) => row.goldAus),
-    ),
+    fea: feaRates(rows.map((row) => row.assessment)),
     rows,
   };
 }

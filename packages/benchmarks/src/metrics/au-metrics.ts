@@ -1,4 +1,5 @@
-import { toAuId } from '@facial-r1/facs';
+import { type AuComparison, compareAus, goldAus } from '@facial-r1/assessment';
+import type { AuId } from '@facial-r1/facs';
 
 /** Per-AU figures. */
 export interface AuScore {
@@ -30,51 +31,84 @@ export interface AuMetricOptions {
   readonly unknown?: readonly (readonly string[] | undefined)[];
 }
 
-const canonical = (au: string) => toAuId(au) ?? au.toUpperCase();
+/** What {@link auMetricsFromComparisons} reads of a sample's AU comparison (an Assessment's `aus`). */
+export type AuOutcome = Pick<AuComparison, 'truePositives' | 'falsePositives' | 'falseNegatives'>;
+
+const byCode = (a: string, b: string) => Number(a.slice(2)) - Number(b.slice(2));
 
 /**
  * Binary per-AU detection over samples: `gold[i]` and `predicted[i]` are AU-id arrays (any
- * spelling). Per-AU precision/recall/F1 (0 on zero division), macro F1 over AUs with a gold
- * positive (reference rule), macro F1 over a fixed vocabulary, micro F1.
+ * spelling, read once with `goldAus`). Per-AU precision/recall/F1 (0 on zero division), macro
+ * F1 over AUs with a gold positive (reference rule), macro F1 over a fixed vocabulary, micro F1.
  */
 export function auMetrics(
   gold: readonly (readonly string[])[],
   predicted: readonly (readonly string[])[],
   options: AuMetricOptions = {},
 ): AuMetrics {
-  const goldSets = gold.map((aus) => new Set(aus.map(canonical)));
-  const predictedSets = predicted.map((aus) => new Set((aus ?? []).map(canonical)));
-  const unknownSets = options.unknown?.map((aus) => new Set((aus ?? []).map(canonical)));
-  let vocabulary = options.vocabulary?.map(canonical);
+  return auMetricsFromComparisons(
+    gold.map((aus, index) => compareAus(goldAus(aus), goldAus(predicted[index] ?? []))),
+    {
+      vocabulary: options.vocabulary && goldAus(options.vocabulary),
+      unknown: options.unknown?.map((aus) => goldAus(aus)),
+    },
+  );
+}
+
+/**
+ * {@link auMetrics} from per-sample comparisons (the Assessments' `aus`, canonical ids): the
+ * per-AU counts are the sums of their true/false positives and negatives, so nothing is read
+ * or normalised again (bootstrap resamples call this as it is).
+ */
+export function auMetricsFromComparisons(
+  comparisons: readonly AuOutcome[],
+  options: {
+    readonly vocabulary?: readonly AuId[];
+    readonly unknown?: readonly (readonly AuId[] | undefined)[];
+  } = {},
+): AuMetrics {
+  let vocabulary = options.vocabulary;
   if (!vocabulary) {
-    const all = new Set<string>();
-    for (const set of [...goldSets, ...predictedSets]) for (const au of set) all.add(au);
-    vocabulary = [...all].sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)));
+    const all = new Set<AuId>();
+    for (const comparison of comparisons) {
+      for (const au of comparison.truePositives) all.add(au);
+      for (const au of comparison.falsePositives) all.add(au);
+      for (const au of comparison.falseNegatives) all.add(au);
+    }
+    vocabulary = [...all].sort(byCode);
   }
+  const index = new Map(vocabulary.map((au, position) => [au, position]));
+  const truePositive = new Array<number>(vocabulary.length).fill(0);
+  const falsePositive = new Array<number>(vocabulary.length).fill(0);
+  const falseNegative = new Array<number>(vocabulary.length).fill(0);
+  const count = (aus: readonly AuId[], unknown: readonly AuId[] | undefined, into: number[]) => {
+    for (const au of aus) {
+      const position = index.get(au);
+      if (position !== undefined && !unknown?.includes(au)) into[position]! += 1;
+    }
+  };
+  comparisons.forEach((comparison, sample) => {
+    const unknown = options.unknown?.[sample];
+    count(comparison.truePositives, unknown, truePositive);
+    count(comparison.falsePositives, unknown, falsePositive);
+    count(comparison.falseNegatives, unknown, falseNegative);
+  });
   const perAu: Record<string, AuScore> = {};
   let pooledTruePositive = 0;
   let pooledFalsePositive = 0;
   let pooledFalseNegative = 0;
-  for (const au of vocabulary) {
-    let truePositive = 0;
-    let falsePositive = 0;
-    let falseNegative = 0;
-    goldSets.forEach((goldSet, index) => {
-      if (unknownSets?.[index]?.has(au)) return;
-      const inGold = goldSet.has(au);
-      const inPrediction = predictedSets[index]?.has(au) ?? false;
-      if (inGold && inPrediction) truePositive += 1;
-      else if (inPrediction) falsePositive += 1;
-      else if (inGold) falseNegative += 1;
-    });
-    const precision = truePositive + falsePositive ? truePositive / (truePositive + falsePositive) : 0;
-    const recall = truePositive + falseNegative ? truePositive / (truePositive + falseNegative) : 0;
+  vocabulary.forEach((au, position) => {
+    const tp = truePositive[position]!;
+    const fp = falsePositive[position]!;
+    const fn = falseNegative[position]!;
+    const precision = tp + fp ? tp / (tp + fp) : 0;
+    const recall = tp + fn ? tp / (tp + fn) : 0;
     const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
-    perAu[au] = { precision, recall, f1, support: truePositive + falseNegative };
-    pooledTruePositive += truePositive;
-    pooledFalsePositive += falsePositive;
-    pooledFalseNegative += falseNegative;
-  }
+    perAu[au] = { precision, recall, f1, support: tp + fn };
+    pooledTruePositive += tp;
+    pooledFalsePositive += fp;
+    pooledFalseNegative += fn;
+  });
   const averagedAus = vocabulary.filter((au) => perAu[au]!.support > 0);
   const mean = (aus: readonly string[]) =>
     aus.length ? aus.reduce((sum, au) => sum + perAu[au]!.f1, 0) / aus.length : 0;

@@ -1,4 +1,11 @@
-export { type AuMetricOptions, type AuMetrics, type AuScore, auMetrics } from './au-metrics';
+export {
+  type AuMetricOptions,
+  type AuMetrics,
+  type AuOutcome,
+  type AuScore,
+  auMetrics,
+  auMetricsFromComparisons,
+} from './au-metrics';
 export { corpusBleu, type BleuScore } from './bleu';
 export {
   type BootstrapOptions,

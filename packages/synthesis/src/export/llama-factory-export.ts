@@ -1,5 +1,6 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '@facial-r1/dataset';
 import type { SftExample } from './sft-record';
 
 /** One LLaMA-Factory ShareGPT-style multimodal record (the layout of its `mllm_demo.json`). */
@@ -44,13 +45,10 @@ export async function writeLlamaFactoryDataset(
   await mkdir(directory, { recursive: true });
   const dataFile = path.join(directory, `${name}.json`);
   const infoFile = path.join(directory, 'dataset_info.json');
-  await writeAtomic(dataFile, JSON.stringify(examples.map(toShareGptRecord), null, 1));
-  await writeAtomic(infoFile, JSON.stringify(llamaFactoryDatasetInfo(name, `${name}.json`), null, 2));
+  await writeFileAtomic(dataFile, `${JSON.stringify(examples.map(toShareGptRecord), null, 1)}\n`);
+  await writeFileAtomic(
+    infoFile,
+    `${JSON.stringify(llamaFactoryDatasetInfo(name, `${name}.json`), null, 2)}\n`,
+  );
   return { dataFile, infoFile, name };
-}
-
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.partial`;
-  await writeFile(temporary, `${text}\n`);
-  await rename(temporary, file);
 }

@@ -1,7 +1,7 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { FeaSample } from '@facial-r1/dataset';
+import { type FeaSample, writeFileAtomic } from '@facial-r1/dataset';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { ReviewSheetError } from '../errors';
@@ -55,7 +55,7 @@ export async function exportReviewSheet(
     note: '',
   }));
   const csvFile = path.join(options.directory, 'review.csv');
-  await writeAtomic(csvFile, stringify(rows, { header: true, columns: [...REVIEW_COLUMNS] }));
+  await writeFileAtomic(csvFile, stringify(rows, { header: true, columns: [...REVIEW_COLUMNS] }));
 
   const cards = await Promise.all(
     picked.map(async (sample) => {
@@ -69,7 +69,7 @@ export async function exportReviewSheet(
     }),
   );
   const htmlFile = path.join(options.directory, 'review.html');
-  await writeAtomic(
+  await writeFileAtomic(
     htmlFile,
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Facial-R1 review sheet</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:70rem}article{display:flex;gap:1rem;border-bottom:1px solid #ddd;padding:1rem 0}
@@ -146,9 +146,4 @@ export async function importReviewDecisions(
     }
   }
   return result;
-}
-
-async function writeAtomic(file: string, text: string) {
-  await writeFile(`${file}.partial`, text);
-  await rename(`${file}.partial`, file);
 }

@@ -1,5 +1,5 @@
-import { bestSupportedEmotion, normalizeEmotion, toAuId } from '@facial-r1/facs';
-import { type ParsedCompletion, parseCompletion } from '@facial-r1/parsers';
+import { type Assessment, assess } from '@facial-r1/assessment';
+import type { FormatIssue } from '@facial-r1/parsers';
 
 /** The ground truth a completion is verified against (FEA-20K field names). */
 export interface VerificationSample {
@@ -37,11 +37,12 @@ export interface Verification {
   readonly problems: readonly string[];
   /** Names of the failed checks (rejection reasons). */
   readonly failed: readonly CheckName[];
-  /** F1 of the reasoning's AU set against the ground truth (1 when both are empty). */
+  /** F1 of the reasoning's AU set against the ground truth (1 when both are empty): `assessment.aus.f1`. */
   readonly auF1: number;
   /** A score to pick the best of several candidates: passed checks, then AU F1. */
   readonly score: number;
-  readonly parsed: ParsedCompletion;
+  /** The Assessment (robust mode) the checks are thresholds over. */
+  readonly assessment: Assessment;
 }
 
 /** Options of {@link createVerifier}; every check is on by default except `consistency`. */
@@ -55,35 +56,30 @@ export interface VerifierOptions {
   /** Reject negated or hedged AU mentions and forbidden words ("no", "not", "without", "maybe"). */
   readonly forbidNegation?: boolean;
   readonly forbidHedging?: boolean;
-  /** Require the answer to be the emotion the reasoning's AUs support best (FACS rules). */
+  /** Require the answer to be the emotion the reasoning's AUs support best (the Assessment's consistency). */
   readonly requireConsistency?: boolean;
-  /** Accepted length of the reasoning, in words. */
+  /** Accepted length of the reasoning, in words (the Assessment's `length.words`). */
   readonly minWords?: number;
   readonly maxWords?: number;
 }
 
-const wordCount = (text: string) => (text.match(/\S+/g) ?? []).length;
-
-function canonicalAus(aus: Iterable<string>): Set<string> {
-  const set = new Set<string>();
-  for (const au of aus) set.add(toAuId(au) ?? au.toUpperCase());
-  return set;
-}
-
-function f1(predicted: ReadonlySet<string>, gold: ReadonlySet<string>): number {
-  if (predicted.size === 0 && gold.size === 0) return 1;
-  let hits = 0;
-  for (const au of predicted) if (gold.has(au)) hits += 1;
-  return predicted.size + gold.size === 0 ? 0 : (2 * hits) / (predicted.size + gold.size);
-}
-
 const list = (items: readonly string[]) => items.join(', ');
 
+const THINK_PROBLEMS: ReadonlySet<FormatIssue['code']> = new Set([
+  'missing-think',
+  'unclosed-think',
+  'empty-think',
+]);
+const ANSWER_PROBLEMS: ReadonlySet<FormatIssue['code']> = new Set([
+  'missing-answer',
+  'unclosed-answer',
+  'empty-answer',
+]);
+
 /**
- * Builds the stage-3 verifier (FACTS 2): one configurable check list over a completion and
- * its sample, on top of `@facial-r1/parsers` (robust parsing: `AU04`, `AU 4` and AU names
- * count; negated mentions do not) and the FACS rules of `@facial-r1/facs`. Each failed check
- * says what was wrong in words the retry prompt quotes back.
+ * Builds the stage-3 verifier (FACTS 2): thresholds over the completion's Assessment
+ * (`@facial-r1/assessment`, robust mode: `AU04`, `AU 4` and AU names count; negated mentions
+ * do not). Each failed check says what was wrong in words the retry prompt quotes back.
  */
 export function createVerifier(options: VerifierOptions = {}) {
   const auRule = options.auRule ?? 'exact';
@@ -94,15 +90,16 @@ export function createVerifier(options: VerifierOptions = {}) {
   const maxWords = options.maxWords ?? 200;
 
   return function verify(completion: string, sample: VerificationSample): Verification {
-    const parsed = parseCompletion(completion, { mode: 'robust' });
+    const assessment = assess(completion, sample);
+    const { aus, answer, format } = assessment;
     const checks: CheckResult[] = [];
 
     const formatProblems: string[] = [];
-    if (!parsed.think?.trim())
+    if (format.issues.some((issue) => THINK_PROBLEMS.has(issue.code)))
       formatProblems.push('the reasoning must be inside <think>...</think> and not empty');
-    if (!parsed.answer?.trim())
+    if (format.issues.some((issue) => ANSWER_PROBLEMS.has(issue.code)))
       formatProblems.push('the final answer must be inside <answer>...</answer> and not empty');
-    if (formatProblems.length === 0 && !parsed.wellFormed) {
+    if (formatProblems.length === 0 && !format.wellFormed) {
       formatProblems.push(
         'write exactly <think>reasoning</think><answer>emotion</answer> with nothing before or after',
       );
@@ -113,65 +110,51 @@ export function createVerifier(options: VerifierOptions = {}) {
       message: formatProblems.join('; ') || undefined,
     });
 
-    const gold = canonicalAus(sample.AUs);
-    const predicted = canonicalAus(parsed.presentAus);
-    const missing = [...gold].filter((au) => !predicted.has(au));
-    const extra = [...predicted].filter((au) => !gold.has(au));
-    const auF1 = f1(predicted, gold);
-    const ausPassed = auRule === 'exact' ? missing.length === 0 && extra.length === 0 : auF1 >= minAuF1;
+    const ausPassed =
+      auRule === 'exact'
+        ? aus.falseNegatives.length === 0 && aus.falsePositives.length === 0
+        : aus.f1 >= minAuF1;
     const auProblems: string[] = [];
-    if (missing.length) auProblems.push(`name these missing AUs: ${list(missing)}`);
-    if (extra.length) auProblems.push(`remove AUs that are not on this face: ${list(extra)}`);
+    if (aus.falseNegatives.length) auProblems.push(`name these missing AUs: ${list(aus.falseNegatives)}`);
+    if (aus.falsePositives.length)
+      auProblems.push(`remove AUs that are not on this face: ${list(aus.falsePositives)}`);
     checks.push({ name: 'aus', passed: ausPassed, message: ausPassed ? undefined : auProblems.join('; ') });
 
-    const label = sample.labels[0]?.replace(/<\/?answer>/g, '').trim() ?? '';
-    if (label) {
-      const expected = normalizeEmotion(label) ?? label.toLowerCase();
-      const answered = parsed.emotion ?? parsed.answer?.trim().toLowerCase() ?? '';
-      const passed = answered === expected;
+    if (answer.correct !== null) {
       checks.push({
         name: 'answer',
-        passed,
-        message: passed ? undefined : `the answer must be "${label}", not "${parsed.answer?.trim() ?? ''}"`,
+        passed: answer.correct,
+        message: answer.correct
+          ? undefined
+          : `the answer must be "${answer.label}", not "${answer.given ?? ''}"`,
       });
     }
 
-    if (forbidNegation) {
-      const negated = parsed.mentions.filter((mention) => mention.negated).map((mention) => mention.text);
-      const words = parsed.negations.map((span) => span.text);
-      const passed = negated.length === 0 && words.length === 0;
+    const cueChecks = [
+      [forbidNegation, 'negation', 'describe only what is present; do not write negations'],
+      [forbidHedging, 'hedging', 'state observations plainly; do not hedge'],
+    ] as const;
+    for (const [enabled, name, advice] of cueChecks) {
+      if (!enabled) continue;
+      const findings = assessment[name];
+      const found = new Set([...findings.cues, ...findings.mentions].map((span) => span.text));
       checks.push({
-        name: 'negation',
-        passed,
-        message: passed
-          ? undefined
-          : `describe only what is present; do not write negations (${list([...new Set([...words, ...negated])])})`,
+        name,
+        passed: !findings.found,
+        message: findings.found ? `${advice} (${list([...found])})` : undefined,
       });
     }
-    if (forbidHedging) {
-      const hedges = parsed.hedges.map((span) => span.text);
-      const passed = hedges.length === 0;
-      checks.push({
-        name: 'hedging',
-        passed,
-        message: passed
-          ? undefined
-          : `state observations plainly; do not hedge (${list([...new Set(hedges)])})`,
-      });
-    }
-    if (options.requireConsistency && label) {
-      const best = bestSupportedEmotion(parsed.presentAus);
-      const expected = normalizeEmotion(label);
-      const passed = best !== null && best.emotion === expected;
+    if (options.requireConsistency && answer.label !== null) {
+      const { consistency } = assessment;
       checks.push({
         name: 'consistency',
-        passed,
-        message: passed
+        passed: consistency.consistent,
+        message: consistency.consistent
           ? undefined
-          : `the cited AUs must support "${label}" by the FACS rules (they support ${best?.emotion ?? 'no emotion'})`,
+          : `the cited AUs must support the answer "${answer.label}" by the FACS rules (they support ${consistency.reasoningEmotion ?? 'no emotion'})`,
       });
     }
-    const words = wordCount(parsed.think ?? '');
+    const { words } = assessment.length;
     const lengthPassed = words >= minWords && words <= maxWords;
     checks.push({
       name: 'length',
@@ -187,9 +170,9 @@ export function createVerifier(options: VerifierOptions = {}) {
       checks,
       problems: failedChecks.map((check) => check.message ?? check.name),
       failed: failedChecks.map((check) => check.name),
-      auF1,
-      score: checks.length - failedChecks.length + auF1,
-      parsed,
+      auF1: aus.f1,
+      score: checks.length - failedChecks.length + aus.f1,
+      assessment,
     };
   };
 }
