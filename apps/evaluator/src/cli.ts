@@ -1,6 +1,6 @@
 import { BENCHMARK_IDS, getBenchmark, listBenchmarks } from '@facial-r1/benchmarks';
 import { describeProgress, ProgressReporter } from '@facial-r1/cli-kit';
-import { FeaError } from '@facial-r1/facs';
+import { exitCodeFor } from '@facial-r1/spec';
 import { createModelRegistry, type ModelProviderFactory } from '@facial-r1/runtime';
 import { createFaceBaselineModel, demoPhotoPaths } from '@facial-r1/vision';
 import { writeFile } from 'node:fs/promises';
@@ -219,11 +219,6 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     console.error(`fea-eval: ${error instanceof Error ? error.message : String(error)}`);
-    if (
-      FeaError.isInstance(error) &&
-      ['benchmarks/unknown-benchmark', 'runtime/invalid-model-id'].includes(error.code)
-    )
-      return EXIT.usage;
-    return EXIT.failed;
+    return exitCodeFor(error);
   }
 }

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FeaError } from '@facial-r1/facs';
+import { exitCodeFor, FeaError } from '@facial-r1/spec';
 import { createRewardServer } from '@facial-r1/rewards';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { collectSamples } from './data/collect-samples';
@@ -301,6 +301,7 @@ hardware:
         throw new FeaError(
           'trainer/usage',
           `--round must be between 1 and stage3.rounds (${loaded.plan.stage3.rounds})`,
+          { category: 'usage' },
         );
       }
       const reporter = new ProgressReporter();
@@ -381,7 +382,6 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     }
     const message = error instanceof Error ? error.message : String(error);
     console.error(`fea-train: ${message}`);
-    if (FeaError.isInstance(error) && error.code === 'trainer/usage') return EXIT.usage;
-    return EXIT.failed;
+    return exitCodeFor(error);
   }
 }

@@ -1,4 +1,4 @@
-import { FeaError } from '@facial-r1/facs';
+import { FeaError } from '@facial-r1/spec';
 
 /** An image has more pixels than the processor allows (a decompression bomb guard). */
 export class ImagePixelLimitError extends FeaError {
