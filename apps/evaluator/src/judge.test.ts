@@ -2,13 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFixtureDataset } from '@facial-r1/benchmarks';
-import {
-  createOpenAICompatibleModel,
-  type FeaModelV1,
-  type GenerateRequest,
-  type GenerateResult,
-  serveOpenAICompatible,
-} from '@facial-r1/runtime';
+import type { FeaModelV1, GenerateRequest, GenerateResult } from '@facial-r1/runtime';
+import { createOpenAICompatibleModel } from '@facial-r1/runtime/openai';
+import { serveOpenAICompatible } from '@facial-r1/runtime/server';
 import { describe, expect, it } from 'vitest';
 import { FixedAnswerModel } from './__fixtures__/fixed-answer-model';
 import { JUDGE_RUBRIC, parseJudgeScore } from './judge';

@@ -6,11 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type BenchmarkId, writeFixtureDataset } from '@facial-r1/benchmarks';
-import {
-  createOpenAICompatibleModel,
-  type OpenAICompatibleServer,
-  serveOpenAICompatible,
-} from '@facial-r1/runtime';
+import { createOpenAICompatibleModel } from '@facial-r1/runtime/openai';
+import { type OpenAICompatibleServer, serveOpenAICompatible } from '@facial-r1/runtime/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedAnswerModel } from './__fixtures__/fixed-answer-model';
 import { compareReports, readRunReports, renderComparison } from './compare-runs';

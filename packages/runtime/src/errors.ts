@@ -45,3 +45,10 @@ export class ContextLengthError extends FeaError {
     super('runtime/context-length', message);
   }
 }
+
+/** An image that cannot be read or is not an encoded image. */
+export class ImageInputError extends FeaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('runtime/invalid-image', message, options);
+  }
+}

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFixtureDataset } from '@facial-r1/benchmarks';
-import { type OpenAICompatibleServer, serveOpenAICompatible } from '@facial-r1/runtime';
+import { type OpenAICompatibleServer, serveOpenAICompatible } from '@facial-r1/runtime/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InstructionFollowingModel } from '../__fixtures__/instruction-following-model';
 import { createPlanModelResolver } from '../models';

@@ -1,7 +1,6 @@
 import sharp from 'sharp';
-import { ImagePixelLimitError } from '../errors';
+import { ImageInputError, ImagePixelLimitError } from '../errors';
 import type { ImageInput } from '../model';
-import { ImageInputError } from '../openai/errors';
 import { smartResize } from './smart-resize';
 
 /** The fields of a Qwen2-VL `preprocessor_config.json` the processor uses. */

@@ -21,12 +21,8 @@ export class ModelRequestError extends FeaError {
   }
 }
 
-/** An image that cannot be read or is not an encoded image. */
-export class ImageInputError extends FeaError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('runtime/invalid-image', message, options);
-  }
-}
+// Kept importable from here; it lives with the image-input helpers now.
+export { ImageInputError } from '../errors';
 
 /** An option of `createOpenAICompatibleModel` that is missing or out of range. */
 export class InvalidModelOptionError extends FeaError {

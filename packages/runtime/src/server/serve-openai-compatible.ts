@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ChatMessage, ContentPart, FeaModel, SamplingOptions } from '../model';
-import { decodeDataUrl } from '../openai/image-data-url';
+import { decodeDataUrl } from '../image/image-input';
 
 /** Options of {@link serveOpenAICompatible}. */
 export interface ServeOptions {

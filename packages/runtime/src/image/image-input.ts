@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ImageInputError } from './errors';
+import { ImageInputError } from '../errors';
 import type { ImageInput } from '../model';
 
 /** The MIME type of encoded image bytes, from their magic numbers. */
