@@ -33,3 +33,4 @@ export type {
 } from './model';
 export { InvalidModelOptionError, ModelRequestError } from './openai/errors';
 export * from './registry/index';
+export * from './middleware/index';
