@@ -5,9 +5,10 @@ import { writeFixtureDataset } from '@facial-r1/benchmarks';
 import type { FeaModelV1, GenerateRequest, GenerateResult } from '@facial-r1/runtime';
 import { createOpenAICompatibleModel } from '@facial-r1/runtime/openai';
 import { serveOpenAICompatible } from '@facial-r1/runtime/server';
+import { MockModel } from '@facial-r1/spec/test';
 import { describe, expect, it } from 'vitest';
 import { FixedAnswerModel } from './__fixtures__/fixed-answer-model';
-import { JUDGE_RUBRIC, parseJudgeScore } from './judge';
+import { JUDGE_RUBRIC, judgeRows, parseJudgeScore } from './judge';
 import { runBenchmark } from './run-benchmark';
 
 /** A deterministic judge: 9 when the candidate and the reference cite the same AUs, else 2. */
@@ -68,13 +69,54 @@ describe('LLM judge', () => {
       // The fixed answer cites AU6+AU12: it agrees with the 2 happiness references of 8.
       expect(first.report.headline.judge!.value).toBeCloseTo((2 * 9 + 6 * 2) / 8, 12);
       expect(judgeModel.seen[0]).toBe(JUDGE_RUBRIC);
-      expect(judge.stats.requests).toBe(8);
+      // 8 rows but 4 distinct (reference, candidate) requests: identical requests are judged once.
+      expect(judge.stats.requests).toBe(4);
       await runBenchmark(options);
-      expect(judge.stats.requests).toBe(8);
+      expect(judge.stats.requests).toBe(4);
     } finally {
       await model.close();
       await judge.close();
       await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('judge cache', () => {
+  // The judge scores 8 when the candidate cites AU12, else 3.
+  const judgeModel = () =>
+    new MockModel({
+      modelId: 'judge',
+      respond: ({ text }) => (/CANDIDATE:[\s\S]*AU12/.test(text) ? 'Score: 8' : 'Score: 3'),
+    });
+  const reference =
+    '<think>Raised cheeks (AU6) and pulled lip corners (AU12).</think><answer>happiness</answer>';
+
+  it("a second model run into the same --out is judged on its own answers, not the first model's", async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'fea-judge-cache-'));
+    try {
+      const judge = judgeModel();
+      const options = { judge, judgeId: 'judge', out };
+      const first = await judgeRows(
+        [{ id: 's1', text: '<think>AU6 and AU12: a smile.</think><answer>happiness</answer>', reference }],
+        options,
+      );
+      expect(first.get('s1')).toBe(8);
+      const second = await judgeRows(
+        [{ id: 's1', text: '<think>AU4 and AU15: a frown.</think><answer>sadness</answer>', reference }],
+        options,
+      );
+      expect(second.get('s1')).toBe(3);
+      expect(judge.requests).toHaveLength(2);
+      // The first model's answer again: from the cache, across processes (a new judge object).
+      const again = judgeModel();
+      const third = await judgeRows(
+        [{ id: 's1', text: '<think>AU6 and AU12: a smile.</think><answer>happiness</answer>', reference }],
+        { judge: again, judgeId: 'judge', out },
+      );
+      expect(third.get('s1')).toBe(8);
+      expect(again.requests).toHaveLength(0);
+    } finally {
+      await rm(out, { recursive: true, force: true });
     }
   });
 });
