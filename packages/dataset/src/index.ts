@@ -3,5 +3,6 @@ export { type FeaSample, feaSampleSchema, parseFeaSample, safeParseFeaSample } f
 export { createJsonlAppender, type JsonlAppender } from './jsonl-appender';
 export { type ReadJsonlOptions, type ReadStats, readFeaJsonl, readJsonl } from './read-jsonl';
 export { resolveImagePath } from './resolve-image';
+export { type AtomicWriteOptions, withAtomicFile, writeFileAtomic } from './write-file-atomic';
 export { writeJsonlAtomic } from './write-jsonl-atomic';
 export { mulberry32 } from './seeded-random';
