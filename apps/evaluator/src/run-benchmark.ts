@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
   type BenchmarkSample,
@@ -10,7 +10,7 @@ import {
   type LoadOptions,
   renderMarkdownReport,
 } from '@facial-r1/benchmarks';
-import { createJsonlAppender, readJsonl } from '@facial-r1/dataset';
+import { createJsonlAppender, readJsonl, writeFileAtomic } from '@facial-r1/dataset';
 import { buildGrpoPrompt, PROMPT_VERSION } from '@facial-r1/parsers';
 import type { FeaModel } from '@facial-r1/runtime';
 import { runPool } from '@facial-r1/synthesis';
@@ -60,8 +60,7 @@ export interface RunBenchmarkResult {
 }
 
 async function writeAtomic(file: string, text: string) {
-  await writeFile(`${file}.partial`, text);
-  await rename(`${file}.partial`, file);
+  await writeFileAtomic(file, text);
 }
 
 /**

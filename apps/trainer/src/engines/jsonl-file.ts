@@ -1,15 +1,14 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '@facial-r1/dataset';
 
 /** Writes records as JSON Lines atomically (temp file + rename); returns the row count. */
 export async function writeJsonlFile(file: string, records: readonly unknown[]): Promise<number> {
   await mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.partial`;
-  await writeFile(
-    temporary,
+  await writeFileAtomic(
+    file,
     records.map((record) => JSON.stringify(record)).join('\n') + (records.length ? '\n' : ''),
   );
-  await rename(temporary, file);
   return records.length;
 }
 

@@ -1,6 +1,5 @@
-import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type FeaSample, writeJsonlAtomic } from '@facial-r1/dataset';
+import { type FeaSample, writeFileAtomic, writeJsonlAtomic } from '@facial-r1/dataset';
 import type { DecisionRecord, DecisionState } from './decision-log';
 import type { Judge } from './judge-text';
 import type { ReviewSet } from './review-set';
@@ -122,7 +121,6 @@ export async function applyReview(
     unknownIds: [...decided.keys()].filter((id) => !known.has(id)).sort(),
   };
   const manifestFile = `${output}.manifest.json`;
-  await writeFile(`${manifestFile}.partial`, `${JSON.stringify(manifest, null, 2)}\n`);
-  await rename(`${manifestFile}.partial`, manifestFile);
+  await writeFileAtomic(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }

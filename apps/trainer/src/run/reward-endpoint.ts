@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { writeFileAtomic } from '@facial-r1/dataset';
 import type { Plan } from '../plan/plan-schema';
 
 /** Where the reward server of a GRPO stage listens, how workers reach it, and its token. */
@@ -53,10 +53,7 @@ export async function writeRewardSettings(
   endpoint: Pick<RewardEndpoint, 'url' | 'token'>,
 ): Promise<string> {
   const file = path.join(directory, REWARD_SETTINGS_FILE);
-  const temporary = `${file}.${process.pid}.partial`;
   const settings = { url: endpoint.url, ...(endpoint.token ? { token: endpoint.token } : {}) };
-  await writeFile(temporary, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
-  await chmod(temporary, 0o600);
-  await rename(temporary, file);
+  await writeFileAtomic(file, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
   return file;
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '@facial-r1/dataset';
 
 /** One finished step as recorded in the state file. */
 export interface StepRecord {
@@ -91,10 +92,7 @@ export class StateStore {
     for (const file of outputs) hashes[file] = (await hashPath(file)) ?? 'missing';
     const record: StepRecord = { inputsHash, outputs: hashes, values, finishedAt: new Date().toISOString() };
     this.state = { ...this.state, steps: { ...this.state.steps, [step]: record } };
-    await mkdir(path.dirname(this.file), { recursive: true });
-    const temporary = `${this.file}.partial`;
-    await writeFile(temporary, `${JSON.stringify(this.state, null, 2)}\n`);
-    await rename(temporary, this.file);
+    await writeFileAtomic(this.file, `${JSON.stringify(this.state, null, 2)}\n`);
     return record;
   }
 }

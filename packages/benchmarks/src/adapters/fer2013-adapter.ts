@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '@facial-r1/dataset';
 import { decodeEmotionCode, LABEL_MAPS } from '@facial-r1/facs';
 import { parse } from 'csv-parse';
 import sharp from 'sharp';
@@ -32,9 +33,7 @@ async function writePixels(
   const png = await sharp(Buffer.from(values.map(Number)), { raw: { width: 48, height: 48, channels: 1 } })
     .png()
     .toBuffer();
-  const temporary = `${file}.${process.pid}.partial`;
-  await writeFile(temporary, png);
-  await rename(temporary, file);
+  await writeFileAtomic(file, png);
 }
 
 /**

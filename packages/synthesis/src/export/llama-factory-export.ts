@@ -1,5 +1,6 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '@facial-r1/dataset';
 import type { SftExample } from './sft-record';
 
 /** One LLaMA-Factory ShareGPT-style multimodal record (the layout of its `mllm_demo.json`). */
@@ -50,7 +51,5 @@ export async function writeLlamaFactoryDataset(
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.partial`;
-  await writeFile(temporary, `${text}\n`);
-  await rename(temporary, file);
+  await writeFileAtomic(file, `${text}\n`);
 }

@@ -1,5 +1,6 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '@facial-r1/dataset';
 import type { SftExample } from './sft-record';
 
 /** One TRL conversational vision record: typed content parts plus an `images` column. */
@@ -36,11 +37,9 @@ export async function writeTrlConversationJsonl(
   file: string,
 ): Promise<string> {
   await mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.partial`;
-  await writeFile(
-    temporary,
+  await writeFileAtomic(
+    file,
     examples.map((example) => JSON.stringify(toTrlConversationRecord(example))).join('\n') + '\n',
   );
-  await rename(temporary, file);
   return file;
 }

@@ -1,6 +1,7 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '@facial-r1/dataset';
 import type { FeaSample } from '@facial-r1/dataset';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
@@ -149,6 +150,5 @@ export async function importReviewDecisions(
 }
 
 async function writeAtomic(file: string, text: string) {
-  await writeFile(`${file}.partial`, text);
-  await rename(`${file}.partial`, file);
+  await writeFileAtomic(file, text);
 }

@@ -1,6 +1,5 @@
-import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type FeaSample, readFeaJsonl, writeJsonlAtomic } from '@facial-r1/dataset';
+import { type FeaSample, readFeaJsonl, writeFileAtomic, writeJsonlAtomic } from '@facial-r1/dataset';
 import { findNearDuplicates } from '../synthesize/shingles';
 import { type SplitOptions, splitTrainTest } from './split-dataset';
 
@@ -50,7 +49,6 @@ export async function mergeRounds(rounds: readonly string[], options: MergeOptio
     split: { testFraction: options.testFraction ?? 0.1, seed: options.seed ?? 0 },
   };
   const file = path.join(options.directory, 'manifest.json');
-  await writeFile(`${file}.partial`, `${JSON.stringify(manifest, null, 2)}\n`);
-  await rename(`${file}.partial`, file);
+  await writeFileAtomic(file, `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }

@@ -1,6 +1,12 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createJsonlAppender, type FeaSample, readJsonl, writeJsonlAtomic } from '@facial-r1/dataset';
+import {
+  createJsonlAppender,
+  type FeaSample,
+  readJsonl,
+  writeFileAtomic,
+  writeJsonlAtomic,
+} from '@facial-r1/dataset';
 import { PROMPT_VERSION } from '@facial-r1/parsers';
 import type { FeaModel } from '@facial-r1/runtime';
 import { createVerifier, type VerifierOptions } from '../verify/verifier';
@@ -218,8 +224,7 @@ async function writeRound(
     files: { output: options.output, outcomes: outcomesPath(options.output) },
   };
   const manifestFile = `${options.output}.manifest.json`;
-  await writeFile(`${manifestFile}.partial`, `${JSON.stringify(manifest, null, 2)}\n`);
-  await rename(`${manifestFile}.partial`, manifestFile);
+  await writeFileAtomic(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
 
