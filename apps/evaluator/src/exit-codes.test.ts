@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFixtureDataset } from '@facial-r1/benchmarks';
+import { writeFixtureDataset } from '@facial-r1/benchmarks/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from './cli';
 

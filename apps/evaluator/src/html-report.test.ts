@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { writeFixtureDataset } from '@facial-r1/benchmarks';
+import { writeFixtureDataset } from '@facial-r1/benchmarks/testing';
 import { createOpenAICompatibleModel } from '@facial-r1/runtime/openai';
 import { serveOpenAICompatible } from '@facial-r1/runtime/server';
 import { chromium } from 'playwright-core';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFixtureDataset } from '@facial-r1/benchmarks';
+import { writeFixtureDataset } from '@facial-r1/benchmarks/testing';
 import type { FeaModelV1, GenerateRequest, GenerateResult } from '@facial-r1/runtime';
 import { createOpenAICompatibleModel } from '@facial-r1/runtime/openai';
 import { serveOpenAICompatible } from '@facial-r1/runtime/server';

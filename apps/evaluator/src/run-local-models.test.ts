@@ -1,7 +1,7 @@
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFixtureDataset } from '@facial-r1/benchmarks';
+import { writeFixtureDataset } from '@facial-r1/benchmarks/testing';
 import { createModelRegistry } from '@facial-r1/runtime';
 import { createOnnxModel } from '@facial-r1/runtime/onnx';
 import { writeTinyQwenVLModel } from '@facial-r1/tiny-models';

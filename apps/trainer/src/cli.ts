@@ -82,7 +82,7 @@ Examples:
     )
     .action(async (directory: string) => {
       const root = path.resolve(directory);
-      const { writeFixtureDataset } = await import('@facial-r1/benchmarks');
+      const { writeFixtureDataset } = await import('@facial-r1/benchmarks/testing');
       const data = await writeFixtureDataset('fea20k', path.join(root, 'data', 'fea20k'), { perClass: 3 });
       const plan = `# An example Facial-R1 plan on a small SYNTHETIC dataset (coloured shapes, fixed labels):
 # it exercises data preparation, the reward server and the run state machine, not learning.

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeFixtureDataset } from '@facial-r1/benchmarks';
+import { writeFixtureDataset } from '@facial-r1/benchmarks/testing';
 import { type OpenAICompatibleServer, serveOpenAICompatible } from '@facial-r1/runtime/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InstructionFollowingModel } from '../__fixtures__/instruction-following-model';
