@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFixtureDataset } from '@facial-r1/benchmarks/testing';
-import type { FeaModelV1, GenerateRequest, GenerateResult } from '@facial-r1/runtime';
 import { createOpenAICompatibleModel } from '@facial-r1/runtime/openai';
 import { serveOpenAICompatible } from '@facial-r1/runtime/server';
 import { MockModel } from '@facial-r1/spec/test';
@@ -12,31 +11,16 @@ import { JUDGE_RUBRIC, judgeRows, parseJudgeScore } from './judge';
 import { runBenchmark } from './run-benchmark';
 
 /** A deterministic judge: 9 when the candidate and the reference cite the same AUs, else 2. */
-class OverlapJudge implements FeaModelV1 {
-  readonly specificationVersion = 'v1' as const;
-  readonly provider = 'local';
-  readonly modelId = 'overlap-judge';
-  readonly seen: string[] = [];
-  async doGenerate(request: GenerateRequest): Promise<GenerateResult> {
-    return {
-      results: request.prompts.map((prompt) => {
-        const user = String(prompt.messages.at(-1)!.content);
-        this.seen.push(String(prompt.messages[0]!.content));
-        const [reference, candidate] = user.split('CANDIDATE:');
-        const aus = (text = '') => [...new Set(text.match(/AU\d+/g) ?? [])].sort().join(',');
-        const score = aus(reference) === aus(candidate) ? 9 : 2;
-        return {
-          completions: [
-            { text: `Score: ${score}\nBecause.`, finishReason: 'stop' as const, completionTokens: 5 },
-          ],
-          promptTokens: 10,
-          timings: { prefillMs: 0, decodeMs: 0, totalMs: 0 },
-        };
-      }),
-    };
-  }
-  async dispose() {}
-}
+const overlapJudge = () =>
+  new MockModel({
+    provider: 'local',
+    modelId: 'overlap-judge',
+    respond: ({ text }) => {
+      const [reference, candidate] = text.split('CANDIDATE:');
+      const aus = (part = '') => [...new Set(part.match(/AU\d+/g) ?? [])].sort().join(',');
+      return `Score: ${aus(reference) === aus(candidate) ? 9 : 2}\nBecause.`;
+    },
+  });
 
 describe('LLM judge', () => {
   it('parses scores', () => {
@@ -49,7 +33,7 @@ describe('LLM judge', () => {
   it('scores FEA-20K reasoning with a documented rubric at temperature 0, cached across runs', async () => {
     const directory = await mkdtemp(path.join(os.tmpdir(), 'fea-judge-'));
     const model = await serveOpenAICompatible(new FixedAnswerModel());
-    const judgeModel = new OverlapJudge();
+    const judgeModel = overlapJudge();
     const judge = await serveOpenAICompatible(judgeModel);
     try {
       await writeFixtureDataset('fea20k', path.join(directory, 'fea20k'));
@@ -68,7 +52,7 @@ describe('LLM judge', () => {
       const first = await runBenchmark(options);
       // The fixed answer cites AU6+AU12: it agrees with the 2 happiness references of 8.
       expect(first.report.headline.judge!.value).toBeCloseTo((2 * 9 + 6 * 2) / 8, 12);
-      expect(judgeModel.seen[0]).toBe(JUDGE_RUBRIC);
+      expect(judgeModel.requests[0]!.prompts[0]!.messages[0]!.content).toBe(JUDGE_RUBRIC);
       // 8 rows but 4 distinct (reference, candidate) requests: identical requests are judged once.
       expect(judge.stats.requests).toBe(4);
       await runBenchmark(options);
