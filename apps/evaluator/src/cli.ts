@@ -3,9 +3,9 @@ import {
   describeErrorForCli,
   describeProgress,
   findUnknownOption,
-  isUsageError,
   ProgressReporter,
 } from '@facial-r1/cli-kit';
+import { exitCodeFor } from '@facial-r1/spec';
 import { createModelRegistry, type ModelProviderFactory } from '@facial-r1/runtime';
 import { createFaceBaselineModel, demoPhotoPaths } from '@facial-r1/vision';
 import { writeFile } from 'node:fs/promises';
@@ -284,7 +284,6 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     console.error(`fea-eval: ${describeErrorForCli(error)}`);
-    if (isUsageError(error)) return EXIT.usage;
-    return EXIT.failed;
+    return exitCodeFor(error);
   }
 }

@@ -11,7 +11,7 @@ import {
   pairedBootstrap,
   paperCells,
 } from '@facial-r1/benchmarks';
-import { FeaError } from '@facial-r1/facs';
+import { FeaError } from '@facial-r1/spec';
 import { PAPER_RESULTS } from './paper-results';
 
 type RunReport = EvaluationReport & { readonly run?: { readonly model: string } };

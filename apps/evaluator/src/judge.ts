@@ -2,8 +2,14 @@ import path from 'node:path';
 import type { EvaluationRow } from '@facial-r1/benchmarks';
 import { createJsonlAppender, readJsonl } from '@facial-r1/dataset';
 import { parseCompletion } from '@facial-r1/parsers';
-import type { FeaModel } from '@facial-r1/runtime';
-import { runPool } from '@facial-r1/synthesis';
+import {
+  cacheMiddleware,
+  concurrencyMiddleware,
+  type FeaModel,
+  type GenerateResult,
+  type ModelCacheStore,
+  wrapModel,
+} from '@facial-r1/runtime';
 
 /** Bumped when the rubric changes (it is part of the cache key). */
 export const JUDGE_RUBRIC_VERSION = 'fea-judge-v1';
@@ -24,8 +30,9 @@ Answer with "Score: <integer>" on the first line, then one sentence of justifica
 
 /** One cached judgement (a line of `judge.jsonl`). */
 interface JudgeRecord {
+  /** `<judge id>|<rubric version>|<modelRequestKey>`: the request hash covers the rubric, the reference and the candidate. */
   readonly key: string;
-  readonly id: string;
+  readonly id?: string;
   readonly score: number | null;
   readonly raw: string;
 }
@@ -39,12 +46,15 @@ export function parseJudgeScore(text: string): number | null {
 
 /**
  * Scores each row's reasoning (its `<think>` text, or the whole output) against the reference
- * description with an LLM judge at temperature 0. Judgements are cached crash-safely in
- * `<out>/judge.jsonl` keyed by sample, judge and rubric version; transport errors are retried
- * by the model backend. Returns the score per sample id (null when the judge's answer had none).
+ * description with an LLM judge at temperature 0. The judge runs through model middleware:
+ * a cache kept crash-safely in `<out>/judge.jsonl`, keyed by judge id, rubric version and a
+ * hash of the whole request (rubric, reference and candidate, so another model's answers
+ * in the same folder are judged afresh), and a concurrency limit. Transport errors are retried
+ * by the model backend. Returns the score per sample id (null when the judge's answer had
+ * none); when `signal` aborts, the rows judged so far.
  */
 export async function judgeRows(
-  rows: readonly (EvaluationRow & { readonly reference: string })[],
+  rows: readonly (Pick<EvaluationRow, 'id' | 'text' | 'assessment'> & { readonly reference: string })[],
   options: {
     readonly judge: FeaModel;
     readonly judgeId: string;
@@ -54,16 +64,34 @@ export async function judgeRows(
   },
 ): Promise<Map<string, number | null>> {
   const file = path.join(options.out, 'judge.jsonl');
-  const keyOf = (id: string) => `${id}|${options.judgeId}|${JUDGE_RUBRIC_VERSION}`;
+  const prefix = `${options.judgeId}|${JUDGE_RUBRIC_VERSION}|`;
   const appender = await createJsonlAppender<JudgeRecord>(file, { key: (record) => record.key });
+  const judged = new Map<string, string>();
+  for await (const record of readJsonl<JudgeRecord>(file))
+    if (record.key.startsWith(prefix)) judged.set(record.key, record.raw);
+  const store: ModelCacheStore = {
+    get: (key) => {
+      const raw = judged.get(prefix + key);
+      return raw === undefined ? undefined : judgement(raw);
+    },
+    set: async (key, result) => {
+      const raw = result.results[0]?.completions[0]?.text ?? '';
+      judged.set(prefix + key, raw);
+      await appender.append({ key: prefix + key, score: parseJudgeScore(raw), raw });
+    },
+  };
+  const judge = wrapModel(
+    options.judge,
+    cacheMiddleware({ store }),
+    concurrencyMiddleware({ limit: options.concurrency ?? 4 }),
+  );
+  const scores = new Map<string, number | null>();
   try {
-    await runPool(
-      rows.filter((row) => !appender.has(keyOf(row.id))),
-      options.concurrency ?? 4,
-      async (row) => {
+    const settled = await Promise.allSettled(
+      rows.map(async (row) => {
         const candidate = row.text === null ? '' : (row.assessment.parse.think ?? row.text);
         const reference = parseCompletion(row.reference).think ?? row.reference;
-        const result = await options.judge.doGenerate({
+        const result = await judge.doGenerate({
           prompts: [
             {
               messages: [
@@ -78,16 +106,26 @@ export async function judgeRows(
           sampling: { n: 1, temperature: 0, maxTokens: 128 },
           signal: options.signal,
         });
-        const raw = result.results[0]?.completions[0]?.text ?? '';
-        await appender.append({ key: keyOf(row.id), id: row.id, score: parseJudgeScore(raw), raw });
-      },
-      options.signal,
+        scores.set(row.id, parseJudgeScore(result.results[0]?.completions[0]?.text ?? ''));
+      }),
     );
+    const failure = settled.find((outcome) => outcome.status === 'rejected');
+    if (failure && !options.signal?.aborted) throw (failure as PromiseRejectedResult).reason;
   } finally {
     await appender.close();
   }
-  const scores = new Map<string, number | null>();
-  for await (const record of readJsonl<JudgeRecord>(file))
-    if (record.key === keyOf(record.id)) scores.set(record.id, record.score);
   return scores;
+}
+
+/** A cached judge answer as a model result. */
+function judgement(raw: string): GenerateResult {
+  return {
+    results: [
+      {
+        completions: [{ text: raw, finishReason: 'stop', completionTokens: 0 }],
+        promptTokens: 0,
+        timings: { prefillMs: 0, decodeMs: 0, totalMs: 0 },
+      },
+    ],
+  };
 }

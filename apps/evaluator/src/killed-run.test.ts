@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeFixtureDataset } from '@facial-r1/benchmarks';
-import { serveOpenAICompatible } from '@facial-r1/runtime';
+import { writeFixtureDataset } from '@facial-r1/benchmarks/testing';
+import { serveOpenAICompatible } from '@facial-r1/runtime/server';
 import { describe, expect, it } from 'vitest';
 import { FixedAnswerModel } from './__fixtures__/fixed-answer-model';
 

@@ -6,12 +6,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { isCurrentAssessment } from '@facial-r1/assessment';
-import { type BenchmarkId, writeFixtureDataset } from '@facial-r1/benchmarks';
-import {
-  createOpenAICompatibleModel,
-  type OpenAICompatibleServer,
-  serveOpenAICompatible,
-} from '@facial-r1/runtime';
+import type { BenchmarkId } from '@facial-r1/benchmarks';
+import { writeFixtureDataset } from '@facial-r1/benchmarks/testing';
+import { createOpenAICompatibleModel } from '@facial-r1/runtime/openai';
+import { type OpenAICompatibleServer, serveOpenAICompatible } from '@facial-r1/runtime/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedAnswerModel } from './__fixtures__/fixed-answer-model';
 import { compareReports, readRunReports, renderComparison } from './compare-runs';

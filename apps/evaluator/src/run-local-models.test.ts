@@ -1,8 +1,9 @@
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFixtureDataset } from '@facial-r1/benchmarks';
-import { createModelRegistry, createOnnxModel } from '@facial-r1/runtime';
+import { writeFixtureDataset } from '@facial-r1/benchmarks/testing';
+import { createModelRegistry } from '@facial-r1/runtime';
+import { createOnnxModel } from '@facial-r1/runtime/onnx';
 import { writeTinyQwenVLModel } from '@facial-r1/tiny-models';
 import { createFaceBaselineModel, demoPhotoPaths } from '@facial-r1/vision';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

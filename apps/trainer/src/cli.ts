@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { FeaError } from '@facial-r1/facs';
+import { exitCodeFor, FeaError } from '@facial-r1/spec';
 import { createRewardServer } from '@facial-r1/rewards';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { collectSamples } from './data/collect-samples';
@@ -14,7 +14,6 @@ import {
   describeErrorForCli,
   describeProgress,
   findUnknownOption,
-  isUsageError,
   ProgressReporter,
 } from '@facial-r1/cli-kit';
 import { rewardEndpoint } from './run/reward-endpoint';
@@ -98,7 +97,7 @@ Examples:
     )
     .action(async (directory: string) => {
       const root = path.resolve(directory);
-      const { writeFixtureDataset } = await import('@facial-r1/benchmarks');
+      const { writeFixtureDataset } = await import('@facial-r1/benchmarks/testing');
       const data = await writeFixtureDataset('fea20k', path.join(root, 'data', 'fea20k'), { perClass: 3 });
       const plan = `# An example Facial-R1 plan on a small SYNTHETIC dataset (coloured shapes, fixed labels):
 # it exercises data preparation, the reward server and the run state machine, not learning.
@@ -346,6 +345,7 @@ hardware:
         throw new FeaError(
           'trainer/usage',
           `--round must be between 1 and stage3.rounds (${loaded.plan.stage3.rounds})`,
+          { category: 'usage' },
         );
       }
       const reporter = new ProgressReporter();
@@ -432,7 +432,6 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     console.error(`fea-train: ${describeErrorForCli(error)}`);
-    if (isUsageError(error)) return EXIT.usage;
-    return EXIT.failed;
+    return exitCodeFor(error);
   }
 }

@@ -1,4 +1,4 @@
-import { FeaError } from '@facial-r1/facs';
+import { FeaError } from '@facial-r1/spec';
 
 /** A plan file that cannot be read or does not validate; names the file, line and field. */
 export class PlanError extends FeaError {

@@ -25,4 +25,3 @@ export {
 } from './adapters/registry';
 export * from './evaluate/index';
 export * from './metrics/index';
-export { type FixtureDataset, type FixtureOptions, writeFixtureDataset } from './testing/fixture-datasets';

@@ -1,4 +1,4 @@
-import { FeaError } from '@facial-r1/facs';
+import { FeaError } from '@facial-r1/spec';
 
 /** A JSONL line that is not valid JSON or does not match the schema; names file, line and field. */
 export class InvalidRecordError extends FeaError {

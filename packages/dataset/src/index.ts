@@ -16,6 +16,6 @@ export {
   readJsonlEntries,
 } from './read-jsonl';
 export { isInsideRoot, type ResolveImageOptions, resolveImagePath } from './resolve-image';
-export { type AtomicWriteOptions, replaceFileAtomic, writeFileAtomic } from './write-file-atomic';
+export { type AtomicWriteOptions, withAtomicFile, writeFileAtomic } from './write-file-atomic';
 export { writeJsonlAtomic } from './write-jsonl-atomic';
 export { mulberry32 } from './seeded-random';

@@ -1,56 +1,86 @@
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
-/** Options of {@link replaceFileAtomic} and {@link writeFileAtomic}. */
+/** Options of {@link writeFileAtomic} and {@link withAtomicFile}. */
 export interface AtomicWriteOptions {
-  /** File permissions (`0o600` for secrets); default: the process umask's. */
+  /** File mode of the new file (e.g. `0o600` for secrets). Default: 0o666 less the umask. */
   readonly mode?: number;
 }
 
+/** A temporary name beside `file`, unique per process and call (so concurrent writers never share one). */
+function temporaryName(file: string): string {
+  return path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.partial`,
+  );
+}
+
+/** Flushes a directory entry (the rename) to disk; a no-op where directories cannot be fsynced. */
+async function syncDirectory(directory: string): Promise<void> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(directory, 'r');
+    await handle.sync();
+  } catch {
+    // Some platforms and file systems refuse fsync on a directory; the rename still happened.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
 /**
- * Replaces `file` all at once: `write` fills a temporary file with a unique name in the same
- * folder (so concurrent writers never share one), which is fsynced and renamed into place.
- * Readers see the old file or the whole new one, never a half-written one; on failure the
- * temporary file is removed and the old file is left as it was. Creates the folder.
+ * Creates `file` atomically through a writer that needs a path (a Parquet writer, a tool):
+ * `write` writes to a unique temporary file in the same folder; then the file is fsynced,
+ * renamed over `file` and the folder fsynced. Readers see the old file or the whole new one;
+ * on failure the temporary file is removed and `file` is untouched.
  */
-export async function replaceFileAtomic<T>(
+export async function withAtomicFile<T>(
   file: string,
-  write: (handle: FileHandle) => Promise<T>,
+  write: (temporary: string) => T | Promise<T>,
   options: AtomicWriteOptions = {},
 ): Promise<T> {
   const directory = path.dirname(file);
   await mkdir(directory, { recursive: true });
-  const temporary = path.join(
-    directory,
-    `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.partial`,
-  );
-  const handle = await open(temporary, 'w', options.mode);
+  const temporary = temporaryName(file);
   try {
-    // The permissions hold from the first byte (a token file is never readable by others).
-    if (options.mode !== undefined) await handle.chmod(options.mode);
-    const result = await write(handle);
-    await handle.sync();
-    await handle.close();
+    const result = await write(temporary);
+    const handle = await open(temporary, 'r+');
+    try {
+      if (options.mode !== undefined) await handle.chmod(options.mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temporary, file);
+    await syncDirectory(directory);
     return result;
   } catch (error) {
-    await handle.close().catch(() => undefined);
     await rm(temporary, { force: true });
     throw error;
   }
 }
 
-/** Writes `data` to `file` atomically (unique temporary name, fsync, rename); see {@link replaceFileAtomic}. */
+/**
+ * Writes `data` to `file` atomically: a unique temporary file in the same folder, written,
+ * fsynced, renamed into place, then the folder fsynced. `data` may be text, bytes or an
+ * (async) iterable of chunks for large outputs. Nothing half-written is ever left at `file`.
+ */
 export async function writeFileAtomic(
   file: string,
-  data: string | Uint8Array,
+  data: string | Uint8Array | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
-  await replaceFileAtomic(
+  await withAtomicFile(
     file,
-    async (handle) => {
-      await handle.writeFile(data);
+    async (temporary) => {
+      const handle = await open(temporary, 'w', options.mode ?? 0o666);
+      try {
+        if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+        else for await (const chunk of data) await handle.writeFile(chunk);
+      } finally {
+        await handle.close();
+      }
     },
     options,
   );

@@ -35,7 +35,7 @@ export {
   normalizeTerm,
 } from './emotions';
 export { FeaError } from './errors';
-export { didYouMean, editDistance, suggestClosest } from './suggest-closest';
+export { didYouMean, editDistance, suggestClosest } from '@facial-r1/spec';
 export {
   AU_VOCABULARIES,
   type AuVocabularyId,

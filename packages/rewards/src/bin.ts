@@ -1,3 +1,4 @@
+import { exitCodeFor } from '@facial-r1/spec';
 import { Command, InvalidArgumentError } from 'commander';
 import { PRESETS } from './presets';
 import { createRewardServer } from './server/reward-server';
@@ -52,5 +53,5 @@ program
 
 program.parseAsync().catch((error: unknown) => {
   console.error(`fea-rewards: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
+  process.exitCode = exitCodeFor(error);
 });

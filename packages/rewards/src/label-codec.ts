@@ -1,4 +1,4 @@
-import { FeaError } from '@facial-r1/facs';
+import { FeaError } from '@facial-r1/spec';
 import type { RewardSample } from './reward-sample';
 
 /** The labels a reward reads, as every engine row carries them. */

@@ -13,7 +13,7 @@ import {
   RawImage,
 } from '@huggingface/transformers';
 import sharp from 'sharp';
-import { createOnnxModel, processQwenImage, readImageProcessorConfig } from '../src/index';
+import { createOnnxModel, processQwenImage, readImageProcessorConfig } from '../src/onnx/index';
 
 const root = await mkdtemp(path.join(os.tmpdir(), 'fr1-bench-'));
 const name = 'bench-qwen2-vl';

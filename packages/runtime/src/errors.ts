@@ -1,4 +1,4 @@
-import { FeaError } from '@facial-r1/facs';
+import { FeaError } from '@facial-r1/spec';
 
 /** An image has more pixels than the processor allows (a decompression bomb guard). */
 export class ImagePixelLimitError extends FeaError {
@@ -43,5 +43,12 @@ export class ContextLengthError extends FeaError {
     message: string,
   ) {
     super('runtime/context-length', message);
+  }
+}
+
+/** An image that cannot be read or is not an encoded image. */
+export class ImageInputError extends FeaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('runtime/invalid-image', message, options);
   }
 }

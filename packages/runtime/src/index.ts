@@ -1,5 +1,10 @@
+// The root entry stays light: it loads neither onnxruntime-node nor sharp (see
+// entry-points.test.ts). Backends live under subpaths: `@facial-r1/runtime/onnx`,
+// `@facial-r1/runtime/openai`, `@facial-r1/runtime/server`; the registry opens `onnx:` ids
+// through a dynamic import.
 export {
   ContextLengthError,
+  ImageInputError,
   ImagePixelLimitError,
   ImageSizeError,
   ModelFileError,
@@ -8,12 +13,7 @@ export {
 export { computeRopeIndex, type RopeIndex, type RopeIndexOptions } from './generation/rope-index';
 export { argMax, sampleToken, type TokenSamplingOptions } from './generation/sample-token';
 export { SeededRandom } from './generation/seeded-random';
-export {
-  type ProcessedImage,
-  processQwenImage,
-  type QwenImageProcessorConfig,
-  readImageProcessorConfig,
-} from './image/qwen-image-processor';
+export { decodeDataUrl, imageBytes, imageDataUrl, sniffImageType } from './image/image-input';
 export { type SmartResizeOptions, smartResize } from './image/smart-resize';
 export type {
   ChatMessage,
@@ -31,7 +31,6 @@ export type {
   SamplingOptions,
   StreamEvent,
 } from './model';
-export * from './onnx/index';
-export * from './openai/index';
+export { InvalidModelOptionError, ModelRequestError } from './openai/errors';
 export * from './registry/index';
-export * from './server/index';
+export * from './middleware/index';

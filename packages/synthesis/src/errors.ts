@@ -1,4 +1,4 @@
-import { FeaError } from '@facial-r1/facs';
+import { FeaError } from '@facial-r1/spec';
 
 /** A review sheet row that cannot be applied; names the file, line and column. */
 export class ReviewSheetError extends FeaError {

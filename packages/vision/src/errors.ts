@@ -1,4 +1,4 @@
-import { FeaError } from '@facial-r1/facs';
+import { FeaError } from '@facial-r1/spec';
 
 /** A TFJS graph op (or op attribute) that the ONNX converter does not handle. */
 export class UnsupportedOpError extends FeaError {

@@ -1,2 +1,2 @@
 export { describeProgress, ProgressReporter } from './progress-reporter';
-export { describeErrorForCli, findUnknownOption, isUsageError, USAGE_ERROR_CODES } from './usage-errors';
+export { describeErrorForCli, findUnknownOption } from './usage-errors';

@@ -1,29 +1,10 @@
-import { didYouMean, FeaError, suggestClosest } from '@facial-r1/facs';
+import { didYouMean, FeaError, suggestClosest } from '@facial-r1/spec';
 
 /** The parts of a commander `Command` the checks read (no dependency on commander itself). */
 interface CommandLike {
   name(): string;
   readonly options: readonly { readonly long?: string; readonly short?: string }[];
   readonly commands: readonly CommandLike[];
-}
-
-/**
- * Error codes that mean the command line was wrong: the CLIs exit 2 for them. Unknown ids,
- * splits, folds and providers are usage errors, whichever package throws them.
- */
-export const USAGE_ERROR_CODES: ReadonlySet<string> = new Set([
-  'benchmarks/unknown-benchmark',
-  'benchmarks/invalid-split',
-  'benchmarks/invalid-fold',
-  'runtime/invalid-model-id',
-  'runtime/unknown-model-provider',
-  'rewards/unknown-preset',
-  'trainer/usage',
-]);
-
-/** True when `error` is a usage error (exit 2). */
-export function isUsageError(error: unknown): boolean {
-  return FeaError.isInstance(error) && USAGE_ERROR_CODES.has(error.code);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { didYouMean, FeaError } from '@facial-r1/facs';
+import { didYouMean } from '@facial-r1/facs';
+import { FeaError } from '@facial-r1/spec';
 import type { EngineId } from '../plan/plan-schema';
 import type { Stage, TrainingEngine } from './engine';
 import { easyR1Engine } from './easyr1-engine';

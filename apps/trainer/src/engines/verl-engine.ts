@@ -1,5 +1,5 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { withAtomicFile } from '@facial-r1/dataset';
 import { type ColumnSource, parquetWriteFile } from 'hyparquet-writer';
 import type { PreparedDataset, TrainingEngine } from './engine';
 import { planEngineSchema } from './engine-versions';
@@ -90,11 +90,9 @@ export async function writeVerlParquet(
       })),
     },
   ];
-  await mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.partial`;
-  parquetWriteFile({ filename: temporary, columnData, schema: schema(options.embedImages) });
-  const { rename } = await import('node:fs/promises');
-  await rename(temporary, file);
+  await withAtomicFile(file, (temporary) =>
+    parquetWriteFile({ filename: temporary, columnData, schema: schema(options.embedImages) }),
+  );
   return examples.length;
 }
 

@@ -8,13 +8,16 @@ import {
   readJsonl,
   resolveImagePath,
 } from '@facial-r1/dataset';
-import { FeaError } from '@facial-r1/facs';
+import { FeaError } from '@facial-r1/spec';
 import { type OutcomeRecord, outcomesPath, type RoundManifest, stratifiedPick } from '@facial-r1/synthesis';
 
 /** A review input that cannot be read, or a review request that cannot be served. */
 export class ReviewError extends FeaError {
   constructor(message: string, options?: { cause?: unknown; usage?: boolean }) {
-    super(options?.usage ? 'trainer/usage' : 'trainer/review', message, options);
+    super(options?.usage ? 'trainer/usage' : 'trainer/review', message, {
+      cause: options?.cause,
+      category: options?.usage ? 'usage' : 'input',
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import { FeaError } from '@facial-r1/facs';
+import { FeaError } from '@facial-r1/spec';
 
 /** A malformed annotation row or missing file; names the file, line, field and what was expected. */
 export class BenchmarkDataError extends FeaError {
@@ -49,7 +49,7 @@ export class BenchmarkOptionError extends FeaError {
     readonly option: string,
     message: string,
   ) {
-    super(`benchmarks/invalid-${option}`, message);
+    super(`benchmarks/invalid-${option}`, message, { category: 'usage' });
   }
 }
 
@@ -68,6 +68,7 @@ export class UnknownBenchmarkError extends FeaError {
     super(
       'benchmarks/unknown-benchmark',
       `unknown benchmark "${benchmark}"${suggestions.length ? `; did you mean ${suggestions.map((item) => `"${item}"`).join(' or ')}?` : ''} Known: ${known.join(', ')}`,
+      { category: 'usage' },
     );
   }
 }

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '@facial-r1/dataset';
 import { decodeEmotionCode, LABEL_MAPS } from '@facial-r1/facs';
 import { parse } from 'csv-parse';
 import sharp from 'sharp';
@@ -8,7 +9,6 @@ import type { BenchmarkAdapter } from './benchmark-adapter';
 import { BenchmarkDataError, DatasetLayoutError } from './errors';
 import { loadClassFolders } from './folder-layout';
 import { checkSplit, exists, limited, rejectRow, sample } from './shared';
-import { writeFileAtomic } from '@facial-r1/dataset';
 
 const LAYOUT = 'fer2013.csv (emotion,pixels,Usage) or train|test/<class>/<file>.png';
 const USAGE = { train: 'Training', val: 'PublicTest', test: 'PrivateTest' } as const;

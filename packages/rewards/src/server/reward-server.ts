@@ -174,7 +174,8 @@ export function createRewardServer(options: RewardServerOptions = {}): RewardSer
     if (token && context.req.path !== '/health') {
       // OpenRLHF posts without headers: it can carry the token only in its URL (`?token=`).
       const query = context.req.query('token');
-      const given = context.req.header('authorization') ?? (query === undefined ? undefined : `Bearer ${query}`);
+      const given =
+        context.req.header('authorization') ?? (query === undefined ? undefined : `Bearer ${query}`);
       if (given !== `Bearer ${token}`) {
         requests.inc({ route: routeOf(context.req.path), status: '401' });
         return context.json(

@@ -1,7 +1,6 @@
 import sharp from 'sharp';
-import { ImagePixelLimitError } from '../errors';
+import { ImageInputError, ImagePixelLimitError } from '../errors';
 import type { ImageInput } from '../model';
-import { ImageInputError } from '../openai/errors';
 import { isSvgOrXml, readImageFile } from './read-image-file';
 import { smartResize } from './smart-resize';
 

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImageInputError } from '../openai/errors';
-import { imageDataUrl } from '../openai/image-data-url';
+import { ImageInputError } from '../errors';
+import { imageDataUrl } from './image-input';
 import { processQwenImage, readImageProcessorConfig } from './qwen-image-processor';
 
 const config = readImageProcessorConfig({

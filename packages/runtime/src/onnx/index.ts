@@ -1,3 +1,9 @@
 export { createOnnxModel, type OnnxModelOptions } from './create-onnx-model';
 export { EXECUTION_PROVIDERS, type OnnxDevice } from './execution-providers';
 export { DTYPE_SUFFIXES, type OnnxDtype, SUPPORTED_ARCHITECTURES } from './model-files';
+export {
+  type ProcessedImage,
+  processQwenImage,
+  type QwenImageProcessorConfig,
+  readImageProcessorConfig,
+} from '../image/qwen-image-processor';

@@ -1,4 +1,4 @@
-import { FeaError } from '@facial-r1/facs';
+import { FeaError } from '@facial-r1/spec';
 import {
   ContextLengthError,
   ImagePixelLimitError,

@@ -1,4 +1,4 @@
-import { FeaError } from '@facial-r1/facs';
+import { FeaError } from '@facial-r1/spec';
 
 /** A model server answered with an error, timed out, or could not be reached, after the retries. */
 export class ModelRequestError extends FeaError {
@@ -15,20 +15,18 @@ export class ModelRequestError extends FeaError {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super('runtime/request-failed', message, options);
+    // Network errors, timeouts, 408, 429 and 5xx may pass on a later try; other 4xx will not.
+    const transient = status === undefined || status === 408 || status === 429 || status >= 500;
+    super('runtime/request-failed', message, { ...options, category: transient ? 'retryable' : 'input' });
   }
 }
 
-/** An image that cannot be read or is not an encoded image. */
-export class ImageInputError extends FeaError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('runtime/invalid-image', message, options);
-  }
-}
+// Kept importable from here; it lives with the image-input helpers now.
+export { ImageInputError } from '../errors';
 
 /** An option of `createOpenAICompatibleModel` that is missing or out of range. */
 export class InvalidModelOptionError extends FeaError {
   constructor(message: string) {
-    super('runtime/invalid-option', message);
+    super('runtime/invalid-option', message, { category: 'usage' });
   }
 }

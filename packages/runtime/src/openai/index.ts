@@ -1,5 +1,4 @@
-export { ImageInputError, InvalidModelOptionError, ModelRequestError } from './errors';
-export { decodeDataUrl, imageBytes, imageDataUrl, sniffImageType } from './image-data-url';
+export { InvalidModelOptionError, ModelRequestError } from './errors';
 export {
   createOpenAICompatibleModel,
   mapFinishReason,

@@ -9,7 +9,7 @@ import type {
   PromptInput,
   PromptResult,
 } from '../model';
-import { imageDataUrl } from './image-data-url';
+import { imageDataUrl } from '../image/image-input';
 
 /** Options of {@link createOpenAICompatibleModel}. */
 export interface OpenAICompatibleOptions {

@@ -1,9 +1,9 @@
-import { FeaError } from '@facial-r1/facs';
+import { FeaError } from '@facial-r1/spec';
 
 /** A malformed model id, or one its provider rejects. */
 export class ModelIdError extends FeaError {
   constructor(message: string, code = 'runtime/invalid-model-id') {
-    super(code, message);
+    super(code, message, { category: 'usage' });
   }
 }
 

@@ -1,4 +1,4 @@
-import { suggestClosest } from '@facial-r1/facs';
+import { suggestClosest } from '@facial-r1/spec';
 import { ModelIdError, UnknownModelProviderError } from './errors';
 import type { FeaModel } from '../model';
 import { DTYPE_SUFFIXES, type OnnxDtype } from '../onnx/model-files';
@@ -84,7 +84,7 @@ export const openAIProvider: ModelProviderFactory = (spec, options) => {
   });
 };
 
-/** Known names close to `name`, best first (the shared did-you-mean rule of `@facial-r1/facs`). */
+/** Known names close to `name`, best first (the shared did-you-mean rule of `@facial-r1/spec`). */
 export function suggestProviders(name: string, known: readonly string[]): string[] {
   return suggestClosest(name, known, { max: known.length });
 }

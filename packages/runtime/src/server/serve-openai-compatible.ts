@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FeaError } from '@facial-r1/facs';
+import { FeaError } from '@facial-r1/spec';
 import sharp from 'sharp';
 import type { ChatMessage, ContentPart, FeaModel, SamplingOptions } from '../model';
-import { decodeDataUrl } from '../openai/image-data-url';
+import { decodeDataUrl } from '../image/image-input';
 
 /** Options of {@link serveOpenAICompatible}. */
 export interface ServeOptions {

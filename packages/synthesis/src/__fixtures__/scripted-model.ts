@@ -1,54 +1,17 @@
-import type { FeaModelV1, GenerateRequest, GenerateResult } from '@facial-r1/runtime';
+import { MockModel } from '@facial-r1/spec/test';
 
 /**
- * A scripted model for tests: implements the runtime interface and answers each prompt with
- * `script(promptText, callNumberForThisImage)`. The one place a test double is right: the
- * acceptance logic needs controlled outputs.
+ * A scripted model for tests: the shared `MockModel` answering each prompt with
+ * `script(promptText, callNumberForThisImage, image)`. The one place a test double is right:
+ * the acceptance logic needs controlled outputs.
  */
-export class ScriptedModel implements FeaModelV1 {
-  readonly specificationVersion = 'v1' as const;
-  readonly provider = 'scripted';
-  readonly modelId: string;
-  readonly prompts: string[] = [];
-  private readonly calls = new Map<string, number>();
-
+export class ScriptedModel extends MockModel {
   constructor(
-    private readonly script: (prompt: string, call: number, image: string) => string | string[],
+    script: (prompt: string, call: number, image: string) => string | string[],
     modelId = 'scripted-model',
   ) {
-    this.modelId = modelId;
+    super({ provider: 'scripted', modelId, respond: ({ text, call, image }) => script(text, call, image) });
   }
-
-  async doGenerate(request: GenerateRequest): Promise<GenerateResult> {
-    return {
-      results: request.prompts.map((prompt) => {
-        const message = prompt.messages.at(-1)!;
-        const text =
-          typeof message.content === 'string'
-            ? message.content
-            : message.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
-        const image = String(prompt.images?.[0] ?? '');
-        const call = (this.calls.get(image) ?? 0) + 1;
-        this.calls.set(image, call);
-        this.prompts.push(text);
-        const output = this.script(text, call, image);
-        const outputs = Array.isArray(output)
-          ? output
-          : Array.from({ length: request.sampling?.n ?? 1 }, () => output);
-        return {
-          completions: outputs.map((completion) => ({
-            text: completion,
-            finishReason: 'stop' as const,
-            completionTokens: completion.length,
-          })),
-          promptTokens: text.length,
-          timings: { prefillMs: 0, decodeMs: 0, totalMs: 0 },
-        };
-      }),
-    };
-  }
-
-  async dispose(): Promise<void> {}
 }
 
 /** A well-formed completion citing `aus` and answering `emotion`. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type FeaSample, readFeaJsonl, writeJsonlAtomic, writeFileAtomic } from '@facial-r1/dataset';
+import { type FeaSample, readFeaJsonl, writeFileAtomic, writeJsonlAtomic } from '@facial-r1/dataset';
 import { findNearDuplicates } from '../synthesize/shingles';
 import { type SplitOptions, splitTrainTest } from './split-dataset';
 

@@ -4,8 +4,8 @@ import {
   createJsonlAppender,
   type FeaSample,
   readJsonl,
-  writeJsonlAtomic,
   writeFileAtomic,
+  writeJsonlAtomic,
 } from '@facial-r1/dataset';
 import { PROMPT_VERSION } from '@facial-r1/parsers';
 import type { FeaModel } from '@facial-r1/runtime';

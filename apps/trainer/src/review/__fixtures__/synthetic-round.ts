@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { writeJsonlAtomic } from '@facial-r1/dataset';
-import type { FeaModelV1, GenerateRequest, GenerateResult } from '@facial-r1/runtime';
+import { MockModel } from '@facial-r1/spec/test';
 import { synthesize } from '@facial-r1/synthesis';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -147,30 +147,17 @@ const ROUND = [
   },
 ] as const;
 
-class ScriptedRoundModel implements FeaModelV1 {
-  readonly specificationVersion = 'v1' as const;
-  readonly provider = 'scripted';
-  readonly modelId = 'review-fixture';
-  private readonly calls = new Map<string, number>();
-
-  async doGenerate(request: GenerateRequest): Promise<GenerateResult> {
-    return {
-      results: request.prompts.map((prompt) => {
-        const image = String(prompt.images?.[0] ?? '');
-        const call = this.calls.get(image) ?? 0;
-        this.calls.set(image, call + 1);
+class ScriptedRoundModel extends MockModel {
+  constructor() {
+    super({
+      provider: 'scripted',
+      modelId: 'review-fixture',
+      respond: ({ image, call }) => {
         const entry = ROUND.find((sample) => image.endsWith(`${sample.id}.png`))!;
-        const text = entry.answers[Math.min(call, entry.answers.length - 1)]!;
-        return {
-          completions: [{ text, finishReason: 'stop' as const, completionTokens: 40 }],
-          promptTokens: 100,
-          timings: { prefillMs: 0, decodeMs: 0, totalMs: 0 },
-        };
-      }),
-    };
+        return entry.answers[Math.min(call - 1, entry.answers.length - 1)]!;
+      },
+    });
   }
-
-  async dispose(): Promise<void> {}
 }
 
 /**

@@ -1,5 +1,5 @@
-import { readImageFile } from '../image/read-image-file';
-import { ImageInputError } from './errors';
+import { ImageInputError } from '../errors';
+import { readImageFile } from './read-image-file';
 import type { ImageInput } from '../model';
 
 /** The MIME type of encoded image bytes, from their magic numbers. */

@@ -1,0 +1,9 @@
+export {
+  type CacheOptions,
+  cacheMiddleware,
+  type ModelCacheStore,
+  modelRequestKey,
+} from './cache-middleware';
+export { concurrencyMiddleware } from './concurrency-middleware';
+export { type RetryOptions, retryMiddleware } from './retry-middleware';
+export { type ModelMiddleware, wrapModel } from './wrap-model';

@@ -1,0 +1,1 @@
+export { MOCK_ANSWER, MockModel, type MockModelOptions, type MockPrompt } from './mock-model';

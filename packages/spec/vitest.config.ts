@@ -1,0 +1,3 @@
+import { defineFeaProject } from '@facial-r1/vitest-config';
+
+export default defineFeaProject('spec');
