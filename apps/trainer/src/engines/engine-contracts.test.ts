@@ -448,6 +448,12 @@ describe('engineStepLines', () => {
           command: ['ray', 'start', '--head'],
         },
         {
+          when: 'before' as const,
+          description: 'on each other node: join',
+          command: ['ray', 'start', '--address=node0:6379'],
+          elsewhere: true,
+        },
+        {
           when: 'after' as const,
           description: 'merge',
           command: ['python3', '-m', 'verl.model_merger', '--target_dir', '/a b'],
@@ -457,6 +463,8 @@ describe('engineStepLines', () => {
     expect(engineStepLines(command, 'before')).toEqual([
       '# on node 0: start the Ray head',
       'ray start --head',
+      '# on each other node: join',
+      '#   ray start --address=node0:6379',
     ]);
     expect(engineStepLines(command, 'after')).toEqual([
       '# merge',

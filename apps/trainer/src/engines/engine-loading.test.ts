@@ -125,6 +125,9 @@ stage1:
   engine: ${stage === 'sft' ? engine : 'llamafactory'}
 stage2:
   engine: ${stage === 'grpo' ? engine : 'verl'}
+  # 4 rows: verl and EasyR1 refuse a set smaller than one batch at prepare.
+  batchSize: 4
+  miniBatchSize: 4
 `;
       const loaded = parsePlan(planText, path.join(root, 'plan.yaml'));
       const last = stage === 'sft' ? 'stage1/prepare' : 'stage2/prepare';
