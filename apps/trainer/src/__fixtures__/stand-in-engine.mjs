@@ -4,7 +4,8 @@
 // step (as verl with save_freq 1 does), then exits with the code the test chose. It ignores the
 // real engine's arguments (they follow in argv), except that it plays a model merger when they
 // name one (`-m verl.model_merger merge ... --local_dir D --target_dir T`, or EasyR1's
-// `scripts/model_merger.py --local_dir D`, which writes `D/huggingface`): it refuses a missing
+// `scripts/model_merger.py --local_dir D`, also run as `-c <code naming it>`, which writes
+// `D/huggingface`): it refuses a missing
 // `--local_dir` as the real mergers do and writes an HF folder (model.safetensors, and a
 // config.json naming the merged checkpoint relative to it).
 // Behaviour comes from the environment:
@@ -17,7 +18,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const args = process.argv.slice(2);
-if (args.includes('verl.model_merger') || args.some((arg) => arg.endsWith('model_merger.py'))) {
+if (args.includes('verl.model_merger') || args.some((arg) => arg.includes('model_merger.py'))) {
   const flag = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
   const local = flag('--local_dir');
   console.log(`stand-in merger: ${args.join(' ')}`);

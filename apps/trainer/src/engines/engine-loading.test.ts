@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,8 @@ import { createPlanModelResolver } from '../models';
 import { parsePlan } from '../plan/load-plan';
 import { writeRewardSettings } from '../run/reward-endpoint';
 import { runPlan } from '../run/run-plan';
+import { runAfterSteps } from './engine-steps';
+import { ENGINES } from './index';
 
 // The artefact users receive is the prepared folder, loaded by an engine somewhere else. Here
 // it is prepared, copied to another folder (a space and non-ASCII letters in every path), the
@@ -316,3 +318,73 @@ stage2:
     });
   },
 );
+
+describe.skipIf(!hasPython)("EasyR1's HF export runs from any folder", () => {
+  /** An EasyR1 checkout stand-in: its `verl` package and `scripts/model_merger.py` beside it. */
+  async function checkout(root: string, withMerger: boolean) {
+    await mkdir(path.join(root, 'verl'), { recursive: true });
+    await writeFile(path.join(root, 'verl', '__init__.py'), '');
+    if (!withMerger) return;
+    await mkdir(path.join(root, 'scripts'), { recursive: true });
+    // Parses its flags as EasyR1's merger does and writes `<local_dir>/huggingface`.
+    await writeFile(
+      path.join(root, 'scripts', 'model_merger.py'),
+      [
+        'import argparse, json, os',
+        'if __name__ == "__main__":',
+        '    parser = argparse.ArgumentParser()',
+        '    parser.add_argument("--local_dir", required=True, type=str)',
+        '    parser.add_argument("--hf_upload_path", default=False, type=str)',
+        '    args = parser.parse_args()',
+        '    hf = os.path.join(os.path.abspath(args.local_dir), "huggingface")',
+        '    os.makedirs(hf, exist_ok=True)',
+        '    json.dump({"architectures": ["Qwen2_5_VLForConditionalGeneration"]}, open(os.path.join(hf, "config.json"), "w"))',
+        '',
+      ].join('\n'),
+    );
+  }
+
+  it('finds scripts/model_merger.py beside an editable install, and says so when it is missing', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'fea-easyr1 é-'));
+    try {
+      const plan = parsePlan(
+        'name: e\nbaseModel: /m\ndatasets:\n  - { benchmark: fea20k, root: data, split: train }\nstage2:\n  engine: easyr1\n  batchSize: 8\n  miniBatchSize: 8\n',
+        path.join(root, 'plan.yaml'),
+      ).plan;
+      const stageDirectory = path.join(root, 'runs', 'stage 2', 'grpo');
+      const command = ENGINES.easyr1.command({
+        plan,
+        stage: 'grpo',
+        stageDirectory,
+        dataset: { files: [path.join(root, 'train.jsonl')], rows: { train: 8 } },
+        modelPath: '/m',
+      });
+      const actor = path.join(stageDirectory, 'checkpoints', 'global_step_1', 'actor');
+      await mkdir(actor, { recursive: true });
+      await checkout(path.join(root, 'EasyR1'), true);
+      const logFile = path.join(root, 'engine.log');
+      // The step runs in the stage folder, far from the checkout; PYTHONPATH plays `pip install -e`.
+      await runAfterSteps(command, {
+        directory: stageDirectory,
+        logFile,
+        env: { PYTHONPATH: path.join(root, 'EasyR1') },
+      });
+      expect(command.exportDirectory).toBe(path.join(actor, 'huggingface'));
+      await readFile(path.join(command.exportDirectory!, 'config.json'));
+
+      await checkout(path.join(root, 'installed'), false);
+      await expect(
+        runAfterSteps(command, {
+          directory: stageDirectory,
+          logFile,
+          env: { PYTHONPATH: path.join(root, 'installed') },
+        }),
+      ).rejects.toThrow(/EasyR1's model merger\) exited with 1/);
+      expect(await readFile(logFile, 'utf8')).toMatch(
+        /EasyR1 model merger not found at .*installed.*scripts.*model_merger\.py: install EasyR1 from its checkout \(pip install -e\)/,
+      );
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
