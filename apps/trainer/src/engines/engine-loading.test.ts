@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,10 +114,15 @@ describe.skipIf(!hasPython)(
     });
 
     /** Prepares `stage` with `engine`, copies the folder elsewhere, deletes the original. */
-    async function prepareAndCopy(engine: string, stage: 'sft' | 'grpo'): Promise<string> {
-      const planText = `name: load-${engine}-${stage}
+    async function prepareAndCopy(
+      engine: string,
+      stage: 'sft' | 'grpo',
+      options: { readonly name?: string; readonly stage2?: string } = {},
+    ): Promise<string> {
+      const name = options.name ?? `${engine}-${stage}`;
+      const planText = `name: load-${name}
 baseModel: /models/qwen2.5-vl
-workDir: runs/${engine}-${stage}
+workDir: runs/${name}
 datasets:
   - benchmark: fea20k
     root: données faces/set 1
@@ -130,7 +135,7 @@ stage2:
   # 4 rows: verl and EasyR1 refuse a set smaller than one batch at prepare.
   batchSize: 4
   miniBatchSize: 4
-`;
+${options.stage2 ?? ''}`;
       const loaded = parsePlan(planText, path.join(root, 'plan.yaml'));
       const last = stage === 'sft' ? 'stage1/prepare' : 'stage2/prepare';
       await runPlan(loaded, {
@@ -144,7 +149,7 @@ stage2:
         .map((line) => JSON.parse(line) as FeaSample);
       for (const sample of samples) samplesById.set(sample.id, sample);
       const prepared = path.join(loaded.workDir, stage === 'sft' ? 'stage1' : 'stage2', `${stage}-data`);
-      const copy = path.join(root, 'copié ailleurs', `${engine} ${stage}`);
+      const copy = path.join(root, 'copié ailleurs', name.replace('-', ' '));
       await cp(prepared, copy, { recursive: true });
       await rm(prepared, { recursive: true, force: true });
       return copy;
@@ -182,6 +187,47 @@ stage2:
       expect(new Set(Object.values(result.extra_lengths))).toEqual(new Set([expected.flat().length]));
       expect(Object.keys(result.extra_lengths)).toContain('score');
       expectAllResolve(result.images, rows.length);
+    });
+
+    it('verl with stage2.embedImages: the images travel inside the parquet, the dataset folder gone', async () => {
+      const folder = await prepareAndCopy('verl', 'grpo', {
+        name: 'verl-embedded',
+        stage2: '  embedImages: true\n',
+      });
+      await writeRewardSettings(folder, { url, token });
+      const instance = await DuckDBInstance.create(':memory:');
+      const connection = await instance.connect();
+      const parquet = path.join(folder, 'train.parquet').replaceAll("'", "''");
+      // The stand-in gets the bytes base64-encoded (JSON has no bytes); verl gets them raw.
+      const rows = (
+        await connection.runAndReadAll(
+          `select * replace (list_transform(images, x -> {'bytes': to_base64(x.bytes)}) as images) from '${parquet}'`,
+        )
+      ).getRowObjectsJson() as Record<string, any>[];
+      connection.closeSync();
+      const samples = rows.map((row) => samplesById.get(row.extra_info.id)!);
+      for (const [index, row] of rows.entries())
+        expect(Buffer.from(row.images[0].bytes, 'base64').equals(await readFile(samples[index]!.image))).toBe(
+          true,
+        );
+      const dataset = path.join(root, 'données faces');
+      await rename(dataset, `${dataset} (unreachable)`);
+      try {
+        const completions = samples.map(completionsFor);
+        const result = await runStandIn<{ naive: number[][]; images: (ImageCheck & { format: string })[] }>(
+          'verl',
+          { bridge: path.join(folder, 'verl_reward.py'), rows, completions },
+          folder,
+        );
+        expect(result.naive).toEqual(
+          completions.map((texts, index) => texts.map((text) => expectedScore(text, samples[index]!))),
+        );
+        expect(result.images).toHaveLength(rows.length);
+        for (const image of result.images) expect(image).toMatchObject({ exists: true, path: null });
+        expect(new Set(result.images.map((image) => image.format)).size).toBe(1);
+      } finally {
+        await rename(`${dataset} (unreachable)`, dataset);
+      }
     });
 
     it("TRL: GRPOTrainer's reward call (message completions, completion_ids, columns, trainer_state)", async () => {

@@ -65,6 +65,14 @@ export function checkPlanEngines(
     readonly lineAt: (field: readonly string[]) => number | undefined;
   },
 ): void {
+  if (plan.stage2.embedImages && engines.grpo.id !== 'verl') {
+    throw new PlanError({
+      file: options.file,
+      field: 'stage2.embedImages',
+      line: options.lineAt(['stage2', 'embedImages']),
+      message: `only verl reads image bytes from its dataset; ${engines.grpo.id} opens images by path (see "What must be reachable where" in the fea-train README).`,
+    });
+  }
   for (const stage of ['sft', 'grpo'] as const) {
     const engine = engines[stage];
     const stageField = stage === 'sft' ? 'stage1' : 'stage2';

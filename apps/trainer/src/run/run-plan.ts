@@ -243,11 +243,17 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   ) {
     const directory = path.join(workDir, stepName.replace(/\/[^/]+$/, ''), `${stage}-data`);
     const blocked = sourceStep ? undefined : dryModel;
+    const embedImages = stage === 'grpo' && plan.stage2.embedImages === true;
     return step(
       stepName,
-      { engineId, stage, source: sourceStep?.outputs },
+      { engineId, stage, source: sourceStep?.outputs, ...(embedImages ? { embedImages } : {}) },
       async () => {
         const engine = getEngine(engineId, stage);
+        if (embedImages && engineId !== 'verl')
+          throw loaded.errorAt(
+            ['stage2', 'embedImages'],
+            `only verl reads image bytes from its dataset; ${engineId} opens images by path.`,
+          );
         const examples = toTrainingExamples(await readSamples(source));
         // Refused before anything is written: a set the engine cannot train one step on.
         const rowProblem = engineViolations(plan, stage, engine, workDir, {
@@ -259,7 +265,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
             `${stepName}: ${rowProblem.message} (${rowProblem.source}). Lower the batch size to at most ${examples.length} or add data.`,
           );
         }
-        const prepared = await engine.writeDataset({ train: examples }, directory, { stage });
+        const prepared = await engine.writeDataset({ train: examples }, directory, { stage, embedImages });
         const outputs = [...prepared.files];
         if (stage === 'grpo' && engineId !== 'openrlhf') {
           // The bridge and every module it imports travel together: the folder is self-contained.
