@@ -40,7 +40,7 @@ describe('fea-train CLI', () => {
     await writeFixtureDataset('fea20k', path.join(directory, 'fea20k'), { perClass: 1 });
     await writeFile(
       path.join(directory, 'plan.yaml'),
-      `name: cli\nbaseModel: /models/qwen\ndatasets:\n  - benchmark: fea20k\n    root: fea20k\n    split: train\nstage1:\n  data: fea20k/train.jsonl\nstage2:\n  engine: verl\n  preset: aligned\n  rewardPort: 0\nstage3:\n  rounds: 0\n`,
+      `name: cli\nbaseModel: /models/qwen\ndatasets:\n  - benchmark: fea20k\n    root: fea20k\n    split: train\nstage1:\n  data: fea20k/train.jsonl\nstage2:\n  engine: verl\n  preset: aligned\n  rewardPort: 0\n  batchSize: 4\n  miniBatchSize: 4\nstage3:\n  rounds: 0\n`,
     );
   });
   afterAll(async () => {
@@ -81,7 +81,10 @@ describe('fea-train CLI', () => {
     try {
       const stubs = `
 fea-train() { printf '%s\\0' "$@" > "$RECORD/server"; }
-python3() { printf '%s\\0' "$@" > "$RECORD/engine"; pwd > "$RECORD/cwd"; printf '%s' "$FEA_REWARD_URL" > "$RECORD/url"; }
+python3() {
+  if [ -e "$RECORD/engine" ]; then printf '%s\\0' "$@" > "$RECORD/after"; pwd > "$RECORD/after-cwd"; return; fi
+  printf '%s\\0' "$@" > "$RECORD/engine"; pwd > "$RECORD/cwd"; printf '%s' "$FEA_REWARD_URL" > "$RECORD/url"
+}
 `;
       await run('bash', ['-c', `${stubs}\n${script}\nwait`], { env: { ...process.env, RECORD: record } });
       const words = async (name: string) =>
@@ -100,6 +103,22 @@ python3() { printf '%s\\0' "$@" > "$RECORD/engine"; pwd > "$RECORD/cwd"; printf 
         path.join(directory, 'runs/stage2/grpo'),
       );
       expect(await readFile(path.join(record, 'url'), 'utf8')).toBe('http://127.0.0.1:8765');
+      // After the engine, in the same folder: verl's model merger turns the last FSDP checkpoint
+      // (4 rows in batches of 4: step 1) into the HF folder that vllm serve and stage 3 load.
+      expect(await words('after')).toEqual([
+        '-m',
+        'verl.model_merger',
+        'merge',
+        '--backend',
+        'fsdp',
+        '--local_dir',
+        path.join(directory, 'runs/stage2/grpo/checkpoints/global_step_1/actor'),
+        '--target_dir',
+        path.join(directory, 'runs/stage2/grpo/hf'),
+      ]);
+      expect((await readFile(path.join(record, 'after-cwd'), 'utf8')).trim()).toBe(
+        path.join(directory, 'runs/stage2/grpo'),
+      );
       // Every file of the work dir the command names exists (data, bridge, its client).
       const named = engine
         .map((word) => word.slice(word.indexOf('=') + 1))
@@ -190,6 +209,10 @@ describe('fea-train init', () => {
       expect(result.stdout).toMatch(/^FORCE_TORCHRUN=1 NNODES=1 NPROC_PER_NODE=8 llamafactory-cli train /m);
       expect(result.stdout).toMatch(
         /^FEA_REWARD_URL=http:\/\/127\.0\.0\.1:8765 python3 -m verl\.trainer\.main_ppo /m,
+      );
+      // 12 rows in batches of 8: one step, whose FSDP checkpoint is merged into an HF folder.
+      expect(result.stdout).toMatch(
+        /^python3 -m verl\.model_merger merge --backend fsdp --local_dir \S+\/stage2\/grpo\/checkpoints\/global_step_1\/actor --target_dir \S+\/stage2\/grpo\/hf$/m,
       );
       const config = /llamafactory-cli train (\S+)/.exec(result.stdout)![1]!;
       await access(config);

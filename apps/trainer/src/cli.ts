@@ -115,6 +115,8 @@ stage1:
 stage2:
   engine: verl
   preset: facial-r1
+  batchSize: 8                    # the paper's 64 needs at least 64 rows: verl drops a partial batch
+  miniBatchSize: 4                # prompts per update; at most batchSize (paper: 16)
 stage3:
   rounds: 0                       # set 1+ with model: "openai:<vLLM serving the stage-2 checkpoint>#<name>"
 hardware:
@@ -329,7 +331,9 @@ hardware:
       }
       const state = await StateStore.open(loaded.workDir);
       const values = state.snapshot.steps[stopAfter]?.values ?? {};
-      console.log(`Checkpoint: ${values.checkpoint as string}`);
+      console.log(
+        `Trained model (HF folder for vllm serve and the next stage): ${values.checkpoint as string}`,
+      );
     });
 
   program

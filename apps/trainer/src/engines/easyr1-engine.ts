@@ -6,6 +6,20 @@ import { writeJsonlSplits } from './jsonl-file';
 import { createLogParser } from './log-metrics';
 
 /**
+ * Runs EasyR1's `scripts/model_merger.py` from any folder. The merger is not part of the
+ * installed package: it sits in the checkout beside EasyR1's `verl` package (an editable install,
+ * `pip install -e`, as EasyR1 documents), so it is found from `verl.__file__`; a missing one
+ * exits with a message saying so. Its own flags follow (`sys.argv[1:]`).
+ */
+export const EASYR1_MERGER = [
+  'import os, runpy, sys, verl',
+  's = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(verl.__file__))), "scripts", "model_merger.py")',
+  'os.path.isfile(s) or sys.exit("EasyR1 model merger not found at " + s + ": install EasyR1 from its checkout (pip install -e)")',
+  'sys.argv[0] = s',
+  'runpy.run_path(s, run_name="__main__")',
+].join('; ');
+
+/**
  * EasyR1 (a verl fork for vision-language RL): GRPO through `verl.trainer.main` with OmegaConf
  * overrides. Rows are `{ problem, answer, images }` (EasyR1's `data.prompt_key`,
  * `data.answer_key`, `data.image_key`; `<image>` marks the image in `problem`), and
@@ -92,9 +106,8 @@ export const easyR1Engine: TrainingEngine = {
         ...rayClusterSteps(plan),
         {
           when: 'after',
-          description:
-            "in the EasyR1 checkout: merge the final FSDP checkpoint into an HF folder (EasyR1's model merger)",
-          command: ['python3', 'scripts/model_merger.py', '--local_dir', actor],
+          description: "merge the final FSDP checkpoint into an HF folder (EasyR1's model merger)",
+          command: ['python3', '-c', EASYR1_MERGER, '--local_dir', actor],
           schema: 'model_merger',
         },
       ],

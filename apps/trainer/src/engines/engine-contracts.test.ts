@@ -7,6 +7,7 @@ import { PlanError } from '../errors';
 import { parsePlan } from '../plan/load-plan';
 import type { EngineId } from '../plan/plan-schema';
 import type { EngineCommand, Stage } from './engine';
+import { EASYR1_MERGER } from './easyr1-engine';
 import { checkEngineContract } from './engine-constraints';
 import { engineStepLines, runAfterSteps } from './engine-steps';
 import { effectiveValue } from './engine-contract';
@@ -184,10 +185,12 @@ describe('engine contracts', () => {
       verl.command.exportDirectory,
     ]);
     const easyr1 = await emit(resolveEngineSchema('easyr1'), 'grpo', HARDWARE['one node']);
-    expect(easyr1.command.steps?.at(-1)?.command.slice(0, 3)).toEqual([
+    expect(easyr1.command.steps?.at(-1)?.command).toEqual([
       'python3',
-      'scripts/model_merger.py',
+      '-c',
+      EASYR1_MERGER,
       '--local_dir',
+      path.join(easyr1.command.outputDirectory, 'global_step_1', 'actor'),
     ]);
     expect(easyr1.command.exportDirectory).toMatch(/global_step_1[/\\]actor[/\\]huggingface$/);
     const openrlhf = await emit(resolveEngineSchema('openrlhf'), 'grpo', HARDWARE['one node']);
@@ -448,6 +451,12 @@ describe('engineStepLines', () => {
           command: ['ray', 'start', '--head'],
         },
         {
+          when: 'before' as const,
+          description: 'on each other node: join',
+          command: ['ray', 'start', '--address=node0:6379'],
+          elsewhere: true,
+        },
+        {
           when: 'after' as const,
           description: 'merge',
           command: ['python3', '-m', 'verl.model_merger', '--target_dir', '/a b'],
@@ -457,6 +466,8 @@ describe('engineStepLines', () => {
     expect(engineStepLines(command, 'before')).toEqual([
       '# on node 0: start the Ray head',
       'ray start --head',
+      '# on each other node: join',
+      '#   ray start --address=node0:6379',
     ]);
     expect(engineStepLines(command, 'after')).toEqual([
       '# merge',

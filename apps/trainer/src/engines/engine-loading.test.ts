@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,8 @@ import { createPlanModelResolver } from '../models';
 import { parsePlan } from '../plan/load-plan';
 import { writeRewardSettings } from '../run/reward-endpoint';
 import { runPlan } from '../run/run-plan';
+import { runAfterSteps } from './engine-steps';
+import { ENGINES } from './index';
 
 // The artefact users receive is the prepared folder, loaded by an engine somewhere else. Here
 // it is prepared, copied to another folder (a space and non-ASCII letters in every path), the
@@ -112,10 +114,15 @@ describe.skipIf(!hasPython)(
     });
 
     /** Prepares `stage` with `engine`, copies the folder elsewhere, deletes the original. */
-    async function prepareAndCopy(engine: string, stage: 'sft' | 'grpo'): Promise<string> {
-      const planText = `name: load-${engine}-${stage}
+    async function prepareAndCopy(
+      engine: string,
+      stage: 'sft' | 'grpo',
+      options: { readonly name?: string; readonly stage2?: string } = {},
+    ): Promise<string> {
+      const name = options.name ?? `${engine}-${stage}`;
+      const planText = `name: load-${name}
 baseModel: /models/qwen2.5-vl
-workDir: runs/${engine}-${stage}
+workDir: runs/${name}
 datasets:
   - benchmark: fea20k
     root: données faces/set 1
@@ -125,7 +132,10 @@ stage1:
   engine: ${stage === 'sft' ? engine : 'llamafactory'}
 stage2:
   engine: ${stage === 'grpo' ? engine : 'verl'}
-`;
+  # 4 rows: verl and EasyR1 refuse a set smaller than one batch at prepare.
+  batchSize: 4
+  miniBatchSize: 4
+${options.stage2 ?? ''}`;
       const loaded = parsePlan(planText, path.join(root, 'plan.yaml'));
       const last = stage === 'sft' ? 'stage1/prepare' : 'stage2/prepare';
       await runPlan(loaded, {
@@ -139,7 +149,7 @@ stage2:
         .map((line) => JSON.parse(line) as FeaSample);
       for (const sample of samples) samplesById.set(sample.id, sample);
       const prepared = path.join(loaded.workDir, stage === 'sft' ? 'stage1' : 'stage2', `${stage}-data`);
-      const copy = path.join(root, 'copié ailleurs', `${engine} ${stage}`);
+      const copy = path.join(root, 'copié ailleurs', name.replace('-', ' '));
       await cp(prepared, copy, { recursive: true });
       await rm(prepared, { recursive: true, force: true });
       return copy;
@@ -177,6 +187,47 @@ stage2:
       expect(new Set(Object.values(result.extra_lengths))).toEqual(new Set([expected.flat().length]));
       expect(Object.keys(result.extra_lengths)).toContain('score');
       expectAllResolve(result.images, rows.length);
+    });
+
+    it('verl with stage2.embedImages: the images travel inside the parquet, the dataset folder gone', async () => {
+      const folder = await prepareAndCopy('verl', 'grpo', {
+        name: 'verl-embedded',
+        stage2: '  embedImages: true\n',
+      });
+      await writeRewardSettings(folder, { url, token });
+      const instance = await DuckDBInstance.create(':memory:');
+      const connection = await instance.connect();
+      const parquet = path.join(folder, 'train.parquet').replaceAll("'", "''");
+      // The stand-in gets the bytes base64-encoded (JSON has no bytes); verl gets them raw.
+      const rows = (
+        await connection.runAndReadAll(
+          `select * replace (list_transform(images, x -> {'bytes': to_base64(x.bytes)}) as images) from '${parquet}'`,
+        )
+      ).getRowObjectsJson() as Record<string, any>[];
+      connection.closeSync();
+      const samples = rows.map((row) => samplesById.get(row.extra_info.id)!);
+      for (const [index, row] of rows.entries())
+        expect(Buffer.from(row.images[0].bytes, 'base64').equals(await readFile(samples[index]!.image))).toBe(
+          true,
+        );
+      const dataset = path.join(root, 'données faces');
+      await rename(dataset, `${dataset} (unreachable)`);
+      try {
+        const completions = samples.map(completionsFor);
+        const result = await runStandIn<{ naive: number[][]; images: (ImageCheck & { format: string })[] }>(
+          'verl',
+          { bridge: path.join(folder, 'verl_reward.py'), rows, completions },
+          folder,
+        );
+        expect(result.naive).toEqual(
+          completions.map((texts, index) => texts.map((text) => expectedScore(text, samples[index]!))),
+        );
+        expect(result.images).toHaveLength(rows.length);
+        for (const image of result.images) expect(image).toMatchObject({ exists: true, path: null });
+        expect(new Set(result.images.map((image) => image.format)).size).toBe(1);
+      } finally {
+        await rename(`${dataset} (unreachable)`, dataset);
+      }
     });
 
     it("TRL: GRPOTrainer's reward call (message completions, completion_ids, columns, trainer_state)", async () => {
@@ -313,3 +364,73 @@ stage2:
     });
   },
 );
+
+describe.skipIf(!hasPython)("EasyR1's HF export runs from any folder", () => {
+  /** An EasyR1 checkout stand-in: its `verl` package and `scripts/model_merger.py` beside it. */
+  async function checkout(root: string, withMerger: boolean) {
+    await mkdir(path.join(root, 'verl'), { recursive: true });
+    await writeFile(path.join(root, 'verl', '__init__.py'), '');
+    if (!withMerger) return;
+    await mkdir(path.join(root, 'scripts'), { recursive: true });
+    // Parses its flags as EasyR1's merger does and writes `<local_dir>/huggingface`.
+    await writeFile(
+      path.join(root, 'scripts', 'model_merger.py'),
+      [
+        'import argparse, json, os',
+        'if __name__ == "__main__":',
+        '    parser = argparse.ArgumentParser()',
+        '    parser.add_argument("--local_dir", required=True, type=str)',
+        '    parser.add_argument("--hf_upload_path", default=False, type=str)',
+        '    args = parser.parse_args()',
+        '    hf = os.path.join(os.path.abspath(args.local_dir), "huggingface")',
+        '    os.makedirs(hf, exist_ok=True)',
+        '    json.dump({"architectures": ["Qwen2_5_VLForConditionalGeneration"]}, open(os.path.join(hf, "config.json"), "w"))',
+        '',
+      ].join('\n'),
+    );
+  }
+
+  it('finds scripts/model_merger.py beside an editable install, and says so when it is missing', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'fea-easyr1 é-'));
+    try {
+      const plan = parsePlan(
+        'name: e\nbaseModel: /m\ndatasets:\n  - { benchmark: fea20k, root: data, split: train }\nstage2:\n  engine: easyr1\n  batchSize: 8\n  miniBatchSize: 8\n',
+        path.join(root, 'plan.yaml'),
+      ).plan;
+      const stageDirectory = path.join(root, 'runs', 'stage 2', 'grpo');
+      const command = ENGINES.easyr1.command({
+        plan,
+        stage: 'grpo',
+        stageDirectory,
+        dataset: { files: [path.join(root, 'train.jsonl')], rows: { train: 8 } },
+        modelPath: '/m',
+      });
+      const actor = path.join(stageDirectory, 'checkpoints', 'global_step_1', 'actor');
+      await mkdir(actor, { recursive: true });
+      await checkout(path.join(root, 'EasyR1'), true);
+      const logFile = path.join(root, 'engine.log');
+      // The step runs in the stage folder, far from the checkout; PYTHONPATH plays `pip install -e`.
+      await runAfterSteps(command, {
+        directory: stageDirectory,
+        logFile,
+        env: { PYTHONPATH: path.join(root, 'EasyR1') },
+      });
+      expect(command.exportDirectory).toBe(path.join(actor, 'huggingface'));
+      await readFile(path.join(command.exportDirectory!, 'config.json'));
+
+      await checkout(path.join(root, 'installed'), false);
+      await expect(
+        runAfterSteps(command, {
+          directory: stageDirectory,
+          logFile,
+          env: { PYTHONPATH: path.join(root, 'installed') },
+        }),
+      ).rejects.toThrow(/EasyR1's model merger\) exited with 1/);
+      expect(await readFile(logFile, 'utf8')).toMatch(
+        /EasyR1 model merger not found at .*installed.*scripts.*model_merger\.py: install EasyR1 from its checkout \(pip install -e\)/,
+      );
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -11,11 +11,16 @@ function quote(word: string): string {
 /**
  * The shell lines of a command's `before` or `after` steps (Ray cluster start on each node,
  * the HF export of the final checkpoint), each under a `#` line saying what it does and where.
+ * A step that runs on other machines ({@link EngineStep.elsewhere}) is printed commented out,
+ * so the lines paste into the shell of the machine that starts the engine as they are.
  */
 export function engineStepLines(command: Pick<EngineCommand, 'steps'>, when: EngineStep['when']): string[] {
   return (command.steps ?? [])
     .filter((step) => step.when === when)
-    .flatMap((step) => [`# ${step.description}`, step.command.map(quote).join(' ')]);
+    .flatMap((step) => {
+      const line = step.command.map(quote).join(' ');
+      return [`# ${step.description}`, step.elsewhere ? `#   ${line}` : line];
+    });
 }
 
 /**

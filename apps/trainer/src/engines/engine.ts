@@ -43,6 +43,11 @@ export interface EngineStep {
   readonly command: readonly string[];
   /** The engine schema key set its `--flags` are checked against (e.g. verl's `model_merger`). */
   readonly schema?: string;
+  /**
+   * True when the step runs on other machines than the one that starts the engine (a Ray worker
+   * joining the cluster): printed as a comment, so a pasted script never runs it here.
+   */
+  readonly elsewhere?: boolean;
 }
 
 /** A command to start an engine. */

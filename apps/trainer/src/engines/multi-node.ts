@@ -22,6 +22,7 @@ export function rayClusterSteps(plan: Plan): EngineStep[] {
       when: 'before',
       description: `on each of the other ${nodes - 1} node(s): join the Ray cluster, then run the command on node 0 only`,
       command: ['ray', 'start', `--address=${masterAddress}:${RAY_PORT}`, `--num-gpus=${gpus}`],
+      elsewhere: true,
     },
   ];
 }

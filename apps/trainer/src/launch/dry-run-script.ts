@@ -1,3 +1,4 @@
+import { engineStepLines } from '../engines/engine-steps';
 import type { DryRunCommand } from '../run/run-plan';
 
 /** Quotes one word for a POSIX shell: bare when it is safe, else single-quoted. */
@@ -14,8 +15,10 @@ export function shellCommand(command: readonly string[], env: Readonly<Record<st
 /**
  * The shell lines of one dry-run training step, to paste as they are: comments, the reward
  * server to start first (GRPO: `fea-train serve-rewards` on the plan with the host, port and
- * token the engine expects), `cd` into the engine's working directory, then the engine's
- * command with its environment (FORCE_TORCHRUN, NNODES, FEA_REWARD_URL, FEA_REWARD_TOKEN).
+ * token the engine expects), the engine's `before` steps (Ray cluster start on multi-node plans),
+ * `cd` into the engine's working directory, the engine's command with its environment
+ * (FORCE_TORCHRUN, NNODES, FEA_REWARD_URL, FEA_REWARD_TOKEN), then its `after` steps (the
+ * export of the final checkpoint as an HF folder, where the engine does not write one itself).
  */
 export function dryRunScript(dry: DryRunCommand, planFile: string): string {
   const lines = [`# ${dry.step}: ${dry.engine} ${dry.stage}, not started (dry run)`];
@@ -37,6 +40,12 @@ export function dryRunScript(dry: DryRunCommand, planFile: string): string {
   } else {
     lines.push('# No reward server needed (SFT).');
   }
-  lines.push(`cd ${shellQuote(dry.directory)}`, shellCommand(dry.command, env));
+  lines.push(
+    ...engineStepLines(dry, 'before'),
+    `cd ${shellQuote(dry.directory)}`,
+    shellCommand(dry.command, env),
+    ...engineStepLines(dry, 'after'),
+  );
+  if (dry.exportDirectory) lines.push(`# the trained model (HF folder): ${dry.exportDirectory}`);
   return lines.join('\n');
 }

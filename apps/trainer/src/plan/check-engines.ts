@@ -7,7 +7,13 @@ import { EngineVersionError, planEngineSchema } from '../engines/engine-versions
 import type { EngineId, Plan } from './plan-schema';
 
 /** A command built for checking: the plan's values with placeholder paths under the work dir. */
-function checkingContext(plan: Plan, stage: Stage, workDir: string, engine: TrainingEngine): LaunchContext {
+function checkingContext(
+  plan: Plan,
+  stage: Stage,
+  workDir: string,
+  engine: TrainingEngine,
+  trainRows = plan.stage2.batchSize,
+): LaunchContext {
   const stageDirectory = path.join(workDir, stage === 'sft' ? 'stage1' : 'stage2', stage);
   const data = path.join(stageDirectory, 'data');
   const files =
@@ -20,7 +26,7 @@ function checkingContext(plan: Plan, stage: Stage, workDir: string, engine: Trai
     plan,
     stage,
     stageDirectory,
-    dataset: { files, rows: { train: plan.stage2.batchSize } },
+    dataset: { files, rows: { train: trainRows } },
     rewardBridge: stage === 'grpo' ? path.join(data, `${engine.id}_reward.py`) : undefined,
     rewardUrl: `http://127.0.0.1:${plan.stage2.rewardPort}`,
     modelPath: plan.baseModel,
@@ -30,6 +36,8 @@ function checkingContext(plan: Plan, stage: Stage, workDir: string, engine: Trai
 /**
  * The contract violations of what `fea-train` would emit for one stage of `plan`: keys missing
  * from the engine's schema at the plan's version, and values the engine's own checks refuse.
+ * With `trainRows` (the rows a prepare step is about to write) also what those rows cannot
+ * train (verl and EasyR1 drop a partial batch: fewer rows than one batch train no step).
  * Throws {@link EngineVersionError} for a version that cannot train Facial-R1.
  */
 export function engineViolations(
@@ -37,10 +45,11 @@ export function engineViolations(
   stage: Stage,
   engine: TrainingEngine,
   workDir = '/work',
+  options: { readonly trainRows?: number } = {},
 ): readonly ContractViolation[] {
   const schema = planEngineSchema(plan, engine.id as EngineId);
-  const command = engine.command(checkingContext(plan, stage, workDir, engine));
-  return checkEngineContract(engine.id as EngineId, stage, command, schema).violations;
+  const command = engine.command(checkingContext(plan, stage, workDir, engine, options.trainRows));
+  return checkEngineContract(engine.id as EngineId, stage, command, schema, options).violations;
 }
 
 /**
@@ -56,6 +65,14 @@ export function checkPlanEngines(
     readonly lineAt: (field: readonly string[]) => number | undefined;
   },
 ): void {
+  if (plan.stage2.embedImages && engines.grpo.id !== 'verl') {
+    throw new PlanError({
+      file: options.file,
+      field: 'stage2.embedImages',
+      line: options.lineAt(['stage2', 'embedImages']),
+      message: `only verl reads image bytes from its dataset; ${engines.grpo.id} opens images by path (see "What must be reachable where" in the fea-train README).`,
+    });
+  }
   for (const stage of ['sft', 'grpo'] as const) {
     const engine = engines[stage];
     const stageField = stage === 'sft' ? 'stage1' : 'stage2';

@@ -85,6 +85,13 @@ describe('loadPlan', () => {
     );
   });
 
+  it('stage2.embedImages is for verl only, refused on its line for an engine that opens paths', () => {
+    expect(parsePlan(`${valid}stage2:\n  embedImages: true\n`, 'p.yaml').plan.stage2.embedImages).toBe(true);
+    expect(() => parsePlan(`${valid}stage2:\n  engine: easyr1\n  embedImages: true\n`, 'p.yaml')).toThrow(
+      /p\.yaml:11: field "stage2\.embedImages": only verl reads image bytes from its dataset; easyr1 opens images by path/,
+    );
+  });
+
   it('explains a malformed dataset entry and a YAML syntax error with its line', () => {
     expect(() => parsePlan(`name: a\nbaseModel: b\ndatasets:\n  - path: x\n`, 'p.yaml')).toThrow(
       /p\.yaml:4: field "datasets\.0".*benchmark, root/,

@@ -95,6 +95,13 @@ const stage2Schema = z
      * `http://127.0.0.1:<port>` on loopback, else `http://<this host's name>:<port>`.
      */
     rewardUrl: z.string().url().optional(),
+    /**
+     * verl only: write each image's bytes into the parquet (`images: [{bytes}]`, which verl's
+     * `process_image` decodes) instead of its absolute path, so the prepared folder carries its
+     * images and trains on nodes that cannot reach the dataset folders. Off by default (the
+     * parquet grows by the size of the images).
+     */
+    embedImages: z.boolean().optional(),
     /** Runs the engine through this program, e.g. `["srun", "--nodes=2"]` or `["conda", "run", "-n", "verl"]`. */
     launcher: z.array(z.string().min(1)).min(1).optional(),
   })

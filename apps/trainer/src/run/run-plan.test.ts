@@ -44,6 +44,8 @@ stage1:
 stage2:
   engine: verl
   rewardPort: 0
+  batchSize: 4
+  miniBatchSize: 4
   launcher: ["${process.execPath}", "${standIn}"]
 stage3:
   rounds: 1
@@ -77,13 +79,25 @@ ${extra}`,
     expect(result.stopped).toBe(false);
     expect(events).toEqual(planSteps(loaded));
     const state = (await StateStore.open(loaded.workDir)).snapshot;
-    // The stand-in prints verl-style lines; LLaMA-Factory's pattern does not match them, so the
-    // step falls back to the engine's output directory. verl's pattern finds the checkpoint.
+    // LLaMA-Factory writes its HF folder itself (output_dir). verl's FSDP checkpoints are merged
+    // into an HF folder after training (the stand-in plays the merger through the same launcher):
+    // that folder, not the shards, is what stage 3 and the next SFT round load.
     expect(state.steps['stage1/train']!.values.checkpoint).toBe(
       path.join(loaded.workDir, 'stage1/sft/checkpoints'),
     );
-    expect(state.steps['stage2/train']!.values.checkpoint).toBe(
-      path.join(loaded.workDir, 'stage2/grpo/checkpoints/global_step_3'),
+    const hf = path.join(loaded.workDir, 'stage2/grpo/hf');
+    expect(state.steps['stage2/train']!.values).toMatchObject({
+      checkpoint: hf,
+      checkpoints: [path.join(loaded.workDir, 'stage2/grpo/checkpoints/global_step_3')],
+    });
+    // 8 rows in batches of 4: the last step is 2, and that is the checkpoint merged.
+    expect(JSON.parse(await readFile(path.join(hf, 'config.json'), 'utf8'))).toEqual({
+      merged_from: '../checkpoints/global_step_2/actor',
+    });
+    expect(Object.keys(state.steps['stage2/train']!.outputs)).toContain(path.join(hf, 'config.json'));
+    expect(state.steps['stage3/round-1/sft-train']!.inputsHash).toBeDefined();
+    expect(state.steps['stage3/round-1/grpo-train']!.values.checkpoint).toBe(
+      path.join(loaded.workDir, 'stage3/round-1/grpo/hf'),
     );
     const synthesized = (
       await readFile(path.join(loaded.workDir, 'stage3/round-1/synthesized.jsonl'), 'utf8')
@@ -97,6 +111,8 @@ ${extra}`,
     expect(launch.command).toContain('verl.trainer.main_ppo');
     const log = await readFile(path.join(loaded.workDir, 'stage2/grpo/engine.log'), 'utf8');
     expect(log).toMatch(/reward url: http:\/\/127\.0\.0\.1:\d+/);
+    expect(log).toContain("# merge the final FSDP checkpoint into an HF folder (verl's model merger)");
+    expect(log).toContain(`stand-in merger: wrote ${hf}`);
 
     // A rerun does nothing.
     const again = await runPlan(loaded, { resolveModel: createPlanModelResolver() });
@@ -120,6 +136,17 @@ ${extra}`,
     expect(grpo.env.FEA_REWARD_URL).toBe('http://127.0.0.1:8765');
     expect(grpo.rewardServer).toMatchObject({ host: '127.0.0.1', loopback: true, preset: 'facial-r1' });
     expect(grpo.files.map((file) => path.basename(file))).toEqual(['facial_r1_reward.json']);
+    // The HF export goes through the plan's launcher, like the engine; one node starts no Ray.
+    expect(grpo.steps.map((item) => item.when)).toEqual(['after']);
+    expect(grpo.steps[0]!.command.slice(0, 5)).toEqual([
+      process.execPath,
+      standIn,
+      'python3',
+      '-m',
+      'verl.model_merger',
+    ]);
+    expect(grpo.exportDirectory).toBe(path.join(loaded.workDir, 'stage2/grpo/hf'));
+    expect(dry.dryRuns[0]!.steps).toEqual([]);
     const state = (await StateStore.open(loaded.workDir)).snapshot;
     const dataSteps = [
       'collect',
@@ -249,5 +276,50 @@ ${extra}`,
     }
     const state = (await StateStore.open(failing.workDir)).snapshot;
     expect(Object.keys(state.steps)).toEqual(['collect', 'stage1/teacher', 'stage1/prepare']);
+  });
+
+  it('a failed HF export fails the training step: never recorded as done, and a rerun retries it', async () => {
+    const loaded = await writePlan('export-fails');
+    process.env.STAND_IN_MERGE_EXIT = '4';
+    try {
+      await expect(runPlan(loaded, { resolveModel: createPlanModelResolver() })).rejects.toThrow(
+        /merge the final FSDP checkpoint into an HF folder \(verl's model merger\) exited with 4; see .*engine\.log\. Rerun to retry\./,
+      );
+    } finally {
+      delete process.env.STAND_IN_MERGE_EXIT;
+    }
+    const state = (await StateStore.open(loaded.workDir)).snapshot;
+    expect(state.steps['stage1/train']).toBeDefined();
+    expect(state.steps['stage2/train']).toBeUndefined();
+    const rerun = await runPlan(loaded, {
+      resolveModel: createPlanModelResolver(),
+      stopAfter: 'stage2/train',
+    });
+    expect(rerun.steps.filter((item) => !item.skipped).map((item) => item.step)).toEqual(['stage2/train']);
+    await readFile(path.join(loaded.workDir, 'stage2/grpo/hf/config.json'));
+  });
+
+  it('prepare refuses a set smaller than one batch (verl, EasyR1 drop partial batches), naming the plan line', async () => {
+    const loaded = await writePlan('too-few');
+    const big = {
+      ...loaded,
+      plan: { ...loaded.plan, stage2: { ...loaded.plan.stage2, batchSize: 16, miniBatchSize: 16 } },
+    };
+    await expect(
+      runPlan(big, { resolveModel: createPlanModelResolver(), only: ['collect', 'stage2/prepare'] }),
+    ).rejects.toThrow(
+      /too-few\.yaml:\d+: field "stage2\.batchSize": stage2\/prepare: 8 training rows are fewer than one batch of 16: verl would train no step .*at most 8/,
+    );
+    const easyr1 = {
+      ...big,
+      plan: { ...big.plan, stage2: { ...big.plan.stage2, engine: 'easyr1' as const } },
+    };
+    await expect(
+      runPlan(easyr1, { resolveModel: createPlanModelResolver(), only: ['collect', 'stage2/prepare'] }),
+    ).rejects.toThrow(
+      /field "stage2\.batchSize": .*8 training rows are fewer than one rollout batch of 16: EasyR1/,
+    );
+    const state = (await StateStore.open(loaded.workDir)).snapshot;
+    expect(Object.keys(state.steps)).toEqual(['collect']);
   });
 });

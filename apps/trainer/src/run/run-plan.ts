@@ -1,4 +1,4 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type FeaSample, readFeaJsonl, resolveImagePath, writeJsonlAtomic } from '@facial-r1/dataset';
 import { bridgeFiles, createRewardServer } from '@facial-r1/rewards';
@@ -8,13 +8,16 @@ import { collectSamples } from '../data/collect-samples';
 import {
   type EngineCommand,
   type EngineProgress,
+  type EngineStep,
   getEngine,
   type PreparedDataset,
   type Stage,
   toTrainingExamples,
 } from '../engines/index';
 import { EngineRunError, PipelineError } from '../errors';
+import { runAfterSteps } from '../engines/engine-steps';
 import { launchEngine } from '../launch/launch-engine';
+import { engineViolations } from '../plan/check-engines';
 import type { LoadedPlan } from '../plan/load-plan';
 import { type RewardEndpoint, rewardEndpoint, writeRewardSettings } from './reward-endpoint';
 import { hashValue, StateStore, type StepRecord } from './state-store';
@@ -70,6 +73,14 @@ export interface DryRunCommand {
   readonly files: readonly string[];
   /** GRPO: the reward server that must run while the engine trains. */
   readonly rewardServer?: RewardEndpoint & { readonly preset: string };
+  /**
+   * Steps around the command: `before` it the Ray cluster start of a multi-node plan, `after` it
+   * the export of the final checkpoint as an HF folder (verl/EasyR1 model merger, through the
+   * plan's launcher like the engine). A real run runs the `after` steps itself.
+   */
+  readonly steps: readonly EngineStep[];
+  /** The HF folder the run leaves behind: what `vllm serve`, stage 3 and the next SFT round load. */
+  readonly exportDirectory?: string;
 }
 
 /** The result of {@link runPlan}. */
@@ -232,13 +243,29 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   ) {
     const directory = path.join(workDir, stepName.replace(/\/[^/]+$/, ''), `${stage}-data`);
     const blocked = sourceStep ? undefined : dryModel;
+    const embedImages = stage === 'grpo' && plan.stage2.embedImages === true;
     return step(
       stepName,
-      { engineId, stage, source: sourceStep?.outputs },
+      { engineId, stage, source: sourceStep?.outputs, ...(embedImages ? { embedImages } : {}) },
       async () => {
         const engine = getEngine(engineId, stage);
+        if (embedImages && engineId !== 'verl')
+          throw loaded.errorAt(
+            ['stage2', 'embedImages'],
+            `only verl reads image bytes from its dataset; ${engineId} opens images by path.`,
+          );
         const examples = toTrainingExamples(await readSamples(source));
-        const prepared = await engine.writeDataset({ train: examples }, directory, { stage });
+        // Refused before anything is written: a set the engine cannot train one step on.
+        const rowProblem = engineViolations(plan, stage, engine, workDir, {
+          trainRows: examples.length,
+        }).find((violation) => violation.message.includes('training rows'));
+        if (rowProblem) {
+          throw loaded.errorAt(
+            (rowProblem.planField ?? (stage === 'sft' ? 'stage1.engine' : 'stage2.engine')).split('.'),
+            `${stepName}: ${rowProblem.message} (${rowProblem.source}). Lower the batch size to at most ${examples.length} or add data.`,
+          );
+        }
+        const prepared = await engine.writeDataset({ train: examples }, directory, { stage, embedImages });
         const outputs = [...prepared.files];
         if (stage === 'grpo' && engineId !== 'openrlhf') {
           // The bridge and every module it imports travel together: the folder is self-contained.
@@ -332,6 +359,9 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
             rewardToken: endpoint?.token,
             modelPath,
           });
+          // The engine's own command, before the launcher prefix: its after steps go through the
+          // launcher the same way (runAfterSteps adds it in a real run).
+          const engineCommand = command;
           if (section.launcher) {
             const [program, ...prefix] = section.launcher;
             command = { ...command, command: program!, args: [...prefix, command.command, ...command.args] };
@@ -359,12 +389,18 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
               env: { ...command.env, ...rewardEnv },
               files: [...Object.keys(command.files), ...(settingsFile ? [settingsFile] : [])],
               rewardServer: endpoint && { ...endpoint, preset: plan.stage2.preset },
+              steps: (engineCommand.steps ?? []).map((item) =>
+                item.when === 'after' && section.launcher
+                  ? { ...item, command: [...section.launcher, ...item.command] }
+                  : item,
+              ),
+              exportDirectory: engineCommand.exportDirectory,
             });
             dryModel ??= stepName;
             return {
               dry: true as const,
               reason: 'dry run: the engine was not started',
-              values: { checkpoint: command.outputDirectory },
+              values: { checkpoint: command.exportDirectory ?? command.outputDirectory },
             };
           }
           const record = await launchEngine(engine, command, {
@@ -380,10 +416,33 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
                 `see ${record.logFile}. Rerun to resume from this step.`,
             );
           }
-          const checkpoint = record.checkpoints.at(-1) ?? command.outputDirectory;
+          // The HF export (verl/EasyR1 model merger): a failed or empty export fails the step, so
+          // it is never recorded as done and a rerun retries it.
+          const afterSteps = (engineCommand.steps ?? []).filter((item) => item.when === 'after');
+          await runAfterSteps(engineCommand, {
+            directory: stageDirectory,
+            logFile: record.logFile,
+            launcher: section.launcher,
+            env: rewardEnv,
+            signal: options.signal,
+          });
+          const outputs = [path.join(stageDirectory, 'launch.json')];
+          if (afterSteps.length && command.exportDirectory) {
+            const config = path.join(command.exportDirectory, 'config.json');
+            try {
+              await access(config);
+            } catch {
+              throw new EngineRunError(
+                `${afterSteps.at(-1)!.description} finished but ${config} does not exist; see ${record.logFile}. Rerun to retry.`,
+              );
+            }
+            outputs.push(config);
+          }
+          // What stage 3, the next SFT round and `vllm serve` load: the HF folder, never FSDP shards.
+          const checkpoint = command.exportDirectory ?? record.checkpoints.at(-1) ?? command.outputDirectory;
           return {
-            outputs: [path.join(stageDirectory, 'launch.json')],
-            values: { checkpoint, checkpoints: record.checkpoints },
+            outputs,
+            values: { checkpoint, checkpoints: record.checkpoints, exportDirectory: command.exportDirectory },
           };
         } finally {
           await server?.close();

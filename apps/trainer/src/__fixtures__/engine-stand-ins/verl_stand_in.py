@@ -1,6 +1,7 @@
 """Stand-in for verl: custom reward function by path + name, keyword calls, image lookup."""
 
 import importlib.util
+import base64
 import json
 import os
 import sys
@@ -22,6 +23,14 @@ def get_custom_reward_fn(config):
     raw_fn = getattr(load_module(config["path"]), config["name"])
     reward_kwargs = dict(config.get("reward_kwargs", {}))
     return partial(lambda fn, extra, *args, **kwargs: fn(*args, **{**kwargs, **extra}), raw_fn, reward_kwargs)
+
+
+IMAGE_MAGIC = {b"\xff\xd8\xff": "jpeg", b"\x89PNG": "png", b"RIFF": "webp"}
+
+
+def image_format(data):
+    """The format PIL would detect from the first bytes (None: not an image it opens)."""
+    return next((name for magic, name in IMAGE_MAGIC.items() if data.startswith(magic)), None)
 
 
 def fetch_image_path(element):
@@ -71,7 +80,13 @@ def main():
     for row in rows:
         for element in row["images"]:
             path = fetch_image_path(element)
-            images.append({"ref": element.get("image"), "path": path, "exists": path is None or os.path.isfile(path)})
+            if path is None:
+                # verl's process_image: Image.open(BytesIO(bytes)); the test passes them base64-encoded.
+                data = base64.b64decode(element["bytes"])
+                images.append({"ref": "<bytes>", "path": None, "exists": image_format(data) is not None,
+                               "format": image_format(data), "size": len(data)})
+                continue
+            images.append({"ref": element.get("image"), "path": path, "exists": os.path.isfile(path)})
     lengths = {key: len(values) for key, values in extra.items()}
     print(json.dumps({
         "naive": naive_scores,
