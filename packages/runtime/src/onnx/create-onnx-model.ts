@@ -10,6 +10,7 @@ import { ContextLengthError, ModelFileError } from '../errors';
 import { IncrementalDecoder } from '../generation/incremental-decoder';
 import { computeRopeIndex } from '../generation/rope-index';
 import { sampleToken } from '../generation/sample-token';
+import { createStoppingCriteria } from '../generation/stopping-criteria';
 import { SeededRandom } from '../generation/seeded-random';
 import {
   type ProcessedImage,
@@ -420,6 +421,143 @@ class OnnxQwenVLModel implements FeaModel {
     return floatTensor(type, data, [ids.length, 1, hidden]);
   }
 
+  /** Runs the vision encoder and writes its features over the image-pad rows of `embeds`. */
+  private async mergeImageFeatures(
+    ids: readonly number[],
+    images: readonly ProcessedImage[],
+    embeds: ort.Tensor,
+  ): Promise<void> {
+    const pixelCount = images.reduce((sum, image) => sum + image.pixelValues.length, 0);
+    const pixels = new Float32Array(pixelCount);
+    let offset = 0;
+    for (const image of images) {
+      pixels.set(image.pixelValues, offset);
+      offset += image.pixelValues.length;
+    }
+    const patches = images.reduce((sum, image) => sum + image.patchCount, 0);
+    const grid = BigInt64Array.from(images.flatMap((image) => image.gridThw.map(BigInt)));
+    const { pixelType, gridInputName } = this.signatures.vision;
+    const output = await this.sessions.vision.run({
+      pixel_values: floatTensor(pixelType, toFloatType(pixels, pixelType), [
+        patches,
+        images[0]?.patchDimension ?? 1176,
+      ]),
+      [gridInputName]: new ort.Tensor('int64', grid, [images.length, 3]),
+    });
+    const data = embeds.data as FloatData;
+    const features = toFloatType(
+      (output.image_features as ort.Tensor).data as FloatData,
+      embeds.type as FloatType,
+    ) as typeof data;
+    let row = 0;
+    for (let position = 0; position < ids.length; position += 1) {
+      if (ids[position] !== this.imageTokenId) continue;
+      data.set(
+        features.subarray(row * this.hiddenSize, (row + 1) * this.hiddenSize),
+        position * this.hiddenSize,
+      );
+      row += 1;
+    }
+  }
+
+  /** Qwen2-VL's 3-axis (temporal, height, width) positions of the prompt, flat as the decoder takes them, and the offset decode positions continue from. */
+  private ropePositions(
+    ids: readonly number[],
+    images: readonly ProcessedImage[],
+  ): { positions: BigInt64Array; delta: number } {
+    const rope = computeRopeIndex(
+      ids,
+      images.map((image) => image.gridThw),
+      {
+        imageTokenId: this.imageTokenId,
+        visionStartTokenId: this.visionStartTokenId,
+        spatialMergeSize: this.mergeSize,
+      },
+    );
+    const positions = new BigInt64Array(3 * ids.length);
+    rope.positions.forEach((row, axis) => {
+      for (let index = 0; index < ids.length; index += 1)
+        positions[axis * ids.length + index] = BigInt(row[index] as number);
+    });
+    return { positions, delta: rope.delta };
+  }
+
+  /**
+   * Runs the prompt through the decoder: the last position's logits and the key/value cache,
+   * tiled to the `n` sequences that continue from it.
+   */
+  private async prefill(
+    embeds: ort.Tensor,
+    promptLength: number,
+    positions: BigInt64Array,
+    n: number,
+  ): Promise<{ logits: Float32Array; vocabulary: number; past: Feeds }> {
+    const signature = this.signatures.decoder;
+    const feeds: Feeds = {
+      inputs_embeds: embeds,
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(promptLength).fill(1n), [1, promptLength]),
+      position_ids: new ort.Tensor('int64', positions, [3, 1, promptLength]),
+      // Only the last position's logits are needed: graphs that can skip the others do.
+      ...(signature.numLogitsToKeep ? { num_logits_to_keep: int64Scalar(1n) } : {}),
+      ...(signature.useCacheBranch ? { use_cache_branch: boolTensor(false) } : {}),
+    };
+    for (let layer = 0; layer < signature.layers; layer += 1) {
+      for (const kind of ['key', 'value']) {
+        feeds[`past_key_values.${layer}.${kind}`] = floatTensor(
+          signature.cacheType,
+          floatArray(signature.cacheType, 0),
+          [1, signature.kvHeads, 0, signature.headDimension],
+        );
+      }
+    }
+    const prefill = await this.sessions.decoder.run(feeds);
+    const prefillOutput = prefill.logits as ort.Tensor;
+    const vocabulary = prefillOutput.dims[2] as number;
+    const prefillRows = prefillOutput.dims[1] as number;
+    const prefillLogits = toFloat32(
+      (prefillOutput.data as FloatData).subarray((prefillRows - 1) * vocabulary, prefillRows * vocabulary),
+    );
+    const past: Feeds = {};
+    for (let layer = 0; layer < signature.layers; layer += 1) {
+      for (const kind of ['key', 'value']) {
+        past[`past_key_values.${layer}.${kind}`] = tile(prefill[`present.${layer}.${kind}`] as ort.Tensor, n);
+      }
+    }
+    return { logits: prefillLogits, vocabulary, past };
+  }
+
+  /** One decode step of the batch: the next tokens in, their logits and the grown cache out. */
+  private async decodeStep(
+    next: readonly number[],
+    past: Feeds,
+    pastLength: number,
+    ropeDelta: number,
+  ): Promise<{ logits: FloatData; past: Feeds }> {
+    const signature = this.signatures.decoder;
+    const n = next.length;
+    const stepEmbeds = await this.embedStep(next);
+    const position = BigInt(pastLength + ropeDelta);
+    const stepFeeds: Feeds = {
+      ...past,
+      inputs_embeds: stepEmbeds,
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(n * (pastLength + 1)).fill(1n), [
+        n,
+        pastLength + 1,
+      ]),
+      position_ids: new ort.Tensor('int64', new BigInt64Array(3 * n).fill(position), [3, n, 1]),
+      ...(signature.numLogitsToKeep ? { num_logits_to_keep: int64Scalar(1n) } : {}),
+      ...(signature.useCacheBranch ? { use_cache_branch: boolTensor(true) } : {}),
+    };
+    const output = await (n === 1 ? this.sessions.singleStreamDecoder : this.sessions.decoder).run(stepFeeds);
+    const present: Feeds = {};
+    for (let layer = 0; layer < signature.layers; layer += 1) {
+      for (const kind of ['key', 'value']) {
+        present[`past_key_values.${layer}.${kind}`] = output[`present.${layer}.${kind}`] as ort.Tensor;
+      }
+    }
+    return { logits: (output.logits as ort.Tensor).data as FloatData, past: present };
+  }
+
   private async generateOne(
     prompt: PromptInput,
     promptIndex: number,
@@ -436,85 +574,12 @@ class OnnxQwenVLModel implements FeaModel {
       );
     }
     const embeds = await this.embed(ids, 1);
-    if (images.length > 0) {
-      const pixelCount = images.reduce((sum, image) => sum + image.pixelValues.length, 0);
-      const pixels = new Float32Array(pixelCount);
-      let offset = 0;
-      for (const image of images) {
-        pixels.set(image.pixelValues, offset);
-        offset += image.pixelValues.length;
-      }
-      const patches = images.reduce((sum, image) => sum + image.patchCount, 0);
-      const grid = BigInt64Array.from(images.flatMap((image) => image.gridThw.map(BigInt)));
-      const { pixelType, gridInputName } = this.signatures.vision;
-      const output = await this.sessions.vision.run({
-        pixel_values: floatTensor(pixelType, toFloatType(pixels, pixelType), [
-          patches,
-          images[0]?.patchDimension ?? 1176,
-        ]),
-        [gridInputName]: new ort.Tensor('int64', grid, [images.length, 3]),
-      });
-      const data = embeds.data as FloatData;
-      const features = toFloatType(
-        (output.image_features as ort.Tensor).data as FloatData,
-        embeds.type as FloatType,
-      ) as typeof data;
-      let row = 0;
-      for (let position = 0; position < ids.length; position += 1) {
-        if (ids[position] !== this.imageTokenId) continue;
-        data.set(
-          features.subarray(row * this.hiddenSize, (row + 1) * this.hiddenSize),
-          position * this.hiddenSize,
-        );
-        row += 1;
-      }
-    }
-    const rope = computeRopeIndex(
-      ids,
-      images.map((image) => image.gridThw),
-      {
-        imageTokenId: this.imageTokenId,
-        visionStartTokenId: this.visionStartTokenId,
-        spatialMergeSize: this.mergeSize,
-      },
-    );
-    const positions = new BigInt64Array(3 * ids.length);
-    rope.positions.forEach((row, axis) => {
-      for (let index = 0; index < ids.length; index += 1)
-        positions[axis * ids.length + index] = BigInt(row[index] as number);
-    });
-    const signature = this.signatures.decoder;
-    const feeds: Feeds = {
-      inputs_embeds: embeds,
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
-      position_ids: new ort.Tensor('int64', positions, [3, 1, ids.length]),
-      // Only the last position's logits are needed: graphs that can skip the others do.
-      ...(signature.numLogitsToKeep ? { num_logits_to_keep: int64Scalar(1n) } : {}),
-      ...(signature.useCacheBranch ? { use_cache_branch: boolTensor(false) } : {}),
-    };
-    for (let layer = 0; layer < signature.layers; layer += 1) {
-      for (const kind of ['key', 'value']) {
-        feeds[`past_key_values.${layer}.${kind}`] = floatTensor(
-          signature.cacheType,
-          floatArray(signature.cacheType, 0),
-          [1, signature.kvHeads, 0, signature.headDimension],
-        );
-      }
-    }
-    const prefill = await this.sessions.decoder.run(feeds);
+    if (images.length > 0) await this.mergeImageFeatures(ids, images, embeds);
+    const rope = this.ropePositions(ids, images);
     const n = Math.max(1, sampling.n ?? 1);
-    const prefillOutput = prefill.logits as ort.Tensor;
-    const vocabulary = prefillOutput.dims[2] as number;
-    const prefillRows = prefillOutput.dims[1] as number;
-    const prefillLogits = toFloat32(
-      (prefillOutput.data as FloatData).subarray((prefillRows - 1) * vocabulary, prefillRows * vocabulary),
-    );
-    let past: Feeds = {};
-    for (let layer = 0; layer < signature.layers; layer += 1) {
-      for (const kind of ['key', 'value']) {
-        past[`past_key_values.${layer}.${kind}`] = tile(prefill[`present.${layer}.${kind}`] as ort.Tensor, n);
-      }
-    }
+    const prefilled = await this.prefill(embeds, ids.length, rope.positions, n);
+    const vocabulary = prefilled.vocabulary;
+    let past = prefilled.past;
     const prefillMs = performance.now() - started;
 
     const temperature = sampling.temperature ?? 0;
@@ -524,93 +589,33 @@ class OnnxQwenVLModel implements FeaModel {
       { length: n },
       (_, index) => new SeededRandom((seed + Math.imul(index, 0x9e3779b9)) >>> 0),
     );
-    const stopIds = new Set([...this.eosIds, ...(sampling.stopTokenIds ?? [])]);
-    const stopStrings = sampling.stop ?? [];
-    const maxTokens = Math.min(sampling.maxTokens ?? 256, this.contextLength - ids.length);
+    const criteria = createStoppingCriteria({
+      stopTokenIds: [...this.eosIds, ...(sampling.stopTokenIds ?? [])],
+      stop: sampling.stop ?? [],
+      maxTokens: Math.min(sampling.maxTokens ?? 256, this.contextLength - ids.length),
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
     const decoders = Array.from({ length: n }, () => new IncrementalDecoder(this.tokenizer));
     const finished: (Completion | undefined)[] = new Array(n).fill(undefined);
-    const longestStop = Math.max(0, ...stopStrings.map((stop) => stop.length));
     let next = Array.from({ length: n }, (_, index) =>
-      sampleToken(prefillLogits, tokenOptions, randoms[index] as SeededRandom),
+      sampleToken(prefilled.logits, tokenOptions, randoms[index] as SeededRandom),
     );
     const decodeStarted = performance.now();
     let pastLength = ids.length;
     for (;;) {
-      request.signal?.throwIfAborted();
+      criteria.beforeStep();
       for (let index = 0; index < n; index += 1) {
         if (finished[index]) continue;
-        const token = next[index] as number;
-        const decoder = decoders[index] as IncrementalDecoder;
-        if (stopIds.has(token)) {
-          finished[index] = {
-            text: decoder.text,
-            finishReason: 'stop',
-            completionTokens: decoder.tokens.length + 1,
-          };
-          continue;
-        }
-        const previousLength = decoder.text.length;
-        const delta = decoder.push(token);
-        if (delta) {
-          // Only a stop string that ends in the new text can be new.
-          const text = decoder.text;
-          const from = Math.max(0, previousLength - longestStop + 1);
-          let stopAt = -1;
-          for (const stop of stopStrings) {
-            const at = text.indexOf(stop, from);
-            if (at >= 0 && (stopAt < 0 || at < stopAt)) stopAt = at;
-          }
-          if (stopAt >= 0) {
-            if (stopAt > previousLength) {
-              request.onStream?.({
-                promptIndex,
-                completionIndex: index,
-                delta: text.slice(previousLength, stopAt),
-              });
-            }
-            finished[index] = {
-              text: text.slice(0, stopAt),
-              finishReason: 'stop',
-              completionTokens: decoder.tokens.length,
-            };
-            continue;
-          }
-          request.onStream?.({ promptIndex, completionIndex: index, delta });
-        }
-        if (decoder.tokens.length >= maxTokens) {
-          finished[index] = {
-            text: decoder.finalText(),
-            finishReason: 'length',
-            completionTokens: decoder.tokens.length,
-          };
-        }
+        const step = criteria.advance(decoders[index] as IncrementalDecoder, next[index] as number);
+        if (step.delta) request.onStream?.({ promptIndex, completionIndex: index, delta: step.delta });
+        if (step.completion) finished[index] = step.completion;
       }
       if (finished.every(Boolean)) break;
       // The whole group decodes as one batch; finished rows are fed their last token and ignored.
-      const stepEmbeds = await this.embedStep(next);
-      const position = BigInt(pastLength + rope.delta);
-      const stepFeeds: Feeds = {
-        ...past,
-        inputs_embeds: stepEmbeds,
-        attention_mask: new ort.Tensor('int64', new BigInt64Array(n * (pastLength + 1)).fill(1n), [
-          n,
-          pastLength + 1,
-        ]),
-        position_ids: new ort.Tensor('int64', new BigInt64Array(3 * n).fill(position), [3, n, 1]),
-        ...(signature.numLogitsToKeep ? { num_logits_to_keep: int64Scalar(1n) } : {}),
-        ...(signature.useCacheBranch ? { use_cache_branch: boolTensor(true) } : {}),
-      };
-      const output = await (n === 1 ? this.sessions.singleStreamDecoder : this.sessions.decoder).run(
-        stepFeeds,
-      );
+      const output = await this.decodeStep(next, past, pastLength, rope.delta);
       pastLength += 1;
-      past = {};
-      for (let layer = 0; layer < signature.layers; layer += 1) {
-        for (const kind of ['key', 'value']) {
-          past[`past_key_values.${layer}.${kind}`] = output[`present.${layer}.${kind}`] as ort.Tensor;
-        }
-      }
-      const logits = (output.logits as ort.Tensor).data as FloatData;
+      past = output.past;
+      const logits = output.logits;
       next = Array.from({ length: n }, (_, index) =>
         finished[index]
           ? (next[index] as number)

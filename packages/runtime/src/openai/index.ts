@@ -1,3 +1,4 @@
+export { MalformedResponseError } from './chat-completion-response';
 export { InvalidModelOptionError, ModelRequestError } from './errors';
 export {
   createOpenAICompatibleModel,

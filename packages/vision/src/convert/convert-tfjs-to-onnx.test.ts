@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { demoPhotoPaths, faceApiModelsDirectory, humanModelsDirectory } from '../shipped-assets';
 import { FACE_API_EXPRESSION_LABELS, FACE_API_EXPRESSION_MEAN_RGB } from './face-api-expression-graph';
 import { ModelFormatError, UnsupportedOpError } from '../errors';
-import { convertTfjsToOnnx } from './convert-tfjs-to-onnx';
+import { convertTfjsToOnnx, SUPPORTED_TFJS_OPS } from './convert-tfjs-to-onnx';
 import { convertTfjsModelCached } from './converted-model-cache';
 import { decodeTfjsWeights, readTfjsGraphModel } from './read-tfjs-graph-model';
 
@@ -224,6 +224,22 @@ describe('errors', () => {
     };
     expect(() => convertTfjsToOnnx(broken)).toThrow(UnsupportedOpError);
     expect(() => convertTfjsToOnnx(broken)).toThrow(/NonMaxSuppressionV5.*node ".*Softmax/);
+  });
+
+  it('dispatches only on the op-handler table (no Object.prototype members), listed in SUPPORTED_TFJS_OPS', async () => {
+    const model = await readTfjsGraphModel(join(humanModels, 'emotion.json'));
+    for (const op of ['constructor', 'toString', '__proto__']) {
+      const broken = {
+        ...model,
+        json: {
+          ...model.json,
+          modelTopology: { node: [...model.json.modelTopology.node, { name: 'odd', op, input: [] }] },
+        },
+      };
+      expect(() => convertTfjsToOnnx(broken)).toThrow(new RegExp(`"${op}" \\(node "odd"\\)`));
+    }
+    expect(SUPPORTED_TFJS_OPS).toContain('Softmax');
+    expect(new Set(SUPPORTED_TFJS_OPS).size).toBe(SUPPORTED_TFJS_OPS.length);
   });
 
   it('dequantizes uint8, uint16 and float16 weights', () => {
