@@ -2,7 +2,8 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   entry: { index: 'src/index.ts', test: 'src/test/index.ts' },
-  format: ['esm'],
+  // ESM and CommonJS: packages with a `require` entry (facs, parsers, rewards) depend on it.
+  format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   clean: true,

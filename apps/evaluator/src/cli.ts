@@ -6,8 +6,7 @@ import {
   ProgressReporter,
 } from '@facial-r1/cli-kit';
 import { exitCodeFor } from '@facial-r1/spec';
-import { createModelRegistry, type ModelProviderFactory } from '@facial-r1/runtime';
-import { createFaceBaselineModel, demoPhotoPaths } from '@facial-r1/vision';
+import { createFacialR1ModelRegistry, demoPhotoPaths } from '@facial-r1/vision';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -18,11 +17,6 @@ import { expandImagePaths } from './expand-image-paths';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { compareReports, readRunReports, renderComparison } from './compare-runs';
 import { runBenchmark } from './run-benchmark';
-
-/** Local model providers besides the runtime's built-in `onnx:` and `openai:`: `baseline` (the face model). */
-const LOCAL_PROVIDERS: Record<string, ModelProviderFactory> = {
-  baseline: () => createFaceBaselineModel(),
-};
 
 /** Exit codes: 0 success, 1 a failed run (or an interrupted or incomplete one), 2 a usage error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -168,7 +162,7 @@ Examples:
         json?: boolean;
       }) => {
         const adapter = getBenchmark(options.benchmark);
-        const registry = createModelRegistry({ providers: LOCAL_PROVIDERS });
+        const registry = createFacialR1ModelRegistry();
         const model = await registry.resolve(options.model);
         const judge = options.judge
           ? { model: await registry.resolve(options.judge), modelId: options.judge }

@@ -28,7 +28,7 @@ export { dryRunScript, shellCommand, shellQuote } from './launch/dry-run-script'
 export { formatCommand, type LaunchOptions, type LaunchRecord, launchEngine } from './launch/launch-engine';
 export { type LoadedPlan, loadPlan, parsePlan } from './plan/load-plan';
 export { type Plan, type PlanDataset, planSchema } from './plan/plan-schema';
-export { createPlanModelResolver, PLAN_MODEL_PROVIDERS } from './models';
+export { createPlanModelResolver } from './models';
 export {
   REWARD_SETTINGS_FILE,
   type RewardEndpoint,

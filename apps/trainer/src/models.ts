@@ -1,22 +1,19 @@
 import type { FeaModel, ModelProviderFactory } from '@facial-r1/runtime';
-import { createModelRegistry } from '@facial-r1/runtime';
 
 /**
- * Local providers `fea-train` knows besides the runtime's built-in `openai:` and `onnx:`:
- * `baseline`, the vision package's face model (what `fea-eval` registers too), loaded only
- * when a plan names it.
- */
-export const PLAN_MODEL_PROVIDERS: Readonly<Record<string, ModelProviderFactory>> = {
-  baseline: async () => (await import('@facial-r1/vision')).createFaceBaselineModel(),
-};
-
-/**
- * Resolves the model ids a plan may name (`openai:<url>#<model>`, `onnx:<dir>`, `baseline`).
- * `providers` add to or replace {@link PLAN_MODEL_PROVIDERS}.
+ * Resolves the model ids a plan may name (`openai:<url>#<model>`, `onnx:<dir>`, `baseline`)
+ * through the registry `fea-eval` uses too (`createFacialR1ModelRegistry` of
+ * `@facial-r1/vision`), loaded only when a plan names a model, so commands that need none do
+ * not load onnxruntime or sharp. `providers` add to or replace the registry's.
  */
 export function createPlanModelResolver(
   providers: Readonly<Record<string, ModelProviderFactory>> = {},
 ): (id: string) => Promise<FeaModel> {
-  const registry = createModelRegistry({ providers: { ...PLAN_MODEL_PROVIDERS, ...providers } });
-  return (id) => registry.resolve(id);
+  let registry: Promise<{ resolve(id: string): Promise<FeaModel> }> | undefined;
+  return async (id) => {
+    registry ??= import('@facial-r1/vision').then(({ createFacialR1ModelRegistry }) =>
+      createFacialR1ModelRegistry({ providers }),
+    );
+    return (await registry).resolve(id);
+  };
 }

@@ -1,5 +1,6 @@
 import { exitCodeFor } from '@facial-r1/spec';
-import { Command, InvalidArgumentError } from 'commander';
+import { createRequire } from 'node:module';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { PRESETS } from './presets';
 import { createRewardServer } from './server/reward-server';
 
@@ -10,9 +11,14 @@ const port = (value: string) => {
   return parsed;
 };
 
-const program = new Command('fea-rewards').description(
-  'Facial-R1 reward server for RL engines (verl, TRL, OpenRLHF, EasyR1).',
-);
+// src/bin.ts and dist/bin.js are both one folder below the package root.
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+const program = new Command('fea-rewards')
+  .description('Facial-R1 reward server for RL engines (verl, TRL, OpenRLHF, EasyR1).')
+  .version(VERSION)
+  // Commander's own usage errors (unknown option or command, with its closest match) exit 2.
+  .exitOverride();
 program
   .command('serve')
   .description('Serve POST /score, POST /openrlhf, GET /health and GET /metrics until SIGINT/SIGTERM')
@@ -52,6 +58,10 @@ program
   );
 
 program.parseAsync().catch((error: unknown) => {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+    return;
+  }
   console.error(`fea-rewards: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = exitCodeFor(error);
 });

@@ -25,7 +25,14 @@ async function installBuilt(name: string, into: string, extra: readonly string[]
   };
   await build({
     ...config,
-    entry: (config.entry as string[]).map((entry) => join(source, entry)),
+    entry: Array.isArray(config.entry)
+      ? config.entry.map((entry) => join(source, entry))
+      : Object.fromEntries(
+          Object.entries(config.entry as Record<string, string>).map(([name, entry]) => [
+            name,
+            join(source, entry),
+          ]),
+        ),
     outDir: join(target, 'dist'),
     dts: false,
     sourcemap: false,
@@ -52,6 +59,7 @@ describe('@facial-r1/rewards as installed', () => {
   let server: ChildProcess | undefined;
   beforeAll(async () => {
     project = await mkdtemp(join(tmpdir(), 'fea-rewards-artifact-'));
+    await installBuilt('spec', project);
     await installBuilt('facs', project);
     await installBuilt('parsers', project);
     await installBuilt('assessment', project);

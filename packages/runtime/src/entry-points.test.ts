@@ -50,9 +50,9 @@ describe('entry points', () => {
     expect(root.exports).not.toContain('createOnnxModel');
   });
 
-  it('/openai and /server stay light too', async () => {
+  it('/openai stays light; /server loads sharp (it reads image headers to refuse bad images with a 400) but never onnxruntime-node', async () => {
     expect((await nativeModulesLoadedBy('@facial-r1/runtime/openai')).loaded).toEqual([]);
-    expect((await nativeModulesLoadedBy('@facial-r1/runtime/server')).loaded).toEqual([]);
+    expect((await nativeModulesLoadedBy('@facial-r1/runtime/server')).loaded).toEqual(['sharp']);
   });
 
   it('/onnx loads onnxruntime-node (so the check above can see it)', async () => {

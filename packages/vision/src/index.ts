@@ -62,3 +62,4 @@ export { decodeImage, FaceAnalyzer } from './pipeline/face-analyzer';
 export type { RgbImage, SquareRegion } from './pipeline/raster';
 export { regionToImage, sampleRegion } from './pipeline/raster';
 export { analyzeImage } from './analyze-image';
+export { createFacialR1ModelRegistry, FACIAL_R1_MODEL_PROVIDERS } from './facial-r1-model-registry';
