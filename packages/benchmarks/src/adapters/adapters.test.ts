@@ -141,6 +141,10 @@ describe('benchmark adapters on native-layout fixtures', () => {
   it('RAF-AU: AU strings with sides, intensities and null; a bad token names the line', async () => {
     await writeFixtureDataset('raf-au', root('raf-au'), { perClass: 1 });
     const samples = await load('raf-au', root('raf-au'));
+    // No official split: `test` is the whole labelled set, as `all` is.
+    expect((await load('raf-au', root('raf-au'), { split: 'test' })).map((item) => item.id)).toEqual(
+      samples.map((item) => item.id),
+    );
     expect(samples.map((sample) => sample.AUs)).toEqual([
       ['AU1', 'AU2', 'AU5', 'AU25', 'AU26'],
       ['AU6', 'AU12'],

@@ -20,14 +20,18 @@ export function parseRafAuLabel(label: string): string[] | null {
   return aus;
 }
 
-/** RAF-AU: AU strings per image, scored by AU F1 over the AUs with positives. No official split. */
+/**
+ * RAF-AU: AU strings per image, scored by AU F1 over the AUs with positives. The release has no
+ * official split: every labelled image is the evaluation set, under `all` or `test` (the name
+ * the other benchmarks evaluate on, so one command line serves them all).
+ */
 export const rafAuAdapter: BenchmarkAdapter = {
   id: 'raf-au',
   version: 1,
   title: 'RAF-AU',
   task: 'au',
   labelSet: {},
-  splits: ['all'],
+  splits: ['all', 'test'],
   defaultSplit: 'all',
   layout: LAYOUT,
   load(root, options = {}) {
