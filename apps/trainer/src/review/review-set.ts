@@ -123,8 +123,9 @@ async function readSamples(file: string): Promise<FeaSample[]> {
   return samples;
 }
 
+/** The rejected attempts synthesis recorded (`OutcomeRecord.history`); rounds from before it have none. */
 function historyOf(record: OutcomeRecord): AttemptRecord[] {
-  const history = (record as unknown as { history?: unknown }).history;
+  const history: unknown = record.history;
   if (!Array.isArray(history)) return [];
   return history
     .filter(

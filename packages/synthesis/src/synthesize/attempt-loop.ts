@@ -3,6 +3,13 @@ import { buildRetryPrompt, buildSynthesisPrompt } from '@facial-r1/parsers';
 import type { FeaModel, SamplingOptions } from '@facial-r1/runtime';
 import type { Verification, Verifier } from '../verify/verifier';
 
+/** One rejected attempt: its best candidate and the verifier's feedback on it. */
+export interface RejectedAttempt {
+  readonly completion: string;
+  /** What the retry prompt told the model to fix. */
+  readonly problems: readonly string[];
+}
+
 /** What happened to one sample. */
 export interface SampleOutcome {
   readonly id: string;
@@ -16,6 +23,8 @@ export interface SampleOutcome {
   /** Failed checks of the final best candidate (empty when accepted). */
   readonly reasons: readonly string[];
   readonly problems: readonly string[];
+  /** The attempts the verifier rejected, in order (for an accepted sample: those before it). */
+  readonly history: readonly RejectedAttempt[];
 }
 
 /** Options of the per-sample attempt loop. */
@@ -52,6 +61,7 @@ export async function synthesizeSample(
   let prompt = basePrompt;
   let best: { completion: string; verification: Verification } | undefined;
   let generated = 0;
+  const history: RejectedAttempt[] = [];
   for (let attempt = 1; attempt <= retries + 1; attempt += 1) {
     const sampling: SamplingOptions = {
       n: candidates,
@@ -88,9 +98,11 @@ export async function synthesizeSample(
         candidates: generated,
         reasons: [],
         problems: [],
+        history,
       };
     }
     if (attemptBest) {
+      history.push({ completion: attemptBest.completion, problems: attemptBest.verification.problems });
       prompt = buildRetryPrompt({
         prompt: basePrompt,
         previousResponse: attemptBest.completion,
@@ -106,5 +118,6 @@ export async function synthesizeSample(
     candidates: generated,
     reasons: best?.verification.failed ?? ['empty'],
     problems: best?.verification.problems ?? ['the model returned no completion'],
+    history,
   };
 }

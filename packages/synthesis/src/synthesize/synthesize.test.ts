@@ -74,6 +74,13 @@ describe('the attempt loop', () => {
     expect(model.prompts[1]).toContain('Your previous response was:');
     expect(model.prompts[1]).toContain('- name these missing AUs: AU12');
     expect(model.prompts[1]).toContain('- the answer must be "happiness", not "sadness"');
+    // The rejected attempt is kept with the feedback the retry prompt gave (the review studio shows it).
+    expect(outcome.history).toEqual([
+      {
+        completion: completion(['AU6'], 'sadness'),
+        problems: expect.arrayContaining(['name these missing AUs: AU12']),
+      },
+    ]);
   });
 
   it('gives up after the retries and reports why', async () => {
@@ -81,6 +88,7 @@ describe('the attempt loop', () => {
     const outcome = await synthesizeSample(happy, model, verify, { retries: 2 });
     expect(outcome).toMatchObject({ accepted: false, attempts: 3, candidates: 3 });
     expect(outcome.reasons).toEqual(['aus', 'answer', 'consistency']);
+    expect(outcome.history).toHaveLength(3);
   });
 
   it('keeps the best of n sampled candidates', async () => {

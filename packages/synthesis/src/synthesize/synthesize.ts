@@ -10,7 +10,7 @@ import {
 import { PROMPT_VERSION } from '@facial-r1/parsers';
 import type { FeaModel } from '@facial-r1/runtime';
 import { createVerifier, type VerifierOptions } from '../verify/verifier';
-import { type AttemptOptions, synthesizeSample } from './attempt-loop';
+import { type AttemptOptions, type RejectedAttempt, synthesizeSample } from './attempt-loop';
 import { runPool } from './run-pool';
 import { findNearDuplicates } from './shingles';
 
@@ -23,6 +23,8 @@ export interface OutcomeRecord {
   readonly candidates: number;
   readonly reasons: readonly string[];
   readonly problems: readonly string[];
+  /** Rejected attempts with their feedback (absent in rounds written before it was recorded). */
+  readonly history?: readonly RejectedAttempt[];
   readonly seconds: number;
 }
 
