@@ -164,6 +164,22 @@ ${extra}`,
     expect(real.dryRuns).toEqual([]);
   });
 
+  it('planSteps names exactly the steps runPlan visits, in order (two stage-3 rounds, dry run)', async () => {
+    const loaded = await writePlan('two-rounds');
+    const twoRounds = { ...loaded, plan: { ...loaded.plan, stage3: { ...loaded.plan.stage3, rounds: 2 } } };
+    const steps = planSteps(twoRounds);
+    expect(steps).toHaveLength(6 + 2 * 5);
+    expect(steps.slice(-5)).toEqual([
+      'stage3/round-2/synthesize',
+      'stage3/round-2/sft-prepare',
+      'stage3/round-2/sft-train',
+      'stage3/round-2/grpo-prepare',
+      'stage3/round-2/grpo-train',
+    ]);
+    const dry = await runPlan(twoRounds, { resolveModel: createPlanModelResolver(), dryRun: true });
+    expect(dry.steps.map((item) => item.step)).toEqual(steps);
+  });
+
   it('a dry run writes every file the printed command names (TRL config and launcher)', async () => {
     const loaded = await writePlan('dry-trl');
     const trl = {

@@ -21,6 +21,7 @@ import { engineViolations } from '../plan/check-engines';
 import type { LoadedPlan } from '../plan/load-plan';
 import { type RewardEndpoint, rewardEndpoint, writeRewardSettings } from './reward-endpoint';
 import { hashValue, StateStore, type StepRecord } from './state-store';
+import { type ModelSource, type StepSpec, stepTable } from './step-table';
 
 /** What happens during a run, for progress displays and logs. */
 export type RunEvent =
@@ -96,28 +97,7 @@ export interface RunResult {
 
 class StopRequested extends Error {}
 
-/** The names of the steps a plan runs, in order. */
-export function planSteps(loaded: LoadedPlan): string[] {
-  const steps = [
-    'collect',
-    'stage1/teacher',
-    'stage1/prepare',
-    'stage1/train',
-    'stage2/prepare',
-    'stage2/train',
-  ];
-  for (let round = 1; round <= loaded.plan.stage3.rounds; round += 1) {
-    const prefix = `stage3/round-${round}`;
-    steps.push(
-      `${prefix}/synthesize`,
-      `${prefix}/sft-prepare`,
-      `${prefix}/sft-train`,
-      `${prefix}/grpo-prepare`,
-      `${prefix}/grpo-train`,
-    );
-  }
-  return steps;
-}
+export { planSteps } from './step-table';
 
 /**
  * Runs a plan's three stages as a resumable state machine. Each step's inputs (its plan
@@ -135,6 +115,8 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   const emit = (event: RunEvent) => options.onEvent?.(event);
   // Set once a dry run has not trained a model: every later step that needs it is not run.
   let dryModel: string | undefined;
+  // Each step's result by name: what later steps read (null: not run, and nothing recorded).
+  const results = new Map<string, StepRecord | null>();
 
   /** What a dry run leaves unrecorded: the step's would-be values, and why it did not run. */
   interface DryOutcome {
@@ -235,14 +217,12 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   };
 
   async function prepare(
-    stepName: string,
-    stage: Stage,
-    engineId: string,
+    spec: Extract<StepSpec, { kind: 'prepare' }>,
     sourceStep: StepRecord | null,
-    source: string,
+    blocked: string | undefined,
   ) {
-    const directory = path.join(workDir, stepName.replace(/\/[^/]+$/, ''), `${stage}-data`);
-    const blocked = sourceStep ? undefined : dryModel;
+    const { name: stepName, stage, engine: engineId, directory } = spec;
+    const source = spec.source.file;
     const embedImages = stage === 'grpo' && plan.stage2.embedImages === true;
     return step(
       stepName,
@@ -285,16 +265,14 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   // `modelStep`: the inputs hash of the step that produced `modelPath`. A retrained checkpoint
   // keeps its path, so downstream steps hash the producing step, not just the path.
   async function train(
-    stepName: string,
-    stage: Stage,
-    engineId: string,
+    spec: Extract<StepSpec, { kind: 'train' }>,
     prepared: StepRecord | null,
     modelPath: string,
-    modelStep?: string,
+    modelStep: string | undefined,
     /** Dry run: the step whose untrained model this one would start from. */
-    dryAfter?: string,
+    blocked: string | undefined,
   ) {
-    const stageDirectory = path.join(workDir, stepName.replace(/\/[^/]+$/, ''), stage);
+    const { name: stepName, stage, engine: engineId, directory: stageDirectory } = spec;
     const section = stage === 'sft' ? plan.stage1 : plan.stage2;
     return step(
       stepName,
@@ -448,23 +426,15 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
           await server?.close();
         }
       },
-      dryAfter ?? (prepared ? undefined : dryModel),
+      blocked,
     );
   }
 
-  try {
-    const samplesFile = path.join(workDir, 'data', 'samples.jsonl');
-    const collected = await step('collect', { datasets: plan.datasets }, async () => {
-      const samples = await collectSamples(loaded);
-      if (samples.length === 0) throw loaded.errorAt(['datasets'], 'the datasets yielded no samples.');
-      await writeJsonlAtomic(samplesFile, samples);
-      return { outputs: [samplesFile], values: { count: samples.length } };
-    });
-
-    const teacherFile = path.join(workDir, 'stage1', 'teacher.jsonl');
-    const teacher = await step(
-      'stage1/teacher',
-      { stage1: plan.stage1, samples: collected?.outputs },
+  function teacherStep(spec: Extract<StepSpec, { kind: 'teacher' }>) {
+    const teacherFile = spec.file;
+    return step(
+      spec.name,
+      { stage1: plan.stage1, samples: results.get(spec.samples.step)?.outputs },
       async () => {
         await mkdir(path.dirname(teacherFile), { recursive: true });
         if (plan.stage1.data) {
@@ -479,13 +449,13 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
         }
         const model = await resolvePlanModel(['stage1', 'teacher'], plan.stage1.teacher);
         try {
-          const manifest = await buildTeacherSet(await readSamples(samplesFile), model, {
+          const manifest = await buildTeacherSet(await readSamples(spec.samples.file), model, {
             size: plan.stage1.size,
             retries: plan.stage1.retries,
             output: teacherFile,
             signal: options.signal,
             onProgress: (done: number, total: number) =>
-              emit({ type: 'progress', step: 'stage1/teacher', progress: { done, total } }),
+              emit({ type: 'progress', step: spec.name, progress: { done, total } }),
           });
           return { outputs: [teacherFile], values: { manifest } };
         } finally {
@@ -493,91 +463,96 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
         }
       },
     );
+  }
 
-    const sftData = await prepare('stage1/prepare', 'sft', plan.stage1.engine, teacher, teacherFile);
-    const sft = await train('stage1/train', 'sft', plan.stage1.engine, sftData, plan.baseModel);
-    const grpoData = await prepare('stage2/prepare', 'grpo', plan.stage2.engine, collected, samplesFile);
-    const grpo = await train(
-      'stage2/train',
-      'grpo',
-      plan.stage2.engine,
-      grpoData,
-      (sft?.values.checkpoint as string) ?? plan.baseModel,
-      sft?.inputsHash,
-    );
-    let model = (grpo?.values.checkpoint as string) ?? plan.baseModel;
-    let modelStep = grpo?.inputsHash;
-
-    const previousRounds: string[] = [];
-    for (let round = 1; round <= plan.stage3.rounds; round += 1) {
-      const prefix = `stage3/round-${round}`;
-      const roundFile = path.join(workDir, 'stage3', `round-${round}`, 'synthesized.jsonl');
-      const synthesized = await step(
-        `${prefix}/synthesize`,
-        { stage3: plan.stage3, model, modelStep, samples: collected?.outputs, previousRounds },
-        async () => {
-          if (!plan.stage3.model) {
-            throw loaded.errorAt(
-              ['stage3'],
-              `stage3 needs "model": serve the stage-2 checkpoint (${model}) with vLLM and give its id, e.g. "openai:http://127.0.0.1:8000/v1#facial-r1".`,
-            );
-          }
-          const synthesisModel = await resolvePlanModel(['stage3', 'model'], plan.stage3.model);
-          try {
-            const manifest = await synthesize(await readSamples(samplesFile), synthesisModel, {
-              output: roundFile,
-              retries: plan.stage3.retries,
-              auRule: plan.stage3.auRule,
-              minAuF1: plan.stage3.minAuF1,
-              concurrency: plan.stage3.concurrency,
-              previousRounds,
-              signal: options.signal,
-              onProgress: (done: number, total: number) =>
-                emit({ type: 'progress', step: `${prefix}/synthesize`, progress: { done, total } }),
-            });
-            return { outputs: [roundFile], values: { manifest } };
-          } finally {
-            await synthesisModel.dispose();
-          }
-        },
-        dryModel,
-      );
-      previousRounds.push(roundFile);
-      const roundSft = await prepare(
-        `${prefix}/sft-prepare`,
-        'sft',
-        plan.stage1.engine,
-        synthesized,
-        roundFile,
-      );
-      const retrained = await train(
-        `${prefix}/sft-train`,
-        'sft',
-        plan.stage1.engine,
-        roundSft,
+  function synthesizeStep(spec: Extract<StepSpec, { kind: 'synthesize' }>, blocked: string | undefined) {
+    const { modelPath: model, modelStep } = resolveModel(spec.model);
+    const roundFile = spec.file;
+    const previousRounds = spec.previousRounds;
+    return step(
+      spec.name,
+      {
+        stage3: plan.stage3,
         model,
         modelStep,
-        synthesized ? undefined : dryModel,
-      );
-      const roundGrpo = await prepare(
-        `${prefix}/grpo-prepare`,
-        'grpo',
-        plan.stage2.engine,
-        collected,
-        samplesFile,
-      );
-      const roundModel = (retrained?.values.checkpoint as string) ?? model;
-      const trained = await train(
-        `${prefix}/grpo-train`,
-        'grpo',
-        plan.stage2.engine,
-        roundGrpo,
-        roundModel,
-        retrained?.inputsHash ?? modelStep,
-        retrained ? undefined : dryModel,
-      );
-      model = (trained?.values.checkpoint as string) ?? roundModel;
-      modelStep = trained?.inputsHash ?? modelStep;
+        samples: results.get(spec.samples.step)?.outputs,
+        previousRounds,
+      },
+      async () => {
+        if (!plan.stage3.model) {
+          throw loaded.errorAt(
+            ['stage3'],
+            `stage3 needs "model": serve the stage-2 checkpoint (${model}) with vLLM and give its id, e.g. "openai:http://127.0.0.1:8000/v1#facial-r1".`,
+          );
+        }
+        const synthesisModel = await resolvePlanModel(['stage3', 'model'], plan.stage3.model);
+        try {
+          const manifest = await synthesize(await readSamples(spec.samples.file), synthesisModel, {
+            output: roundFile,
+            retries: plan.stage3.retries,
+            auRule: plan.stage3.auRule,
+            minAuF1: plan.stage3.minAuF1,
+            concurrency: plan.stage3.concurrency,
+            previousRounds: [...previousRounds],
+            signal: options.signal,
+            onProgress: (done: number, total: number) =>
+              emit({ type: 'progress', step: spec.name, progress: { done, total } }),
+          });
+          return { outputs: [roundFile], values: { manifest } };
+        } finally {
+          await synthesisModel.dispose();
+        }
+      },
+      blocked,
+    );
+  }
+
+  /** The checkpoint and inputs hash of a step's starting model (see {@link ModelSource}). */
+  const resolveModel = (source: ModelSource) => {
+    const pathStep = source.path.map((name) => results.get(name)).find((record) => record);
+    const hashStep = source.step.map((name) => results.get(name)).find((record) => record);
+    return {
+      modelPath: (pathStep?.values.checkpoint as string | undefined) ?? plan.baseModel,
+      modelStep: hashStep?.inputsHash,
+    };
+  };
+  const blockedBy = (needs: readonly string[]) =>
+    needs.some((name) => !results.get(name)) ? dryModel : undefined;
+
+  try {
+    for (const spec of stepTable(loaded)) {
+      let record: StepRecord | null;
+      switch (spec.kind) {
+        case 'collect':
+          record = await step('collect', { datasets: plan.datasets }, async () => {
+            const samples = await collectSamples(loaded);
+            if (samples.length === 0) throw loaded.errorAt(['datasets'], 'the datasets yielded no samples.');
+            await writeJsonlAtomic(spec.file, samples);
+            return { outputs: [spec.file], values: { count: samples.length } };
+          });
+          break;
+        case 'teacher':
+          record = await teacherStep(spec);
+          break;
+        case 'prepare':
+          record = await prepare(spec, results.get(spec.source.step) ?? null, blockedBy([spec.source.step]));
+          break;
+        case 'train': {
+          const { modelPath, modelStep } = resolveModel(spec.model);
+          record = await train(
+            spec,
+            results.get(spec.prepared) ?? null,
+            modelPath,
+            modelStep,
+            blockedBy(spec.needs),
+          );
+          break;
+        }
+        case 'synthesize':
+          record = await synthesizeStep(spec, dryModel);
+          break;
+      }
+      results.set(spec.name, record);
     }
     return { steps: visited, dryRuns, stateFile: store.file, stopped: false };
   } catch (error) {
