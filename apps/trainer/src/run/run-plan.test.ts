@@ -180,6 +180,18 @@ ${extra}`,
     expect(dry.steps.map((item) => item.step)).toEqual(steps);
   });
 
+  it('a state file whose recorded values have the wrong shape is an error naming the step', async () => {
+    const loaded = await writePlan('old-state');
+    await runPlan(loaded, { resolveModel: createPlanModelResolver(), stopAfter: 'stage2/prepare' });
+    const file = path.join(loaded.workDir, 'state.json');
+    const state = JSON.parse(await readFile(file, 'utf8'));
+    state.steps['stage1/train'].values = { checkpoints: 3 };
+    await writeFile(file, JSON.stringify(state));
+    await expect(runPlan(loaded, { resolveModel: createPlanModelResolver() })).rejects.toThrow(
+      /state\.json: step "stage1\/train" has recorded values this version cannot read \(values\.checkpoint: .*\)/,
+    );
+  });
+
   it('a dry run writes every file the printed command names (TRL config and launcher)', async () => {
     const loaded = await writePlan('dry-trl');
     const trl = {

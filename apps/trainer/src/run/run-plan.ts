@@ -10,7 +10,6 @@ import {
   type EngineProgress,
   type EngineStep,
   getEngine,
-  type PreparedDataset,
   type Stage,
   toTrainingExamples,
 } from '../engines/index';
@@ -22,6 +21,13 @@ import type { LoadedPlan } from '../plan/load-plan';
 import { type RewardEndpoint, rewardEndpoint, writeRewardSettings } from './reward-endpoint';
 import { hashValue, StateStore, type StepRecord } from './state-store';
 import { type ModelSource, type StepSpec, stepTable } from './step-table';
+import {
+  type PrepareValues,
+  prepareValues,
+  type StepValues,
+  type TrainValues,
+  trainValues,
+} from './step-values';
 
 /** What happens during a run, for progress displays and logs. */
 export type RunEvent =
@@ -122,13 +128,13 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
   interface DryOutcome {
     readonly dry: true;
     readonly reason: string;
-    readonly values?: Record<string, unknown>;
+    readonly values?: StepValues;
   }
 
   async function step(
     name: string,
     inputs: unknown,
-    work: () => Promise<{ outputs: string[]; values?: Record<string, unknown> } | DryOutcome>,
+    work: () => Promise<{ outputs: string[]; values: StepValues } | DryOutcome>,
     dryBlocked?: string,
   ): Promise<StepRecord | null> {
     if (options.only && !options.only.includes(name)) return store.snapshot.steps[name] ?? null;
@@ -256,7 +262,8 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
             outputs.push(copy);
           }
         }
-        return { outputs, values: { files: prepared.files, rows: prepared.rows, directory } };
+        const values: PrepareValues = { files: [...prepared.files], rows: { ...prepared.rows }, directory };
+        return { outputs, values };
       },
       blocked,
     );
@@ -291,11 +298,7 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
             `${stepName} needs its prepare step first; run \`fea-train prepare --stage ${stage}\`.`,
           );
         const engine = getEngine(engineId, stage);
-        const dataset: PreparedDataset = {
-          files: prepared.values.files as string[],
-          rows: prepared.values.rows as Record<string, number>,
-        };
-        const directory = prepared.values.directory as string;
+        const { directory, ...dataset } = prepareValues(spec.prepared, prepared, store.file);
         const bridge = Object.keys(prepared.outputs).find((file) => file.endsWith('_reward.py'));
         const endpoint = stage === 'grpo' ? rewardEndpoint(plan) : undefined;
         let server: ReturnType<typeof createRewardServer> | undefined;
@@ -378,7 +381,9 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
             return {
               dry: true as const,
               reason: 'dry run: the engine was not started',
-              values: { checkpoint: command.exportDirectory ?? command.outputDirectory },
+              values: {
+                checkpoint: command.exportDirectory ?? command.outputDirectory,
+              } satisfies TrainValues,
             };
           }
           const record = await launchEngine(engine, command, {
@@ -420,7 +425,11 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
           const checkpoint = command.exportDirectory ?? record.checkpoints.at(-1) ?? command.outputDirectory;
           return {
             outputs,
-            values: { checkpoint, checkpoints: record.checkpoints, exportDirectory: command.exportDirectory },
+            values: {
+              checkpoint,
+              checkpoints: [...record.checkpoints],
+              exportDirectory: command.exportDirectory,
+            } satisfies TrainValues,
           };
         } finally {
           await server?.close();
@@ -509,10 +518,12 @@ export async function runPlan(loaded: LoadedPlan, options: RunOptions): Promise<
 
   /** The checkpoint and inputs hash of a step's starting model (see {@link ModelSource}). */
   const resolveModel = (source: ModelSource) => {
-    const pathStep = source.path.map((name) => results.get(name)).find((record) => record);
+    const pathStep = source.path.find((name) => results.get(name));
     const hashStep = source.step.map((name) => results.get(name)).find((record) => record);
     return {
-      modelPath: (pathStep?.values.checkpoint as string | undefined) ?? plan.baseModel,
+      modelPath: pathStep
+        ? trainValues(pathStep, results.get(pathStep)!, store.file).checkpoint
+        : plan.baseModel,
       modelStep: hashStep?.inputsHash,
     };
   };
