@@ -18,6 +18,7 @@ import {
 } from '@facial-r1/cli-kit';
 import { rewardEndpoint } from './run/reward-endpoint';
 import { type DryRunCommand, planSteps, type RunEvent, runPlan } from './run/run-plan';
+import { prepareValues, trainValues } from './run/step-values';
 import { StateStore } from './run/state-store';
 
 /** Exit codes: 0 success, 1 a failed run, 2 a usage error. */
@@ -230,8 +231,9 @@ hardware:
       });
       const state = await StateStore.open(loaded.workDir);
       const record = state.snapshot.steps[stopAfter];
+      const prepared = record && prepareValues(stopAfter, record, state.file);
       console.log(
-        `Prepared ${engine} ${options.stage} data in ${record?.values.directory as string} (${JSON.stringify(record?.values.rows)})`,
+        `Prepared ${engine} ${options.stage} data in ${prepared?.directory} (${JSON.stringify(prepared?.rows)})`,
       );
       const bridge = Object.keys(record?.outputs ?? {}).find((output) => output.endsWith('_reward.py'));
       if (bridge) {
@@ -330,10 +332,9 @@ hardware:
         return;
       }
       const state = await StateStore.open(loaded.workDir);
-      const values = state.snapshot.steps[stopAfter]?.values ?? {};
-      console.log(
-        `Trained model (HF folder for vllm serve and the next stage): ${values.checkpoint as string}`,
-      );
+      const record = state.snapshot.steps[stopAfter];
+      const trained = record && trainValues(stopAfter, record, state.file);
+      console.log(`Trained model (HF folder for vllm serve and the next stage): ${trained?.checkpoint}`);
     });
 
   program

@@ -164,6 +164,34 @@ ${extra}`,
     expect(real.dryRuns).toEqual([]);
   });
 
+  it('planSteps names exactly the steps runPlan visits, in order (two stage-3 rounds, dry run)', async () => {
+    const loaded = await writePlan('two-rounds');
+    const twoRounds = { ...loaded, plan: { ...loaded.plan, stage3: { ...loaded.plan.stage3, rounds: 2 } } };
+    const steps = planSteps(twoRounds);
+    expect(steps).toHaveLength(6 + 2 * 5);
+    expect(steps.slice(-5)).toEqual([
+      'stage3/round-2/synthesize',
+      'stage3/round-2/sft-prepare',
+      'stage3/round-2/sft-train',
+      'stage3/round-2/grpo-prepare',
+      'stage3/round-2/grpo-train',
+    ]);
+    const dry = await runPlan(twoRounds, { resolveModel: createPlanModelResolver(), dryRun: true });
+    expect(dry.steps.map((item) => item.step)).toEqual(steps);
+  });
+
+  it('a state file whose recorded values have the wrong shape is an error naming the step', async () => {
+    const loaded = await writePlan('old-state');
+    await runPlan(loaded, { resolveModel: createPlanModelResolver(), stopAfter: 'stage2/prepare' });
+    const file = path.join(loaded.workDir, 'state.json');
+    const state = JSON.parse(await readFile(file, 'utf8'));
+    state.steps['stage1/train'].values = { checkpoints: 3 };
+    await writeFile(file, JSON.stringify(state));
+    await expect(runPlan(loaded, { resolveModel: createPlanModelResolver() })).rejects.toThrow(
+      /state\.json: step "stage1\/train" has recorded values this version cannot read \(values\.checkpoint: .*\)/,
+    );
+  });
+
   it('a dry run writes every file the printed command names (TRL config and launcher)', async () => {
     const loaded = await writePlan('dry-trl');
     const trl = {
