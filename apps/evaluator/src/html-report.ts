@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Assessment } from '@facial-r1/assessment';
 import { type EvaluationReport, formatHeadline, PAPER_COLUMNS, paperCells } from '@facial-r1/benchmarks';
 import { sniffImageType } from '@facial-r1/runtime';
+import { type BaselineMetadata, readBaselineMetadata } from '@facial-r1/vision';
 import * as echarts from 'echarts';
 
 const escapeHtml = (text: string) =>
@@ -30,6 +31,42 @@ function highlightReasoning(assessment: Assessment): string {
   return html + escapeHtml(text.slice(cursor));
 }
 
+/** What a prediction store keeps of a completion beside its text (all optional: older files lack them). */
+export interface PredictionDetails {
+  /** Why generation ended (`stop`, `length`). */
+  readonly finishReason?: string;
+  /** Tokens the completion generated. */
+  readonly completionTokens?: number;
+  /** The backend's structured output, e.g. the face baseline's measurements. */
+  readonly providerMetadata?: Readonly<Record<string, unknown>>;
+}
+
+const percent = (value: number) => `${(100 * value).toFixed(0)}%`;
+
+/**
+ * The face baseline's measurements as it reported them (no parsing of its text): per face the
+ * box, the label with the emotion distribution, and every AU probability (present ones bold).
+ */
+function measuredFaces(metadata: BaselineMetadata): string {
+  const rows = metadata.faces.map((face, index) => {
+    const box = face.box;
+    const emotions = Object.entries(face.emotionProbabilities)
+      .sort(([, a], [, b]) => b - a)
+      .map(([emotion, value]) => `${escapeHtml(emotion)} ${percent(value)}`)
+      .join(', ');
+    const present = new Set(face.presentAus);
+    const aus = Object.entries(face.auProbabilities)
+      .map(([au, value]) => {
+        const cell = `${escapeHtml(au)} ${percent(value)}`;
+        return present.has(au) ? `<b>${cell}</b>` : cell;
+      })
+      .join(', ');
+    const answered = index === metadata.face ? ' (answered)' : '';
+    return `<tr><td>face ${index + 1}${answered}</td><td>${Math.round(box.x)},${Math.round(box.y)} ${Math.round(box.width)}x${Math.round(box.height)}</td><td>${escapeHtml(face.label)}</td><td>${emotions}</td><td>${aus}</td></tr>`;
+  });
+  return `<table class="measured"><thead><tr><th>measured</th><th>box</th><th>label</th><th>emotions</th><th>AU probabilities (present in bold)</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
 async function thumbnail(image: string): Promise<string> {
   try {
     const bytes = new Uint8Array(await readFile(image));
@@ -45,10 +82,17 @@ async function thumbnail(image: string): Promise<string> {
  * with 95 % intervals, a confusion-matrix heatmap, per-class accuracy and per-AU F1 bars
  * (ECharts rendered to SVG on the server), FEA rates, and a gallery of samples with the
  * image, the reasoning with its AU mentions highlighted, the answer and whether it was right.
+ * With `predictions` (by sample id) a sample also shows its token count and finish reason,
+ * and a backend's structured output where it has one: the face baseline's measured faces
+ * (box, AU probabilities, emotion distribution and label) as it reported them.
  */
 export async function renderHtmlReport(
   report: EvaluationReport,
-  options: { readonly model?: string; readonly gallery?: number } = {},
+  options: {
+    readonly model?: string;
+    readonly gallery?: number;
+    readonly predictions?: ReadonlyMap<string, PredictionDetails>;
+  } = {},
 ): Promise<string> {
   // A partial run puts no number in the paper's columns.
   const cells = report.incomplete ? {} : paperCells(report);
@@ -131,8 +175,17 @@ export async function renderHtmlReport(
         row.correct === null
           ? ''
           : `<span class="${row.correct ? 'right' : 'wrong'}">${row.correct ? 'correct' : 'wrong'}</span>`;
+      const details = options.predictions?.get(row.id);
+      const generation = [
+        typeof details?.completionTokens === 'number' ? `${details.completionTokens} tokens` : '',
+        details?.finishReason === 'length' ? '<span class="wrong">cut at the token limit</span>' : '',
+      ]
+        .filter(Boolean)
+        .join(' · ');
+      const measured = readBaselineMetadata(details?.providerMetadata);
       return `<article class="sample"><img alt="${escapeHtml(row.id)}" src="${source}"><div><h3>${escapeHtml(row.id)} ${verdict}</h3>
-<p class="meta">label ${escapeHtml(row.goldLabel ?? '(none)')} · AUs ${escapeHtml(row.goldAus.join(', ') || '(none)')} · predicted ${escapeHtml(row.predictedLabel ?? '(none)')} · cited ${escapeHtml(row.predictedAus.join(', ') || '(none)')}</p>
+<p class="meta">label ${escapeHtml(row.goldLabel ?? '(none)')} · AUs ${escapeHtml(row.goldAus.join(', ') || '(none)')} · predicted ${escapeHtml(row.predictedLabel ?? '(none)')} · cited ${escapeHtml(row.predictedAus.join(', ') || '(none)')}${generation ? ` · ${generation}` : ''}</p>
+${measured && measured.faces.length > 0 ? measuredFaces(measured) : ''}
 <p class="reasoning">${row.text !== null ? highlightReasoning(row.assessment) : row.error !== undefined ? `<em class="wrong">model error: ${escapeHtml(row.error)}</em>` : '<em>no prediction</em>'}</p></div></article>`;
     }),
   );
@@ -146,6 +199,7 @@ table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #cbd5e0;padd
 .charts{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0;border:1px solid #e2e8f0;border-radius:8px;padding:.5rem}figcaption{font-weight:600;margin-bottom:.3rem}
 .sample{display:flex;gap:1rem;border-bottom:1px solid #e2e8f0;padding:.8rem 0}.sample img{width:112px;height:112px;object-fit:cover;border-radius:6px;background:#edf2f7}
 .sample h3{margin:0;font-size:1rem}.meta{color:#4a5568;margin:.2rem 0}.reasoning{margin:.2rem 0}mark{background:#fefcbf;border-radius:3px}mark.negated{text-decoration:line-through;background:#fed7d7}
+table.measured{font-size:12px;margin:.3rem 0}table.measured td{text-align:left}
 .right{color:#2f855a}.wrong{color:#c53030}.incomplete{background:#fff5f5;border:1px solid #c53030;border-radius:6px;padding:.6rem}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import type { EvaluationRow } from '@facial-r1/benchmarks';
 import { createJsonlAppender, readJsonl } from '@facial-r1/dataset';
@@ -86,6 +87,9 @@ export async function judgeRows(
     concurrencyMiddleware({ limit: options.concurrency ?? 4 }),
   );
   const scores = new Map<string, number | null>();
+  // Every queued judge call listens for the abort (one listener per row), on a signal of our own.
+  const signal = options.signal ? AbortSignal.any([options.signal]) : undefined;
+  if (signal) setMaxListeners(0, signal);
   try {
     const settled = await Promise.allSettled(
       rows.map(async (row) => {
@@ -104,7 +108,7 @@ export async function judgeRows(
             },
           ],
           sampling: { n: 1, temperature: 0, maxTokens: 128 },
-          signal: options.signal,
+          signal,
         });
         scores.set(row.id, parseJudgeScore(result.results[0]?.completions[0]?.text ?? ''));
       }),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type Assessment, assess } from '@facial-r1/assessment';
@@ -13,8 +14,13 @@ import {
 } from '@facial-r1/benchmarks';
 import { createJsonlAppender, readJsonl, writeFileAtomic } from '@facial-r1/dataset';
 import { buildGrpoPrompt, PROMPT_VERSION } from '@facial-r1/parsers';
-import type { FeaModel } from '@facial-r1/runtime';
-import { runPool } from '@facial-r1/synthesis';
+import {
+  concurrencyMiddleware,
+  type FeaModel,
+  type GenerateRequest,
+  type ModelMiddleware,
+  wrapModel,
+} from '@facial-r1/runtime';
 import { renderHtmlReport } from './html-report';
 import { judgeRows } from './judge';
 import { lockRunDirectory } from './run-lock';
@@ -28,7 +34,18 @@ export interface PredictionRecord {
   readonly promptHash: string;
   readonly text: string;
   readonly finishReason: string;
+  /** Milliseconds the model call took (waiting for a free slot not included). */
   readonly ms: number;
+  /** Tokens the completion generated, as the model counted them (absent in older files). */
+  readonly completionTokens?: number;
+  /** Tokens of the prompt, images included (absent in older files). */
+  readonly promptTokens?: number;
+  /**
+   * The backend's structured output beside the text, e.g. the face baseline's per-face
+   * measurements (`readBaselineMetadata` of `@facial-r1/vision`). Absent when the backend
+   * gave none and in older files.
+   */
+  readonly providerMetadata?: Readonly<Record<string, unknown>>;
   /**
    * The completion's Assessment against its sample (robust mode), made once when the output
    * is generated; `evaluate`, the judge and the reports read it instead of parsing again.
@@ -159,68 +176,100 @@ async function runLocked(
   let generated = 0;
   let interrupted = false;
   options.onProgress?.(done, samples.length);
+  // Every model call goes through the concurrency middleware (at most `concurrency` in flight,
+  // the rest queued in sample order); the sample-keyed prediction store above is the cache.
+  // The first failure that is not an interruption cancels the queued calls and is rethrown.
+  const failed = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal;
+  // Each queued call listens for the abort: one listener per pending sample is expected.
+  setMaxListeners(0, signal);
+  const callTimes = new WeakMap<GenerateRequest, number>();
+  const timed: ModelMiddleware = {
+    async wrapGenerate({ request, next }) {
+      const started = performance.now();
+      try {
+        return await next(request);
+      } finally {
+        callTimes.set(request, Math.round(performance.now() - started));
+      }
+    },
+  };
+  const model = wrapModel(options.model, concurrencyMiddleware({ limit: options.concurrency ?? 4 }), timed);
+  let failure: { readonly error: unknown } | undefined;
+  let finished = 0;
+  const generate = async (sample: BenchmarkSample) => {
+    const request: GenerateRequest = {
+      prompts: [
+        {
+          messages: [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: prompt }] }],
+          images: [sample.image],
+        },
+      ],
+      sampling: { n: 1, temperature: 0, maxTokens: options.maxTokens ?? 1024 },
+      signal,
+    };
+    const result = await model.doGenerate(request);
+    const prompted = result.results[0];
+    const completion = prompted?.completions[0];
+    const ms = callTimes.get(request) ?? 0;
+    if (!completion || completion.finishReason === 'error') {
+      const reason = completion?.providerMetadata?.error;
+      await errorLog.append({
+        key: keyOf(sample.id),
+        id: sample.id,
+        model: options.modelId,
+        promptHash,
+        finishReason: 'error',
+        reason:
+          typeof reason === 'string' && reason
+            ? reason
+            : completion
+              ? 'the model reported an error without a reason'
+              : 'the model returned no completion',
+        ms,
+        at: new Date().toISOString(),
+      });
+    } else {
+      await appender.append({
+        key: keyOf(sample.id),
+        id: sample.id,
+        model: options.modelId,
+        promptHash,
+        text: completion.text,
+        finishReason: completion.finishReason,
+        ms,
+        completionTokens: completion.completionTokens,
+        ...(prompted.promptTokens !== undefined ? { promptTokens: prompted.promptTokens } : {}),
+        ...(completion.providerMetadata ? { providerMetadata: completion.providerMetadata } : {}),
+        assessment: assess(completion.text, sample),
+      });
+    }
+    generated += 1;
+    done += 1;
+    options.onProgress?.(done, samples.length);
+  };
   try {
-    const outcome = await runPool(
-      pending,
-      options.concurrency ?? 4,
-      async (sample) => {
-        const started = performance.now();
-        const result = await options.model.doGenerate({
-          prompts: [
-            {
-              messages: [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: prompt }] }],
-              images: [sample.image],
-            },
-          ],
-          sampling: { n: 1, temperature: 0, maxTokens: options.maxTokens ?? 1024 },
-          signal: options.signal,
-        });
-        const completion = result.results[0]?.completions[0];
-        const ms = Math.round(performance.now() - started);
-        if (!completion || completion.finishReason === 'error') {
-          const reason = completion?.providerMetadata?.error;
-          await errorLog.append({
-            key: keyOf(sample.id),
-            id: sample.id,
-            model: options.modelId,
-            promptHash,
-            finishReason: 'error',
-            reason:
-              typeof reason === 'string' && reason
-                ? reason
-                : completion
-                  ? 'the model reported an error without a reason'
-                  : 'the model returned no completion',
-            ms,
-            at: new Date().toISOString(),
-          });
-        } else {
-          await appender.append({
-            key: keyOf(sample.id),
-            id: sample.id,
-            model: options.modelId,
-            promptHash,
-            text: completion.text,
-            finishReason: completion.finishReason,
-            ms,
-            assessment: assess(completion.text, sample),
-          });
-        }
-        generated += 1;
-        done += 1;
-        options.onProgress?.(done, samples.length);
-      },
-      options.signal,
+    await Promise.all(
+      pending.map((sample) =>
+        generate(sample).then(
+          () => {
+            finished += 1;
+          },
+          (error: unknown) => {
+            // An abort reaches the queued and in-flight calls as its reason: an interruption.
+            if (options.signal?.aborted || failure) return;
+            failure = { error };
+            failed.abort(error);
+          },
+        ),
+      ),
     );
-    interrupted = outcome.interrupted;
-  } catch (error) {
-    // An abort reaches the in-flight requests as an AbortError: that is an interruption.
-    if (!options.signal?.aborted) throw error;
-    interrupted = true;
   } finally {
     await appender.close();
     await errorLog.close();
   }
+  if (failure) throw failure.error;
+  interrupted = Boolean(options.signal?.aborted) && finished < pending.length;
   const predictions = new Map<string, PredictionRecord>();
   for await (const record of readJsonl<PredictionRecord>(predictionsFile)) {
     if (record.model === options.modelId && record.promptHash === promptHash)
@@ -286,7 +335,7 @@ async function runLocked(
   await writeAtomic(json, `${JSON.stringify(stamped, null, 2)}\n`);
   await writeAtomic(markdown, renderMarkdownReport(report, { model: options.modelId }));
   const html = path.join(options.out, 'report.html');
-  await writeAtomic(html, await renderHtmlReport(report, { model: options.modelId }));
+  await writeAtomic(html, await renderHtmlReport(report, { model: options.modelId, predictions }));
   return {
     report,
     generated,

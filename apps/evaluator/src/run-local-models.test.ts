@@ -1,13 +1,13 @@
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFixtureDataset } from '@facial-r1/benchmarks/testing';
 import { createModelRegistry } from '@facial-r1/runtime';
 import { createOnnxModel } from '@facial-r1/runtime/onnx';
 import { writeTinyQwenVLModel } from '@facial-r1/tiny-models';
-import { createFaceBaselineModel, demoPhotoPaths } from '@facial-r1/vision';
+import { createFaceBaselineModel, demoPhotoPaths, readBaselineMetadata } from '@facial-r1/vision';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBenchmark } from './run-benchmark';
+import { type PredictionRecord, runBenchmark } from './run-benchmark';
 
 describe('fea-eval run with local models', () => {
   let directory: string;
@@ -100,6 +100,20 @@ describe('fea-eval run with local models', () => {
       expect(result.report.counts).toEqual({ samples: 3, predicted: 3, missing: 0, errors: 0 });
       expect(result.report.fea.wellFormedRate).toBeGreaterThan(0);
       expect(result.report.rows.every((row) => row.text?.includes('<answer>'))).toBe(true);
+      // The baseline's measurements travel beside the text; the report shows them, not a re-parse.
+      const records = (await readFile(result.files.predictions, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as PredictionRecord);
+      for (const record of records) {
+        const measured = readBaselineMetadata(record.providerMetadata);
+        expect(measured?.faces.length).toBeGreaterThan(0);
+        const answered = measured!.faces[measured!.face!]!;
+        expect(record.text).toContain(`<answer>${answered.label}</answer>`);
+        expect(record.completionTokens).toBeGreaterThan(0);
+      }
+      const html = await readFile(result.files.html, 'utf8');
+      expect(html.match(/<table class="measured">/g)).toHaveLength(3);
     } finally {
       await model.dispose();
     }

@@ -15,6 +15,7 @@ export {
   readJsonl,
   readJsonlEntries,
 } from './read-jsonl';
+export { runPool } from './run-pool';
 export { isInsideRoot, type ResolveImageOptions, resolveImagePath } from './resolve-image';
 export { type AtomicWriteOptions, withAtomicFile, writeFileAtomic } from './write-file-atomic';
 export { writeJsonlAtomic } from './write-jsonl-atomic';

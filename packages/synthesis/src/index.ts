@@ -8,9 +8,15 @@ export {
 } from './review/review-sheet';
 export { type MergeOptions, mergeRounds } from './split/merge-rounds';
 export { type SplitOptions, splitTrainTest } from './split/split-dataset';
-export { type AttemptOptions, type RejectedAttempt, type SampleOutcome, synthesizeSample } from './synthesize/attempt-loop';
+export {
+  type AttemptOptions,
+  type RejectedAttempt,
+  type SampleOutcome,
+  synthesizeSample,
+} from './synthesize/attempt-loop';
 export { findNearDuplicates, jaccard, NearDuplicateIndex, shingles } from './synthesize/shingles';
-export { runPool } from './synthesize/run-pool';
+/** @deprecated Import `runPool` from `@facial-r1/dataset`, where it now lives. */
+export { runPool } from '@facial-r1/dataset';
 export { stratifiedPick } from './synthesize/stratified-pick';
 export {
   type OutcomeRecord,

@@ -24,8 +24,12 @@ export {
   readFaceApiExpressionModel,
 } from './convert/face-api-expression-graph';
 export { demoPhotoPaths, faceApiModelsDirectory, humanModelsDirectory } from './shipped-assets';
-export type { FaceBaselineModelOptions } from './face-baseline-model';
-export { createFaceBaselineModel } from './face-baseline-model';
+export type {
+  BaselineFaceMetadata,
+  BaselineMetadata,
+  FaceBaselineModelOptions,
+} from './face-baseline-model';
+export { baselineFaceMetadata, createFaceBaselineModel, readBaselineMetadata } from './face-baseline-model';
 export type {
   BaselineEmotion,
   EmotionEstimate,

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FeaSample } from '@facial-r1/dataset';
+import { MockModel } from '@facial-r1/spec/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completion, ScriptedModel } from '../__fixtures__/scripted-model';
 import { createVerifier } from '../verify/verifier';
@@ -198,6 +199,20 @@ describe('synthesize: rounds, manifests, dedupe, resume', () => {
     const resumed = await synthesize(samples, new ScriptedModel(script), { output });
     expect(resumed.counts.finished).toBe(5);
     expect(resumed.interrupted).toBe(false);
+  });
+
+  it('bounds model calls with modelConcurrency while more samples are in flight', async () => {
+    const output = path.join(directory, 'bounded.jsonl');
+    const model = new MockModel({ delayMs: 5, respond: () => completion(['AU6', 'AU12'], 'happiness') });
+    const manifest = await synthesize(samples, model, {
+      output,
+      concurrency: 5,
+      modelConcurrency: 2,
+      retries: 2,
+    });
+    expect(manifest.counts.finished).toBe(samples.length);
+    expect(model.requests.length).toBeGreaterThan(samples.length);
+    expect(model.maxInFlight).toBe(2);
   });
 
   it('survives kill -9 mid-run: the rerun output equals an uninterrupted run', async () => {

@@ -4,14 +4,14 @@ import {
   createJsonlAppender,
   type FeaSample,
   readJsonl,
+  runPool,
   writeFileAtomic,
   writeJsonlAtomic,
 } from '@facial-r1/dataset';
 import { PROMPT_VERSION } from '@facial-r1/parsers';
-import type { FeaModel } from '@facial-r1/runtime';
+import { concurrencyMiddleware, type FeaModel, wrapModel } from '@facial-r1/runtime';
 import { createVerifier, type VerifierOptions } from '../verify/verifier';
 import { type AttemptOptions, type RejectedAttempt, synthesizeSample } from './attempt-loop';
-import { runPool } from './run-pool';
 import { findNearDuplicates } from './shingles';
 
 /** A finished sample as stored in the round's work files (one JSON line each). */
@@ -43,8 +43,16 @@ export interface SynthesisProgress {
 export interface SynthesizeOptions extends AttemptOptions, VerifierOptions {
   /** The round's dataset file (FEA JSONL): accepted samples, `description` = the kept reasoning. */
   readonly output: string;
-  /** Samples in flight at once. Default 4. */
+  /**
+   * Samples in flight at once (a sample's attempts run one after another; the sample is the
+   * unit saved for resume). Default 4.
+   */
   readonly concurrency?: number;
+  /**
+   * Model calls in flight at once, across all samples (the runtime's `concurrencyMiddleware`).
+   * Default: `concurrency`.
+   */
+  readonly modelConcurrency?: number;
   /** Earlier rounds' dataset files: reasoning that near-duplicates theirs is dropped. */
   readonly previousRounds?: readonly string[];
   /** Shingled-Jaccard threshold for near-duplicates. Default 0.8. */
@@ -98,6 +106,8 @@ export async function synthesize(
   options: SynthesizeOptions,
 ): Promise<RoundManifest> {
   const verify = createVerifier(options);
+  const concurrency = options.concurrency ?? 4;
+  const bounded = wrapModel(model, concurrencyMiddleware({ limit: options.modelConcurrency ?? concurrency }));
   await mkdir(path.dirname(options.output), { recursive: true });
   const appender = await createJsonlAppender<OutcomeRecord>(outcomesPath(options.output), {
     key: (record) => record.id,
@@ -112,10 +122,10 @@ export async function synthesize(
   try {
     ({ interrupted } = await runPool(
       pending,
-      options.concurrency ?? 4,
+      concurrency,
       async (sample) => {
         const begin = performance.now();
-        const outcome = await synthesizeSample(sample, model, verify, options);
+        const outcome = await synthesizeSample(sample, bounded, verify, options);
         await appender.append({ ...outcome, seconds: (performance.now() - begin) / 1000 });
         done += 1;
         finishedHere += 1;

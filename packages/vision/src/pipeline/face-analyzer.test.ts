@@ -7,7 +7,6 @@ import { scoreCompletions } from '@facial-r1/rewards';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createFaceBaselineModel } from '../face-baseline-model';
 import { demoPhotoPaths } from '../shipped-assets';
 import { EMOTION_CNN_LABELS } from './combine-emotions';
 import { AU_MEASURES } from './estimate-action-units';
@@ -208,30 +207,5 @@ describe('bad input', () => {
       .png({ compressionLevel: 9 })
       .toFile(huge);
     await expect(decodeImage(huge, 10_000_000)).rejects.toThrow(/larger than the limit of 10000000 pixels/);
-  });
-});
-
-describe('createFaceBaselineModel', () => {
-  it('answers with the reasoning and carries the analysis in providerMetadata', async () => {
-    const model = await createFaceBaselineModel({ cacheDir });
-    try {
-      const photo = demoPhotoPaths()[5] as string;
-      const { results } = await model.doGenerate({
-        prompts: [
-          { messages: [{ role: 'user', content: 'What is the emotion of this face?' }], images: [photo] },
-        ],
-        sampling: { n: 2 },
-      });
-      const completions = results[0]?.completions ?? [];
-      expect(model.provider).toBe('baseline');
-      expect(completions).toHaveLength(2);
-      const analysis = completions[0]?.providerMetadata?.analysis as ImageAnalysis;
-      expect(completions[0]?.text).toBe(
-        analysis.faces[completions[0]?.providerMetadata?.face as number]?.reasoning,
-      );
-      expect(completions[0]?.finishReason).toBe('stop');
-    } finally {
-      await model.dispose();
-    }
   });
 });

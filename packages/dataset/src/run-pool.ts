@@ -1,5 +1,8 @@
 /**
- * Runs `work` over `items` with at most `concurrency` in flight, in input order of start.
+ * Runs `work` over `items` with at most `concurrency` in flight, in input order of start: the
+ * scheduler for runs whose unit of resume is an item that makes several model calls in turn
+ * (a synthesis sample); bound the model calls themselves with the runtime's
+ * `concurrencyMiddleware`.
  * When `signal` aborts, no new item starts; items in flight finish (so their writes land)
  * and the returned promise resolves with `interrupted: true`.
  */
