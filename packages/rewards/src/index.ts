@@ -2,6 +2,7 @@ export { bridgeFiles, bridgePath } from './bridge-path';
 export { RewardConfigurationError } from './errors';
 export {
   decodeGroundTruth,
+  readGroundTruthText,
   encodeGroundTruth,
   type GroundTruth,
   GroundTruthDecodeError,

@@ -40,6 +40,24 @@ function fromObject(value: Record<string, unknown>, shown: string): GroundTruth 
 }
 
 /**
+ * The one reading of a ground-truth string, shared by {@link decodeGroundTruth} and the reward
+ * server (which then checks the fields): a string that starts with `{` is the codec's JSON form
+ * (malformed JSON throws {@link GroundTruthDecodeError}); anything else is a bare emotion label.
+ */
+export function readGroundTruthText(
+  value: string,
+): { readonly json: unknown; readonly shown: string } | { readonly label: string } {
+  const text = value.trim();
+  if (!text.startsWith('{')) return { label: text };
+  const shown = text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  try {
+    return { json: JSON.parse(text), shown };
+  } catch (error) {
+    throw new GroundTruthDecodeError(`ground truth ${shown}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+/**
  * Decodes a ground truth: the codec's JSON string, an object `{ labels?, AUs? }` (already
  * decoded by the engine), or a bare emotion label (`"happiness"` -> `{ labels: ["happiness"],
  * AUs: [] }`; an empty string or null/undefined -> no labels). A string that starts with `{`
@@ -56,15 +74,9 @@ export function decodeGroundTruth(value: unknown): GroundTruth {
       `ground truth must be a string or an object, got ${Array.isArray(value) ? 'a list' : typeof value}`,
     );
   }
-  const text = value.trim();
-  if (!text.startsWith('{')) return { labels: text ? [text] : [], AUs: [] };
-  const shown = text.length > 80 ? `${text.slice(0, 77)}...` : text;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new GroundTruthDecodeError(`ground truth ${shown}: not valid JSON`);
-  }
+  const read = readGroundTruthText(value);
+  if ('label' in read) return { labels: read.label ? [read.label] : [], AUs: [] };
+  const { json: parsed, shown } = read;
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new GroundTruthDecodeError(`ground truth ${shown}: expected a JSON object`);
   }

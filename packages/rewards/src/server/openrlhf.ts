@@ -1,4 +1,4 @@
-import { decodeGroundTruth } from '../label-codec';
+import { decodeGroundTruth, readGroundTruthText } from '../label-codec';
 import type { RewardSample } from '../reward-sample';
 import { jsonDeeperThan } from './json-depth';
 import { type FieldIssue, FieldError, readSample, type SampleRules } from './read-sample';
@@ -48,18 +48,16 @@ export function readOpenRlhfLabel(
   if (typeof label === 'object') return readSample(label, path, rules, warnings);
   if (typeof label !== 'string')
     throw new FieldError(path, `expected the sample as a JSON object or a string, got ${typeof label}`);
-  const text = label.trim();
-  if (text.startsWith('{')) {
-    if (jsonDeeperThan(text, rules.maxJsonDepth))
-      throw new FieldError(path, `JSON nested deeper than ${rules.maxJsonDepth} levels (maxJsonDepth)`);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new FieldError(path, `starts with "{" but is not valid JSON (${(error as Error).message})`);
-    }
-    return readSample(parsed, path, rules, warnings);
+  if (label.trimStart().startsWith('{') && jsonDeeperThan(label, rules.maxJsonDepth))
+    throw new FieldError(path, `JSON nested deeper than ${rules.maxJsonDepth} levels (maxJsonDepth)`);
+  let read: ReturnType<typeof readGroundTruthText>;
+  try {
+    read = readGroundTruthText(label);
+  } catch (error) {
+    throw new FieldError(path, (error as Error).message);
   }
+  if ('json' in read) return readSample(read.json, path, rules, warnings);
+  const text = read.label;
   if (
     text &&
     !rules.emotions.has(
