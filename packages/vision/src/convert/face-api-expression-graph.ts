@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { ModelFormatError } from '../errors';
-import { decodeTfjsWeights, type TfjsGraphModel, type TfjsNode } from './read-tfjs-graph-model';
+import {
+  decodeTfjsWeights,
+  readWeightGroups,
+  type TfjsGraphModel,
+  type TfjsNode,
+} from './read-tfjs-graph-model';
 
 /** Input side of face-api's faceExpressionNet (RGB, NHWC). */
 export const FACE_API_EXPRESSION_INPUT_SIZE = 112;
@@ -52,24 +56,7 @@ export async function readFaceApiExpressionModel(manifestPath: string): Promise<
       `${manifestPath} is not a face-api weights manifest (expected a JSON array of groups)`,
     );
   const files = [{ path: manifestPath, bytes: jsonBytes }];
-  const groupBytes: Uint8Array[] = [];
-  for (const group of manifest) {
-    const parts: Uint8Array[] = [];
-    for (const shard of group.paths) {
-      const shardPath = join(dirname(manifestPath), shard);
-      try {
-        const bytes = await readFile(shardPath);
-        parts.push(bytes);
-        files.push({ path: shardPath, bytes });
-      } catch (error) {
-        throw new ModelFormatError(
-          `Cannot read weight shard ${shardPath} listed in ${manifestPath}: ${(error as Error).message}`,
-          { cause: error },
-        );
-      }
-    }
-    groupBytes.push(Buffer.concat(parts));
-  }
+  const groupBytes = await readWeightGroups(manifest, manifestPath, files);
   const weights = decodeTfjsWeights(manifest, groupBytes, manifestPath);
   const need = (name: string) => {
     if (!weights.has(name))

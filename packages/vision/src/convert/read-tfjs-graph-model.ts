@@ -134,6 +134,36 @@ export function decodeTfjsWeights(
   return weights;
 }
 
+/**
+ * Reads the weight shards a TFJS weights manifest lists (paths relative to `manifestPath`),
+ * one concatenated buffer per group, appending each file read to `files`.
+ */
+export async function readWeightGroups(
+  manifest: readonly { readonly paths: readonly string[] }[],
+  manifestPath: string,
+  files: { path: string; bytes: Uint8Array }[],
+): Promise<Uint8Array[]> {
+  const groupBytes: Uint8Array[] = [];
+  for (const group of manifest) {
+    const parts: Uint8Array[] = [];
+    for (const shard of group.paths) {
+      const shardPath = join(dirname(manifestPath), shard);
+      try {
+        const bytes = await readFile(shardPath);
+        parts.push(bytes);
+        files.push({ path: shardPath, bytes });
+      } catch (error) {
+        throw new ModelFormatError(
+          `Cannot read weight shard ${shardPath} listed in ${manifestPath}: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+    }
+    groupBytes.push(Buffer.concat(parts));
+  }
+  return groupBytes;
+}
+
 /** Reads a TFJS graph model (`model.json` and its weight shards) from disk. */
 export async function readTfjsGraphModel(modelJsonPath: string): Promise<TfjsGraphModel> {
   let jsonBytes: Uint8Array;
@@ -157,23 +187,6 @@ export async function readTfjsGraphModel(modelJsonPath: string): Promise<TfjsGra
       `${modelJsonPath} is not a TFJS graph model: expected "modelTopology.node" and "weightsManifest" (layers models are not supported)`,
     );
   const files = [{ path: modelJsonPath, bytes: jsonBytes }];
-  const groupBytes: Uint8Array[] = [];
-  for (const group of json.weightsManifest) {
-    const parts: Uint8Array[] = [];
-    for (const shard of group.paths) {
-      const shardPath = join(dirname(modelJsonPath), shard);
-      try {
-        const bytes = await readFile(shardPath);
-        parts.push(bytes);
-        files.push({ path: shardPath, bytes });
-      } catch (error) {
-        throw new ModelFormatError(
-          `Cannot read weight shard ${shardPath} listed in ${modelJsonPath}: ${(error as Error).message}`,
-          { cause: error },
-        );
-      }
-    }
-    groupBytes.push(Buffer.concat(parts));
-  }
+  const groupBytes = await readWeightGroups(json.weightsManifest, modelJsonPath, files);
   return { json, weights: decodeTfjsWeights(json.weightsManifest, groupBytes, modelJsonPath), files };
 }
