@@ -24,13 +24,11 @@ export function extractResponse(query: string, prompt?: string): string {
 }
 
 /**
- * The sample carried by an OpenRLHF label: the ground-truth string of `./label-codec`
- * (`{"labels":[...],"AUs":[...]}`, what `fea-train prepare --engine openrlhf` writes), an
- * object, or a bare emotion label. Throws `GroundTruthDecodeError` on a malformed JSON label.
+ * The sample carried by an OpenRLHF label: the ground-truth string of `./label-codec`, an
+ * object, or a bare emotion label.
+ * @deprecated Kept for existing callers: it is {@link decodeGroundTruth}, the one codec.
  */
-export function decodeLabel(label: unknown): RewardSample {
-  return decodeGroundTruth(label);
-}
+export const decodeLabel: (label: unknown) => RewardSample = decodeGroundTruth;
 
 /**
  * An OpenRLHF label read and checked as the server does for `/score` samples: objects and
