@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { createOnnxModel } from '../src/index';
+import { createOnnxModel } from '../src/onnx/index';
 import { ensureScaleModel, SCALE_MODEL } from './scale-model';
 
 const { values: args } = parseArgs({

@@ -5,6 +5,9 @@
 // is also given as a share of the bound it implies (bytes a step must read / bandwidth).
 //
 //   pnpm --filter @facial-r1/runtime bench:scale [-- --rounds 3 --tokens 16 --dtypes fp32,q4f16,q8 --their-group 2]
+//
+// A variant in --dtypes is a dtype with flags for ours: `q4+int8` runs its MatMulNBits at
+// accuracy level 4 (`matMulNBitsAccuracyLevel`), `fp32+single` forces the single-stream decoder.
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -39,6 +42,12 @@ const SUFFIX: Record<string, string> = {
   q4f16: '_q4f16',
 };
 
+/**
+ * A variant is a dtype with flags for ours: `+single` the unpacked single-stream decoder, `+int8`
+ * MatMulNBits at accuracy level 4 (transformers.js runs the file as exported).
+ */
+const dtypeOf = (variant: string) => variant.split('+')[0] as TinyModelDtype;
+
 interface RoundResult {
   prefillMs: number;
   decode1: number;
@@ -54,17 +63,19 @@ function peakRssBytes(): number {
 
 // ---- child processes: one side each -------------------------------------------------------
 async function runSide(side: 'ours' | 'theirs', directory: string, image: string, variant: string) {
-  const dtype = variant.replace('+single', '') as TinyModelDtype;
-  const single = variant.endsWith('+single');
+  const dtype = dtypeOf(variant);
+  const single = variant.includes('+single');
+  const int8 = variant.includes('+int8');
   const send = (message: unknown) => process.send?.(message);
   let round: (index: number) => Promise<RoundResult>;
   let dispose: () => Promise<unknown>;
   if (side === 'ours') {
-    const { createOnnxModel } = await import('../src/index');
+    const { createOnnxModel } = await import('../src/onnx/index');
     // `fp32+single`: ours with the unpacked single-stream decoder for n=1 (a second copy of the weights).
     const model = await createOnnxModel(directory, {
       dtype,
       ...(single ? { singleStreamDecoder: true } : {}),
+      ...(int8 ? { matMulNBitsAccuracyLevel: 4 as const } : {}),
     });
     const prompt = {
       messages: [
@@ -234,11 +245,32 @@ class Side {
   kill() {
     this.child.kill();
   }
+  /** CPU time the process has used, in clock ticks (utime + stime of /proc/<pid>/stat). */
+  private cpuTicks(): number {
+    const fields = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return Number(fields[11]) + Number(fields[12]);
+  }
+  /**
+   * Resolves once the process has used no CPU for 300 ms (at most 20 s): a side that has
+   * answered may still be collecting garbage or releasing buffers, and on a small machine that
+   * would be timed as the other side's slowness.
+   */
+  async idle(): Promise<void> {
+    if (process.platform !== 'linux') return;
+    const deadline = performance.now() + 20_000;
+    let before = this.cpuTicks();
+    while (performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const now = this.cpuTicks();
+      if (now === before) return;
+      before = now;
+    }
+  }
 }
 
 async function parent() {
   const variants = String(args.dtypes).split(',');
-  const dtypes = [...new Set(variants.map((variant) => variant.replace('+single', '') as TinyModelDtype))];
+  const dtypes = [...new Set(variants.map(dtypeOf))];
   const rounds = Number(args.rounds);
   const directory = await ensureScaleModel(dtypes);
   const root = await mkdtemp(path.join(os.tmpdir(), 'fr1-scale-'));
@@ -256,21 +288,28 @@ async function parent() {
   const spread = (values: number[], digits = 1) =>
     `${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)}`;
   const lines: string[] = [];
+  /** Median n=1 decode tokens/s per variant and side, for the table against fp32. */
+  const decodeMedians = new Map<string, { ours: number; theirs: number }>();
   for (const variant of variants) {
-    const dtype = variant.replace('+single', '');
+    const dtype = dtypeOf(variant);
     const ours = new Side('ours', directory, image, variant);
     await ours.ready;
     const theirs = new Side('theirs', directory, image, dtype);
     await theirs.ready;
     const results: { ours: RoundResult[]; theirs: RoundResult[] } = { ours: [], theirs: [] };
-    for (let index = 0; index < rounds; index += 1) {
-      const order = index % 2 === 0 ? (['ours', 'theirs'] as const) : (['theirs', 'ours'] as const);
+    const sides = { ours, theirs };
+    // Round 0 is untimed: the first rounds after loading ran up to 2.4x slower than the rest.
+    for (let index = 0; index <= rounds; index += 1) {
+      const order = index % 2 === 1 ? (['ours', 'theirs'] as const) : (['theirs', 'ours'] as const);
       for (const side of order) {
-        const reply = await (side === 'ours' ? ours : theirs).ask('round', index);
-        results[side].push(reply.result as RoundResult);
+        // Each side runs alone: the other has finished (its CPU time has stopped growing).
+        await sides[side === 'ours' ? 'theirs' : 'ours'].idle();
+        const reply = await sides[side].ask('round', index);
+        if (index > 0) results[side].push(reply.result as RoundResult);
       }
+      if (index === 0) continue;
       console.error(
-        `${variant} round ${index + 1}/${rounds}: ours ${JSON.stringify(results.ours.at(-1))} theirs ${JSON.stringify(results.theirs.at(-1))}`,
+        `${variant} round ${index}/${rounds}: ours ${JSON.stringify(results.ours.at(-1))} theirs ${JSON.stringify(results.theirs.at(-1))}`,
       );
     }
     bandwidths.push(await measureBandwidth());
@@ -307,6 +346,10 @@ async function parent() {
         `| ${variant} | ${label} | ${median(a).toFixed(1)} (${spread(a)}) | ${median(b).toFixed(1)} (${spread(b)}) | ${median(ratios).toFixed(2)}x (${spread(ratios, 2)})${share} |`,
       );
     };
+    decodeMedians.set(variant, {
+      ours: median(results.ours.map((result) => result.decode1)),
+      theirs: median(results.theirs.map((result) => result.decode1)),
+    });
     row('prefill incl. image (ms, lower is better)', 'prefillMs', undefined, true);
     row('decode n=1 (tokens/s)', 'decode1', bound1);
     row('decode n=8 group (tokens/s)', 'decode8', bound8);
@@ -332,6 +375,24 @@ async function parent() {
     '| dtype | measure | ours | transformers.js | ours / theirs | share of bound (ours / theirs) |\n|---|---|---|---|---|---|',
   );
   for (const line of lines) console.log(line);
+  // Each side against its own fp32 (the fastest fp32 variant of ours): what a weight format buys.
+  const fp32 = [...decodeMedians].filter(([variant]) => dtypeOf(variant) === 'fp32');
+  if (fp32.length > 0 && decodeMedians.size > fp32.length) {
+    const ourBase = Math.max(...fp32.map(([, medians]) => medians.ours));
+    const theirBase = Math.max(...fp32.map(([, medians]) => medians.theirs));
+    console.log(
+      `\ndecode n=1 against fp32 n=1 (medians; ours fp32 ${ourBase.toFixed(1)} tok/s, transformers.js fp32 ${theirBase.toFixed(1)} tok/s)`,
+    );
+    console.log(
+      '| dtype | ours (tok/s) | ours / ours fp32 | transformers.js / its fp32 |\n|---|---|---|---|',
+    );
+    for (const [variant, medians] of decodeMedians) {
+      if (dtypeOf(variant) === 'fp32') continue;
+      console.log(
+        `| ${variant} | ${medians.ours.toFixed(1)} | ${(medians.ours / ourBase).toFixed(2)}x | ${(medians.theirs / theirBase).toFixed(2)}x |`,
+      );
+    }
+  }
   await rm(root, { recursive: true, force: true });
 }
 

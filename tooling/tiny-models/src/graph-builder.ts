@@ -85,11 +85,17 @@ export class GraphBuilder {
 
   /**
    * @param name the graph's name
-   * @param options `floatType` (default float32); `externalData`: where large initializers are streamed
+   * @param options `floatType` (default float32); `externalData`: where large initializers are
+   * streamed; `opAttributes`: attributes every node of an op type gets, e.g.
+   * `{ MatMulNBits: { accuracy_level: 4 } }` (a node's own attributes win)
    */
   constructor(
     private readonly name: string,
-    private readonly options: { floatType?: number; externalData?: ExternalDataSink } = {},
+    private readonly options: {
+      floatType?: number;
+      externalData?: ExternalDataSink;
+      opAttributes?: Readonly<Record<string, Record<string, number | readonly number[] | string>>>;
+    } = {},
   ) {
     this.floatType = options.floatType ?? ElementType.float;
   }
@@ -176,7 +182,9 @@ export class GraphBuilder {
       input: [...inputs],
       output: [...outputs],
       name: this.fresh(`node_${opType}`),
-      attribute: Object.entries(attributes).map(([name, value]) => attribute(name, value)),
+      attribute: Object.entries({ ...this.options.opAttributes?.[opType], ...attributes }).map(
+        ([name, value]) => attribute(name, value),
+      ),
     });
     return outputs[0] as string;
   }

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHalfBits } from './graph-builder';
@@ -222,6 +223,38 @@ describe('writeTinyQwenVLModel', () => {
     expect(toHalfBits(2 ** -24)).toBe(1);
     expect(toHalfBits(1 + 2 ** -11)).toBe(0x3c00); // a tie rounds to even
     expect(toHalfBits(1 + 3 * 2 ** -11)).toBe(0x3c02);
+  });
+
+  it('sets MatMulNBits accuracy_level as ONNX Runtime GenAI CPU exports do, and leaves it unset by default', async () => {
+    const levels = async (name: string, options: { matMulNBitsAccuracyLevel?: 0 | 4 }) => {
+      const directory = path.join(root, name);
+      await writeTinyQwenVLModel(directory, {
+        architecture: 'qwen2-vl',
+        seed: 3,
+        dtypes: ['q4'],
+        ...options,
+      });
+      const file = path.join(directory, 'onnx', 'decoder_model_merged_q4.onnx');
+      const model = onnxProto.onnx.ModelProto.decode(await readFile(file));
+      // The graph loads and runs its 4-bit nodes at that level.
+      await (await ort.InferenceSession.create(file)).release();
+      return (model.graph?.node ?? [])
+        .filter((node) => node.opType === 'MatMulNBits')
+        .map((node) =>
+          node.attribute?.filter((attribute) => attribute.name === 'accuracy_level').map((a) => Number(a.i)),
+        );
+    };
+    const unset = await levels('level-unset', {});
+    expect(unset.length).toBeGreaterThan(0);
+    expect(unset.every((found) => found?.length === 0)).toBe(true);
+    const int8 = await levels('level-4', { matMulNBitsAccuracyLevel: 4 });
+    expect(int8).toEqual(unset.map(() => [4]));
+    await expect(
+      writeTinyQwenVLModel(path.join(root, 'level-9'), {
+        architecture: 'qwen2-vl',
+        matMulNBitsAccuracyLevel: 9 as 4,
+      }),
+    ).rejects.toThrow(/matMulNBitsAccuracyLevel 9/);
   });
 
   it('rejects key/value heads that do not divide the heads', async () => {

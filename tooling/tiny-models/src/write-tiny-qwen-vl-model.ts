@@ -56,6 +56,12 @@ export interface TinyQwenVLModelOptions {
   readonly numLogitsToKeep?: boolean;
   /** The decoder declares a `use_cache_branch` bool `[1]` input, as older merged exports do. Default false. */
   readonly useCacheBranch?: boolean;
+  /**
+   * `accuracy_level` of the 4-bit formats' MatMulNBits nodes: unset (0, the default) as
+   * onnxruntime's `MatMul4BitsQuantizer` leaves it when transformers.js's quantize script runs it,
+   * or 4 (int8 activations) as ONNX Runtime GenAI's CPU int4 exports set it.
+   */
+  readonly matMulNBitsAccuracyLevel?: 0 | 1 | 2 | 3 | 4;
 }
 
 /** Token ids of the Qwen2 vocabulary the tiny models use. */
@@ -435,6 +441,9 @@ export async function writeTinyQwenVLModel(
     if (!TINY_MODEL_DTYPES.includes(dtype))
       throw new RangeError(`dtype ${dtype}; expected one of ${TINY_MODEL_DTYPES.join(', ')}`);
   }
+  const level = options.matMulNBitsAccuracyLevel;
+  if (level !== undefined && ![0, 1, 2, 3, 4].includes(level))
+    throw new RangeError(`matMulNBitsAccuracyLevel ${level}; expected 0 (unset) to 4 (int8)`);
   if (!Number.isInteger(kvHeads) || kvHeads < 1 || heads % kvHeads !== 0)
     throw new RangeError(`kvHeads must divide heads, got ${kvHeads} and ${heads}`);
   const headDimension = hiddenSize / heads;
@@ -556,6 +565,9 @@ export async function writeTinyQwenVLModel(
       (graph, normal, dtype) => buildDecoder(graph, sizes, normal, mropeSection, { ...graphOptions, dtype }),
     ],
   ];
+  const opAttributes: Record<string, Record<string, number>> = level
+    ? { MatMulNBits: { accuracy_level: level } }
+    : {};
   for (const dtype of dtypes) {
     // Every format draws the same weights: one generator per format, same seed, same order.
     const normal = createNormal(options.seed ?? 0);
@@ -563,7 +575,7 @@ export async function writeTinyQwenVLModel(
       const file = path.join(directory, 'onnx', `${name}${TINY_MODEL_DTYPE_SUFFIXES[dtype]}.onnx`);
       const floatType = floatTypeOf(dtype);
       if (!options.externalData) {
-        const graph = new GraphBuilder(name, { floatType });
+        const graph = new GraphBuilder(name, { floatType, opAttributes });
         build(graph, normal, dtype);
         await writeFile(file, graph.encode());
         continue;
@@ -573,6 +585,7 @@ export async function writeTinyQwenVLModel(
       try {
         const graph = new GraphBuilder(name, {
           floatType,
+          opAttributes,
           externalData: { fd, location: `${path.basename(file)}_data` },
         });
         build(graph, normal, dtype);

@@ -13,7 +13,7 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OnnxDtype } from './model-files';
-import { createOnnxModel } from './create-onnx-model';
+import { createOnnxModel, type OnnxModelOptions } from './create-onnx-model';
 
 // Tiny models written in every weight format real exports ship (the same weights in each), with
 // grouped-query attention (4 heads, 2 key/value heads) and the optional decoder inputs: each
@@ -33,6 +33,18 @@ beforeAll(async () => {
     kvHeads: 2,
     dtypes: DTYPES,
     numLogitsToKeep: true,
+  });
+  // The same weights as 'gqa-logits', exported as ONNX Runtime GenAI's CPU int4 models are:
+  // MatMulNBits at accuracy_level 4 (int8 activations).
+  await writeTinyQwenVLModel(path.join(root, 'gqa-int8'), {
+    architecture: 'qwen2.5-vl',
+    seed: 12,
+    hiddenSize: 32,
+    heads: 4,
+    kvHeads: 2,
+    dtypes: ['q4', 'q4f16'],
+    numLogitsToKeep: true,
+    matMulNBitsAccuracyLevel: 4,
   });
   await writeTinyQwenVLModel(path.join(root, 'gqa-branch'), {
     architecture: 'qwen2-vl',
@@ -77,8 +89,13 @@ async function referenceTokens(name: string, dtype: OnnxDtype, qwen25: boolean):
   return processor.tokenizer?.decode(tokens, { skip_special_tokens: true }) as string;
 }
 
-async function ourText(name: string, dtype: OnnxDtype, n = 1): Promise<string[]> {
-  const model = await createOnnxModel(path.join(root, name), { dtype, workers: 0 });
+async function ourText(
+  name: string,
+  dtype: OnnxDtype,
+  n = 1,
+  options: OnnxModelOptions = { workers: 0 },
+): Promise<string[]> {
+  const model = await createOnnxModel(path.join(root, name), { dtype, ...options });
   try {
     const result = await model.doGenerate({
       prompts: [
@@ -121,6 +138,28 @@ describe('createOnnxModel on each weight format (GQA, num_logits_to_keep)', () =
     const [single] = await ourText('gqa-logits', 'q4f16');
     expect(await ourText('gqa-logits', 'q4f16', 3)).toEqual([single, single, single]);
   }, 60_000);
+});
+
+describe('MatMulNBits accuracy level 4 (int8 activations)', () => {
+  it.each(['q4', 'q4f16'] as const)(
+    '%s: an export that sets it generates what transformers.js generates from the same file',
+    async (dtype) => {
+      const expected = await referenceTokens('gqa-int8', dtype, true);
+      expect(await ourText('gqa-int8', dtype)).toEqual([expected]);
+    },
+    60_000,
+  );
+
+  it.each(['q4', 'q4f16'] as const)(
+    '%s: matMulNBitsAccuracyLevel on an export without it equals the export with it, in a worker too',
+    async (dtype) => {
+      const exported = await ourText('gqa-int8', dtype, 2, { workers: 0 });
+      expect(await ourText('gqa-logits', dtype, 2, { workers: 1, matMulNBitsAccuracyLevel: 4 })).toEqual(
+        exported,
+      );
+    },
+    60_000,
+  );
 });
 
 describe('createOnnxModel on a decoder with use_cache_branch (one key/value head)', () => {

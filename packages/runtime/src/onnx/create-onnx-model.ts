@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,6 +45,7 @@ import {
   type VisionSignature,
 } from './graph-signature';
 import { type ModelFiles, type OnnxDtype, readModelFiles } from './model-files';
+import { type MatMulNBitsAccuracyLevel, setMatMulNBitsAccuracyLevel } from './matmul-nbits-accuracy';
 import { startOnnxWorkers } from './onnx-worker-pool';
 
 /** Options of {@link createOnnxModel}. */
@@ -58,23 +59,40 @@ export interface OnnxModelOptions {
   /** Intra-op threads per session (`intraOpNumThreads`). Default: onnxruntime's choice. */
   readonly threads?: number;
   /**
-   * Let onnxruntime's intra-op threads spin between runs (`session.intra_op.allow_spinning`).
-   * Default false: the vision, embedding and decoder sessions run in turn, and threads spinning
-   * after one session's run would take the cores the next one needs (measured faster and
-   * steadier on 2 cores); turn it on for a dedicated machine with many cores.
+   * Let onnxruntime's intra-op threads spin between runs (`session.intra_op.allow_spinning`)
+   * instead of sleeping. Default `'decoder'`: the decoder sessions spin and the vision and
+   * embedding sessions do not. A decode loop runs the decoder back to back, and each run has
+   * hundreds of small parallel sections whose threads would otherwise be woken from sleep (at 0.5B
+   * on 2 cores, spinning made a q8 step 15-20% faster and left fp32 unchanged); the vision and
+   * embedding sessions run once a prompt, and threads spinning after them would take the cores
+   * the next session needs. `true` spins in every session (a dedicated machine with many cores),
+   * `false` in none.
    */
-  readonly spinning?: boolean;
+  readonly spinning?: boolean | 'decoder';
   /**
    * Decode single sequences (`n` = 1) with a second decoder session that keeps its weights
-   * unpacked. onnxruntime pre-packs constant MatMul weights for its blocked GEMM, which suits
-   * prompts and `n`-sample groups but makes a one-row step (a matrix-vector product) about a
-   * third slower on CPU (measured at 0.5B fp32: 247 against 322 ms a step); the second session
-   * holds a second copy of the decoder's weights. Default `'auto'`: on for float (`fp32`/`fp16`)
-   * decoders on the CPU whose files (graph and `.onnx_data`) take at most a quarter of the
-   * machine's memory (`os.totalmem()`), off otherwise; quantized decoders need their pre-packed
-   * weights (unpacked, a q4 step is ~30x slower).
+   * unpacked (a second copy of the decoder's weights). onnxruntime pre-packs constant MatMul
+   * weights for its blocked GEMM. Where a step is dominated by per-op overhead (the tiny bench
+   * model, 40 MB) an unpacked one-row step is about a third faster (1.65 against 2.4 ms); where
+   * it reads real weights (0.5B fp32, 2 GB) the packed one is as fast or faster (11.6-12.8 against
+   * 11.0-11.4 tokens/s on 2 cores, see the README). Default `'auto'`: on for float (`fp32`/`fp16`)
+   * CPU decoders whose files (graph and `.onnx_data`) take at most 256 MB and a quarter of the
+   * machine's memory, off otherwise; quantized decoders always keep their pre-packed weights
+   * (unpacked, a q4 step is ~30x slower).
    */
   readonly singleStreamDecoder?: boolean | 'auto';
+  /**
+   * Run every 4-bit `MatMulNBits` node at this `accuracy_level`, whatever its export set: 4
+   * quantizes each activation row to int8 and multiplies with int8 dot products (AVX-VNNI, ARM
+   * SDOT), 1 computes in float32, 2 fp16, 3 bf16. transformers.js's quantize script leaves the
+   * level unset, which onnxruntime's CPU kernel runs as a float32 dequantize-and-multiply; ONNX
+   * Runtime GenAI's CPU int4 exports set 4. At 0.5B on 2 CPU cores, level 4 made a `q4` decode
+   * step 1.4x faster than as exported, 3.1x the fp32 step (see the README). It changes results slightly: a greedy token whose top
+   * logits nearly tie can differ (onnxruntime#29849). The graph is rewritten in memory when
+   * loaded; the files are untouched. Applies to the quantized dtypes (`q8`, `q4`, `q4f16`).
+   * Default: as exported.
+   */
+  readonly matMulNBitsAccuracyLevel?: MatMulNBitsAccuracyLevel;
   /** Largest decoded image, in pixels (decompression-bomb guard). Default 100 million. */
   readonly maxInputPixels?: number;
   /** Called with warnings (device fallback). Default `console.warn`. */
@@ -121,37 +139,45 @@ async function createSession(
   file: string,
   options: OnnxModelOptions,
   warn: (message: string) => void,
-  { prepacking = true }: { prepacking?: boolean } = {},
+  { prepacking = true, decoder = false }: { prepacking?: boolean; decoder?: boolean } = {},
 ): Promise<ort.InferenceSession> {
   const device = options.device ?? 'cpu';
   if (device === 'cuda') {
     const reason = cudaUnavailableReason();
     if (reason) {
       warn(`onnx: device cuda is unavailable (${reason}); running on the CPU instead. ${CUDA_ADVICE}`);
-      return createSession(file, { ...options, device: 'cpu' }, warn, { prepacking });
+      return createSession(file, { ...options, device: 'cpu' }, warn, { prepacking, decoder });
     }
   }
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: EXECUTION_PROVIDERS[device](options.deviceId ?? 0),
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
-    // Three sessions take turns: threads that spin after their run would hold the cores the
-    // next session needs, so spinning is off unless asked for.
+    // The vision and embedding sessions run once a prompt and hand over to the next session:
+    // their threads sleep. The decoder runs back to back: its threads spin (see `spinning`).
     extra: {
       session: {
-        intra_op: { allow_spinning: options.spinning ? '1' : '0' },
+        intra_op: { allow_spinning: spins(options.spinning ?? 'decoder', decoder) ? '1' : '0' },
         ...(prepacking ? {} : { disable_prepacking: '1' }),
       },
     },
   };
+  const model = await modelWithAccuracyLevel(file, options);
+  if (typeof model !== 'string') {
+    // A model given as bytes finds its external data (`<graph>.onnx_data`) through this folder.
+    const extra = sessionOptions.extra as { session: Record<string, string> };
+    extra.session.model_external_initializers_file_folder_path = path.dirname(file);
+  }
   try {
-    return await ort.InferenceSession.create(file, sessionOptions);
+    return typeof model === 'string'
+      ? await ort.InferenceSession.create(model, sessionOptions)
+      : await ort.InferenceSession.create(model, sessionOptions);
   } catch (error) {
     const message = (error as Error).message;
     if (device !== 'cpu' && !/protobuf|parse|invalid model|load model/i.test(message)) {
       warn(
         `onnx: device ${device} is unavailable (${message.split('\n')[0]}); running on the CPU instead. ${CUDA_ADVICE}`,
       );
-      return createSession(file, { ...options, device: 'cpu' }, warn, { prepacking });
+      return createSession(file, { ...options, device: 'cpu' }, warn, { prepacking, decoder });
     }
     throw new ModelFileError(
       file,
@@ -159,6 +185,28 @@ async function createSession(
       { cause: error },
     );
   }
+}
+
+const spins = (setting: boolean | 'decoder', decoder: boolean) => (setting === 'decoder' ? decoder : setting);
+
+const QUANTIZED_DTYPES: readonly OnnxDtype[] = ['q8', 'q4', 'q4f16'];
+
+/**
+ * The graph to load: its path, or its bytes with `matMulNBitsAccuracyLevel` applied when that is
+ * set, the dtype is quantized, and the graph has MatMulNBits nodes.
+ */
+async function modelWithAccuracyLevel(file: string, options: OnnxModelOptions): Promise<string | Uint8Array> {
+  const level = options.matMulNBitsAccuracyLevel;
+  if (level === undefined || !QUANTIZED_DTYPES.includes(options.dtype ?? 'fp32')) return file;
+  let patched: { bytes: Uint8Array; nodes: number };
+  try {
+    patched = setMatMulNBitsAccuracyLevel(await readFile(file), level);
+  } catch (error) {
+    throw new ModelFileError(file, `cannot read ${file} as an ONNX model: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return patched.nodes > 0 ? patched.bytes : file;
 }
 
 function numberList(value: unknown): number[] {
@@ -204,6 +252,11 @@ export async function createOnnxModel(directory: string, options: OnnxModelOptio
     warned.add(message);
     report(message);
   };
+  const level = options.matMulNBitsAccuracyLevel;
+  if (level !== undefined && ![1, 2, 3, 4].includes(level))
+    throw new RangeError(
+      `onnx: matMulNBitsAccuracyLevel=${level}; expected 1 (fp32), 2 (fp16), 3 (bf16) or 4 (int8)`,
+    );
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 0)
     throw new RangeError(`onnx: workers=${workers}; expected a whole number (0 runs on the calling thread)`);
@@ -218,8 +271,10 @@ export async function createOnnxModel(directory: string, options: OnnxModelOptio
   const loads = await Promise.allSettled([
     createSession(files.graphs.visionEncoder, options, warn),
     createSession(files.graphs.embedTokens, options, warn),
-    createSession(files.graphs.decoder, options, warn),
-    ...(singleStream ? [createSession(files.graphs.decoder, options, warn, { prepacking: false })] : []),
+    createSession(files.graphs.decoder, options, warn, { decoder: true }),
+    ...(singleStream
+      ? [createSession(files.graphs.decoder, options, warn, { prepacking: false, decoder: true })]
+      : []),
   ]);
   const failed = loads.find((load): load is PromiseRejectedResult => load.status === 'rejected');
   if (failed) {
@@ -255,8 +310,12 @@ function textDimensions(config: Record<string, unknown>): { kvHeads: number; hea
   };
 }
 
-/** The largest float decoder `'auto'` doubles (a second, unpacked copy): a quarter of the memory. */
-const singleStreamDecoderMaxBytes = () => os.totalmem() / 4;
+/**
+ * The largest float decoder `'auto'` doubles (a second, unpacked copy): 256 MB, lies between the
+ * two measured sizes (40 MB: unpacked 1.45x faster a step; 2 GB: packed 1.05x faster), and at
+ * most a quarter of the memory.
+ */
+const singleStreamDecoderMaxBytes = () => Math.min(256 * 2 ** 20, os.totalmem() / 4);
 
 /** Whether to open the unpacked single-stream decoder session (see `singleStreamDecoder`). */
 async function wantsSingleStreamDecoder(decoder: string, options: OnnxModelOptions): Promise<boolean> {

@@ -135,6 +135,13 @@ describe('createModelRegistry', () => {
       dtype: 'q4',
       workers: 2,
     });
+    expect(parseOnnxIdOptions('/m', { dtype: 'q4', accuracyLevel: '4' })).toEqual({
+      dtype: 'q4',
+      matMulNBitsAccuracyLevel: 4,
+    });
+    await expect(registry.resolve('onnx:/m?accuracyLevel=0')).rejects.toThrow(
+      /accuracyLevel=0; expected 1 \(fp32\), 2 \(fp16\), 3 \(bf16\) or 4 \(int8\)/,
+    );
   });
 
   it('opens onnx: ids with the built-in provider', async () => {

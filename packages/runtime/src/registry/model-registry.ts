@@ -101,11 +101,13 @@ export interface OnnxIdOptions {
   readonly threads?: number;
   /** `workers=N`: inference worker threads (0: the calling thread). */
   readonly workers?: number;
+  /** `accuracyLevel=1|2|3|4`: MatMulNBits `accuracy_level` (4: int8 activations, the fast CPU path). */
+  readonly matMulNBitsAccuracyLevel?: 1 | 2 | 3 | 4;
 }
 
 /**
  * Reads and checks the options of an `onnx:` id (`device`, `dtype`, `deviceId`, `threads`,
- * `workers`), for every place that opens ONNX models from ids.
+ * `workers`, `accuracyLevel`), for every place that opens ONNX models from ids.
  * @throws ModelIdError naming the option and what was expected
  */
 export function parseOnnxIdOptions(spec: string, options: Readonly<Record<string, string>>): OnnxIdOptions {
@@ -128,17 +130,25 @@ export function parseOnnxIdOptions(spec: string, options: Readonly<Record<string
   const deviceId = integer('deviceId');
   const threads = integer('threads');
   const workers = integer('workers');
+  const accuracyLevel = options.accuracyLevel;
+  if (accuracyLevel !== undefined && !/^[1-4]$/.test(accuracyLevel))
+    throw new ModelIdError(
+      `onnx:${spec}: accuracyLevel=${accuracyLevel}; expected 1 (fp32), 2 (fp16), 3 (bf16) or 4 (int8)`,
+    );
   return {
     ...(device ? { device } : {}),
     ...(dtype ? { dtype: dtype as OnnxDtype } : {}),
     ...(deviceId !== undefined ? { deviceId } : {}),
     ...(threads !== undefined ? { threads } : {}),
     ...(workers !== undefined ? { workers } : {}),
+    ...(accuracyLevel !== undefined
+      ? { matMulNBitsAccuracyLevel: Number(accuracyLevel) as 1 | 2 | 3 | 4 }
+      : {}),
   };
 }
 
 /**
- * The built-in `onnx:` provider: `onnx:<directory>?device=cuda&dtype=q4&threads=1&workers=2&deviceId=0`.
+ * The built-in `onnx:` provider: `onnx:<directory>?device=cuda&dtype=q4&threads=1&workers=2&deviceId=0&accuracyLevel=4`.
  * The backend module is imported on first use (a literal dynamic import, which bundlers keep
  * resolvable).
  */
