@@ -60,13 +60,14 @@ export interface OnnxModelOptions {
   readonly threads?: number;
   /**
    * Let onnxruntime's intra-op threads spin between runs (`session.intra_op.allow_spinning`)
-   * instead of sleeping. Default `'decoder'`: the decoder sessions spin and the vision and
-   * embedding sessions do not. A decode loop runs the decoder back to back, and each run has
-   * hundreds of small parallel sections whose threads would otherwise be woken from sleep (at 0.5B
-   * on 2 cores, spinning made a q8 step 15-20% faster and left fp32 unchanged); the vision and
-   * embedding sessions run once a prompt, and threads spinning after them would take the cores
-   * the next session needs. `true` spins in every session (a dedicated machine with many cores),
-   * `false` in none.
+   * instead of sleeping. Default `'decoder'`: the decoder session spins when its files exceed 256
+   * MB (a step is then a pass over real weights, with hundreds of parallel sections whose threads
+   * would otherwise be woken from sleep: at 0.5B on 2 cores, 15-20% faster q8 and q4 steps, fp32
+   * unchanged); smaller decoders (per-op overhead, where spinning cost 10-20% on the tiny bench
+   * model) and the vision and embedding sessions (once a prompt; spinning threads would take the
+   * cores the next session needs) sleep. With `workers` > 1 the default is `false`: the workers'
+   * decoders run at the same time and spinning threads would take each other's cores (2 workers
+   * on 2 cores: 2.0 s against 1.5 s a batch). `true` spins in every session, `false` in none.
    */
   readonly spinning?: boolean | 'decoder';
   /**
@@ -139,24 +140,24 @@ async function createSession(
   file: string,
   options: OnnxModelOptions,
   warn: (message: string) => void,
-  { prepacking = true, decoder = false }: { prepacking?: boolean; decoder?: boolean } = {},
+  { prepacking = true, spin = options.spinning === true }: { prepacking?: boolean; spin?: boolean } = {},
 ): Promise<ort.InferenceSession> {
   const device = options.device ?? 'cpu';
   if (device === 'cuda') {
     const reason = cudaUnavailableReason();
     if (reason) {
       warn(`onnx: device cuda is unavailable (${reason}); running on the CPU instead. ${CUDA_ADVICE}`);
-      return createSession(file, { ...options, device: 'cpu' }, warn, { prepacking, decoder });
+      return createSession(file, { ...options, device: 'cpu' }, warn, { prepacking, spin });
     }
   }
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: EXECUTION_PROVIDERS[device](options.deviceId ?? 0),
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
     // The vision and embedding sessions run once a prompt and hand over to the next session:
-    // their threads sleep. The decoder runs back to back: its threads spin (see `spinning`).
+    // their threads sleep. A weight-bound decoder runs back to back: its threads spin (see `spinning`).
     extra: {
       session: {
-        intra_op: { allow_spinning: spins(options.spinning ?? 'decoder', decoder) ? '1' : '0' },
+        intra_op: { allow_spinning: spin ? '1' : '0' },
         ...(prepacking ? {} : { disable_prepacking: '1' }),
       },
     },
@@ -177,7 +178,7 @@ async function createSession(
       warn(
         `onnx: device ${device} is unavailable (${message.split('\n')[0]}); running on the CPU instead. ${CUDA_ADVICE}`,
       );
-      return createSession(file, { ...options, device: 'cpu' }, warn, { prepacking, decoder });
+      return createSession(file, { ...options, device: 'cpu' }, warn, { prepacking, spin });
     }
     throw new ModelFileError(
       file,
@@ -186,8 +187,6 @@ async function createSession(
     );
   }
 }
-
-const spins = (setting: boolean | 'decoder', decoder: boolean) => (setting === 'decoder' ? decoder : setting);
 
 const QUANTIZED_DTYPES: readonly OnnxDtype[] = ['q8', 'q4', 'q4f16'];
 
@@ -262,18 +261,27 @@ export async function createOnnxModel(directory: string, options: OnnxModelOptio
     throw new RangeError(`onnx: workers=${workers}; expected a whole number (0 runs on the calling thread)`);
   if (workers > 0) {
     const { onWarning: _warn, workers: _workers, ...serializable } = options;
-    return startOnnxWorkers({ directory, options: serializable }, workers, warn);
+    // Several workers run their decoders at the same time: threads spinning in one would take
+    // the cores the others need (2 workers on 2 cores: 2.0 s against 1.5 s a batch).
+    const spinning = options.spinning ?? (workers > 1 ? false : 'decoder');
+    return startOnnxWorkers({ directory, options: { ...serializable, spinning } }, workers, warn);
   }
   const files = await readModelFiles(directory, options.dtype ?? 'fp32');
-  const singleStream = await wantsSingleStreamDecoder(files.graphs.decoder, options);
+  const bytes = await decoderBytes(files.graphs.decoder);
+  const singleStream = wantsSingleStreamDecoder(bytes, options);
+  // `'decoder'`: the decoder spins when its steps are passes over real weights.
+  const spinDecoder =
+    (options.spinning ?? 'decoder') === 'decoder'
+      ? bytes > WEIGHT_BOUND_DECODER_BYTES
+      : options.spinning === true;
   // Every load settles before anything is thrown, so a failed graph leaves no session loading
   // behind it (and none leaked): the others are released first.
   const loads = await Promise.allSettled([
     createSession(files.graphs.visionEncoder, options, warn),
     createSession(files.graphs.embedTokens, options, warn),
-    createSession(files.graphs.decoder, options, warn, { decoder: true }),
+    createSession(files.graphs.decoder, options, warn, { spin: spinDecoder }),
     ...(singleStream
-      ? [createSession(files.graphs.decoder, options, warn, { prepacking: false, decoder: true })]
+      ? [createSession(files.graphs.decoder, options, warn, { prepacking: false, spin: spinDecoder })]
       : []),
   ]);
   const failed = loads.find((load): load is PromiseRejectedResult => load.status === 'rejected');
@@ -311,20 +319,15 @@ function textDimensions(config: Record<string, unknown>): { kvHeads: number; hea
 }
 
 /**
- * The largest float decoder `'auto'` doubles (a second, unpacked copy): 256 MB, lies between the
- * two measured sizes (40 MB: unpacked 1.45x faster a step; 2 GB: packed 1.05x faster), and at
- * most a quarter of the memory.
+ * Where a decoder step stops being per-op overhead and starts being a pass over the weights: 256
+ * MB of graph and `.onnx_data`, between the two measured sizes. At 40 MB (the tiny bench model)
+ * an unpacked one-row step is 1.45x faster and spinning threads cost 10-20%; at 0.3-2 GB (0.5B)
+ * the packed step is as fast or faster and spinning is worth 15-20% on quantized decoders.
  */
-const singleStreamDecoderMaxBytes = () => Math.min(256 * 2 ** 20, os.totalmem() / 4);
+const WEIGHT_BOUND_DECODER_BYTES = 256 * 2 ** 20;
 
-/** Whether to open the unpacked single-stream decoder session (see `singleStreamDecoder`). */
-async function wantsSingleStreamDecoder(decoder: string, options: OnnxModelOptions): Promise<boolean> {
-  const setting = options.singleStreamDecoder ?? 'auto';
-  if (setting !== 'auto') return setting;
-  if ((options.device ?? 'cpu') !== 'cpu') return false;
-  // Quantized matmuls (MatMulNBits, MatMulInteger) run from their pre-packed weights: only
-  // float decoders gain from an unpacked copy.
-  if (!['fp32', 'fp16'].includes(options.dtype ?? 'fp32')) return false;
+/** The decoder's bytes on disk: its graph and its `.onnx_data`. */
+async function decoderBytes(decoder: string): Promise<number> {
   const sizes = await Promise.all(
     [decoder, `${decoder}_data`].map((file) =>
       stat(file).then(
@@ -333,7 +336,21 @@ async function wantsSingleStreamDecoder(decoder: string, options: OnnxModelOptio
       ),
     ),
   );
-  return sizes[0]! + sizes[1]! <= singleStreamDecoderMaxBytes();
+  return sizes[0]! + sizes[1]!;
+}
+
+/**
+ * Whether to open the unpacked single-stream decoder session (see `singleStreamDecoder`): `'auto'`
+ * for float CPU decoders below the weight-bound size and a quarter of the memory.
+ */
+function wantsSingleStreamDecoder(bytes: number, options: OnnxModelOptions): boolean {
+  const setting = options.singleStreamDecoder ?? 'auto';
+  if (setting !== 'auto') return setting;
+  if ((options.device ?? 'cpu') !== 'cpu') return false;
+  // Quantized matmuls (MatMulNBits, MatMulInteger) run from their pre-packed weights: only
+  // float decoders gain from an unpacked copy.
+  if (!['fp32', 'fp16'].includes(options.dtype ?? 'fp32')) return false;
+  return bytes <= Math.min(WEIGHT_BOUND_DECODER_BYTES, os.totalmem() / 4);
 }
 
 class OnnxQwenVLModel implements FeaModel {
