@@ -90,7 +90,8 @@ export interface OnnxModelOptions {
    * Runtime GenAI's CPU int4 exports set 4. At 0.5B on 2 CPU cores, level 4 made a `q4` decode
    * step 1.4x faster than as exported, 3.1x the fp32 step (see the README). It changes results slightly: a greedy token whose top
    * logits nearly tie can differ (onnxruntime#29849). The graph is rewritten in memory when
-   * loaded; the files are untouched. Applies to the quantized dtypes (`q8`, `q4`, `q4f16`).
+   * loaded; the files are untouched (a graph whose weights are inline rather than in
+   * `.onnx_data` is held twice while it loads). Applies to the quantized dtypes (`q8`, `q4`, `q4f16`).
    * Default: as exported.
    */
   readonly matMulNBitsAccuracyLevel?: MatMulNBitsAccuracyLevel;
