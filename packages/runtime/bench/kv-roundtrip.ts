@@ -8,10 +8,17 @@
 //   preallocated   - present.* and logits passed in as preallocated outputs
 //
 //   pnpm --filter @facial-r1/runtime exec tsx --conditions=@facial-r1/source bench/kv-roundtrip.ts [--dtype fp32] [--context 96]
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { ensureScaleModel, SCALE_MODEL } from './scale-model';
+import type { TinyModelDtype } from '@facial-r1/tiny-models';
+import {
+  constantFloats,
+  decodeStepFeeds,
+  ensureScaleModel,
+  halfPrecision,
+  SCALE_MODEL,
+  scaleDecoderFile,
+} from './scale-model';
 
 const { values: args } = parseArgs({
   options: {
@@ -20,24 +27,13 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '7' },
   },
 });
-const SUFFIX: Record<string, string> = {
-  fp32: '',
-  fp16: '_fp16',
-  q8: '_quantized',
-  q4: '_q4',
-  q4f16: '_q4f16',
-};
-const dtype = String(args.dtype);
-const directory = await ensureScaleModel([dtype as 'fp32']);
-const session = await ort.InferenceSession.create(
-  path.join(directory, 'onnx', `decoder_model_merged${SUFFIX[dtype]}.onnx`),
-  { extra: { session: { intra_op: { allow_spinning: '0' } } } },
-);
-const half = dtype === 'fp16' || dtype === 'q4f16';
-const floatTensor = (length: number, dims: number[]) =>
-  half
-    ? new ort.Tensor('float16', new Uint16Array(length).fill(0x2e66), dims)
-    : new ort.Tensor('float32', new Float32Array(length).fill(0.1), dims);
+const dtype = String(args.dtype) as TinyModelDtype;
+const directory = await ensureScaleModel([dtype]);
+const session = await ort.InferenceSession.create(scaleDecoderFile(directory, dtype), {
+  extra: { session: { intra_op: { allow_spinning: '0' } } },
+});
+const half = halfPrecision(dtype);
+const floatTensor = (length: number, dims: number[]) => constantFloats(dtype, length, dims);
 const { hiddenSize: hidden, layers, kvHeads } = SCALE_MODEL;
 const headDimension = hidden / SCALE_MODEL.heads;
 const context = Number(args.context);
@@ -47,24 +43,7 @@ console.log(
   `| batch | cache bytes a step | all outputs (ms) | logits only (ms) | preallocated (ms) | copy share of the step |\n|---|---|---|---|---|---|`,
 );
 for (const batch of [1, 8]) {
-  const feeds: Record<string, ort.Tensor> = {
-    inputs_embeds: floatTensor(batch * hidden, [batch, 1, hidden]),
-    attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * (context + 1)).fill(1n), [
-      batch,
-      context + 1,
-    ]),
-    position_ids: new ort.Tensor('int64', new BigInt64Array(3 * batch).fill(BigInt(context)), [3, batch, 1]),
-    num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(1n), []),
-  };
-  const cacheLength = batch * kvHeads * context * headDimension;
-  for (let layer = 0; layer < layers; layer += 1)
-    for (const kind of ['key', 'value'])
-      feeds[`past_key_values.${layer}.${kind}`] = floatTensor(cacheLength, [
-        batch,
-        kvHeads,
-        context,
-        headDimension,
-      ]);
+  const feeds = decodeStepFeeds(dtype, batch, context);
   const presentLength = batch * kvHeads * (context + 1) * headDimension;
   const preallocated: Record<string, ort.Tensor> = {
     logits: new ort.Tensor('float32', new Float32Array(batch * 151936), [batch, 1, 151936]),

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { ElementType, GraphBuilder, type TinyModelDtype } from '@facial-r1/tiny-models';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { ensureScaleModel, SCALE_MODEL } from './scale-model';
+import { ensureScaleModel, halfPrecision, SCALE_MODEL, scaleDecoderFile } from './scale-model';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,13 +34,6 @@ const { values: args } = parseArgs({
 });
 const tokens = Number(args.tokens);
 const question = 'What is the emotion of this face?';
-const SUFFIX: Record<string, string> = {
-  fp32: '',
-  fp16: '_fp16',
-  q8: '_quantized',
-  q4: '_q4',
-  q4f16: '_q4f16',
-};
 
 /**
  * A variant is a dtype with flags for ours: `+single` the unpacked single-stream decoder, `+int8`
@@ -318,10 +311,10 @@ async function parent() {
     ours.kill();
     theirs.kill();
     // Bytes one decode step reads: every decoder weight once, plus each sequence's cache.
-    const decoderFile = path.join(directory, 'onnx', `decoder_model_merged${SUFFIX[dtype]}.onnx`);
+    const decoderFile = scaleDecoderFile(directory, dtype);
     const weightBytes = statSync(decoderFile).size + statSync(`${decoderFile}_data`).size;
     const promptTokens = results.ours[0]?.promptTokens ?? 0;
-    const cacheElement = dtype === 'fp16' || dtype === 'q4f16' ? 2 : 4;
+    const cacheElement = halfPrecision(dtype) ? 2 : 4;
     const headDimension = SCALE_MODEL.hiddenSize / SCALE_MODEL.heads;
     const cacheBytes =
       SCALE_MODEL.layers *

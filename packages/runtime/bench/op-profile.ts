@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { ensureScaleModel, SCALE_MODEL } from './scale-model';
+import type { TinyModelDtype } from '@facial-r1/tiny-models';
+import { decodeStepFeeds, ensureScaleModel, scaleDecoderFile } from './scale-model';
 
 const { values: args } = parseArgs({
   options: {
@@ -19,48 +20,18 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '10' },
   },
 });
-const SUFFIX: Record<string, string> = {
-  fp32: '',
-  fp16: '_fp16',
-  q8: '_quantized',
-  q4: '_q4',
-  q4f16: '_q4f16',
-};
-const dtype = String(args.dtype);
+const dtype = String(args.dtype) as TinyModelDtype;
 const batch = Number(args.batch);
 const context = Number(args.context);
-const directory = await ensureScaleModel([dtype as 'fp32']);
-const file = path.join(directory, 'onnx', `decoder_model_merged${SUFFIX[dtype]}.onnx`);
+const directory = await ensureScaleModel([dtype]);
+const file = scaleDecoderFile(directory, dtype);
 const prefix = path.join(os.tmpdir(), `fr1-op-profile-${process.pid}`);
 const session = await ort.InferenceSession.create(file, {
   enableProfiling: true,
   profileFilePrefix: prefix,
   extra: { session: { intra_op: { allow_spinning: '1' } } },
 });
-const half = dtype === 'fp16' || dtype === 'q4f16';
-const floats = (length: number, dims: number[]) =>
-  half
-    ? new ort.Tensor('float16', new Uint16Array(length).fill(0x2e66), dims)
-    : new ort.Tensor('float32', new Float32Array(length).fill(0.1), dims);
-const { hiddenSize: hidden, layers, kvHeads } = SCALE_MODEL;
-const headDimension = hidden / SCALE_MODEL.heads;
-const feeds: Record<string, ort.Tensor> = {
-  inputs_embeds: floats(batch * hidden, [batch, 1, hidden]),
-  attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * (context + 1)).fill(1n), [
-    batch,
-    context + 1,
-  ]),
-  position_ids: new ort.Tensor('int64', new BigInt64Array(3 * batch).fill(BigInt(context)), [3, batch, 1]),
-  num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(1n), []),
-};
-for (let layer = 0; layer < layers; layer += 1)
-  for (const kind of ['key', 'value'])
-    feeds[`past_key_values.${layer}.${kind}`] = floats(batch * kvHeads * context * headDimension, [
-      batch,
-      kvHeads,
-      context,
-      headDimension,
-    ]);
+const feeds = decodeStepFeeds(dtype, batch, context);
 await session.run(feeds);
 const steps = Number(args.steps);
 const walls: number[] = [];

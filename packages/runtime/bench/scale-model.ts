@@ -4,7 +4,8 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type TinyModelDtype, writeTinyQwenVLModel } from '@facial-r1/tiny-models';
+import { TINY_MODEL_DTYPE_SUFFIXES, type TinyModelDtype, writeTinyQwenVLModel } from '@facial-r1/tiny-models';
+import * as ort from 'onnxruntime-node';
 
 /** The model's dimensions (the writer's options). */
 export const SCALE_MODEL = {
@@ -64,6 +65,51 @@ export async function ensureScaleModel(dtypes: readonly TinyModelDtype[]): Promi
   await writeFile(marker, JSON.stringify({ model: wanted, dtypes: [...have, ...missing] }));
   console.error(`written in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   return directory;
+}
+
+/** The decoder graph of a weight format in the bench model's folder (transformers.js's file names). */
+export function scaleDecoderFile(directory: string, dtype: TinyModelDtype): string {
+  return path.join(directory, 'onnx', `decoder_model_merged${TINY_MODEL_DTYPE_SUFFIXES[dtype]}.onnx`);
+}
+
+/** Whether a weight format's activations, caches and logits are float16. */
+export const halfPrecision = (dtype: TinyModelDtype) => dtype === 'fp16' || dtype === 'q4f16';
+
+/** A float tensor in the format's float type, every element about 0.1. */
+export function constantFloats(dtype: TinyModelDtype, length: number, dims: number[]): ort.Tensor {
+  return halfPrecision(dtype)
+    ? new ort.Tensor('float16', new Uint16Array(length).fill(0x2e66), dims)
+    : new ort.Tensor('float32', new Float32Array(length).fill(0.1), dims);
+}
+
+/**
+ * Feeds for one decode step of the bench model's decoder: `batch` rows of one new token over a
+ * `context`-token cache (constant values: the cost of a step does not depend on them).
+ */
+export function decodeStepFeeds(
+  dtype: TinyModelDtype,
+  batch: number,
+  context: number,
+): Record<string, ort.Tensor> {
+  const { hiddenSize: hidden, layers, kvHeads } = SCALE_MODEL;
+  const headDimension = hidden / SCALE_MODEL.heads;
+  const feeds: Record<string, ort.Tensor> = {
+    inputs_embeds: constantFloats(dtype, batch * hidden, [batch, 1, hidden]),
+    attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * (context + 1)).fill(1n), [
+      batch,
+      context + 1,
+    ]),
+    position_ids: new ort.Tensor('int64', new BigInt64Array(3 * batch).fill(BigInt(context)), [3, batch, 1]),
+    num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(1n), []),
+  };
+  for (let layer = 0; layer < layers; layer += 1)
+    for (const kind of ['key', 'value'])
+      feeds[`past_key_values.${layer}.${kind}`] = constantFloats(
+        dtype,
+        batch * kvHeads * context * headDimension,
+        [batch, kvHeads, context, headDimension],
+      );
+  return feeds;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
