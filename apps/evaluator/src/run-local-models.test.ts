@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { writeFixtureDataset } from '@facial-r1/benchmarks/testing';
 import { createModelRegistry } from '@facial-r1/runtime';
 import { createOnnxModel } from '@facial-r1/runtime/onnx';
@@ -51,6 +55,50 @@ describe('fea-eval run with local models', () => {
     } finally {
       await model.dispose();
     }
+  }, 120_000);
+
+  it('CLI: a 4-bit onnx: id with accuracyLevel=4 runs a benchmark in a worker; a level onnxruntime lacks is a usage error', async () => {
+    const modelDirectory = path.join(directory, 'tiny-q4');
+    await writeTinyQwenVLModel(modelDirectory, { architecture: 'qwen2-vl', seed: 5, dtypes: ['q4'] });
+    await writeFixtureDataset('rafdb', path.join(directory, 'cli-rafdb'), { perClass: 1 });
+    const tsx = createRequire(import.meta.url).resolve('tsx');
+    const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
+    const cli = (model: string, out: string) =>
+      promisify(execFile)(
+        process.execPath,
+        [
+          '--conditions=@facial-r1/source',
+          '--import',
+          tsx,
+          bin,
+          'run',
+          '--benchmark',
+          'rafdb',
+          '--data',
+          path.join(directory, 'cli-rafdb'),
+          '--model',
+          model,
+          '--out',
+          path.join(directory, out),
+          '--max-tokens',
+          '8',
+          '--resamples',
+          '20',
+        ],
+        { env: { ...process.env, FACIAL_R1_CACHE: path.join(directory, 'cache') } },
+      ).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+      );
+    const ok = await cli(`onnx:${modelDirectory}?dtype=q4&accuracyLevel=4&workers=1`, 'runs-q4');
+    expect(ok).toEqual({ code: 0, stderr: expect.any(String) });
+    const predictions = (await readFile(path.join(directory, 'runs-q4', 'predictions.jsonl'), 'utf8'))
+      .trim()
+      .split('\n');
+    expect(predictions).toHaveLength(7);
+    const bad = await cli(`onnx:${modelDirectory}?dtype=q4&accuracyLevel=7`, 'runs-bad');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/accuracyLevel=7; expected 1 \(fp32\), 2 \(fp16\), 3 \(bf16\) or 4 \(int8\)/);
   }, 120_000);
 
   it('the built-in face baseline on the four fixture datasets (synthetic 64-px images, answered as whole-frame face crops)', async () => {
