@@ -2,17 +2,17 @@
 // into .cache on first use) on the CUDA execution provider, ours through createOnnxModel, n=1 and
 // an n=8 group, and the decoder's per-step cost with and without bringing the cache back to the
 // host. Prints a table; exits 2 with the reason when CUDA cannot be used. Run by cuda-check.sh.
-import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { TinyModelDtype } from '@facial-r1/tiny-models';
 import * as ort from 'onnxruntime-node';
 import { createOnnxModel } from '../src/onnx/index';
-import { ensureScaleModel, SCALE_MODEL } from './scale-model';
+import { decodeStepFeeds, ensureScaleModel, scaleDecoderFile } from './scale-model';
 
 const { values: args } = parseArgs({
   options: { tokens: { type: 'string', default: '32' }, dtype: { type: 'string', default: 'fp32' } },
 });
 const tokens = Number(args.tokens);
-const dtype = String(args.dtype) as 'fp32';
+const dtype = String(args.dtype) as TinyModelDtype;
 const directory = await ensureScaleModel([dtype]);
 const warnings: string[] = [];
 const model = await createOnnxModel(directory, {
@@ -58,31 +58,13 @@ await model.dispose();
 // One decode step straight on the session: every present.* brought back to the host (what
 // generation does; onnxruntime-node 1.30 keeps outputs on the device only for WebGPU's
 // 'gpu-buffer') against the logits alone (the floor a device-resident cache would reach).
-const session = await ort.InferenceSession.create(
-  path.join(directory, 'onnx', `decoder_model_merged${dtype === 'fp32' ? '' : `_${dtype}`}.onnx`),
-  { executionProviders: [{ name: 'cuda', deviceId: 0 }] },
-);
-const { hiddenSize: hidden, layers, kvHeads } = SCALE_MODEL;
-const headDimension = hidden / SCALE_MODEL.heads;
+const session = await ort.InferenceSession.create(scaleDecoderFile(directory, dtype), {
+  executionProviders: [{ name: 'cuda', deviceId: 0 }],
+});
 const context = 256;
 const steps: string[] = [];
 for (const batch of [1, 8]) {
-  const feeds: Record<string, ort.Tensor> = {
-    inputs_embeds: new ort.Tensor('float32', new Float32Array(batch * hidden).fill(0.1), [batch, 1, hidden]),
-    attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * (context + 1)).fill(1n), [
-      batch,
-      context + 1,
-    ]),
-    position_ids: new ort.Tensor('int64', new BigInt64Array(3 * batch).fill(BigInt(context)), [3, batch, 1]),
-    num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(1n), []),
-  };
-  for (let layer = 0; layer < layers; layer += 1)
-    for (const kind of ['key', 'value'])
-      feeds[`past_key_values.${layer}.${kind}`] = new ort.Tensor(
-        'float32',
-        new Float32Array(batch * kvHeads * context * headDimension).fill(0.1),
-        [batch, kvHeads, context, headDimension],
-      );
+  const feeds = decodeStepFeeds(dtype, batch, context);
   const all: number[] = [];
   const logits: number[] = [];
   await session.run(feeds);
