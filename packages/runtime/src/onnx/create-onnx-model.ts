@@ -45,7 +45,12 @@ import {
   type VisionSignature,
 } from './graph-signature';
 import { type ModelFiles, type OnnxDtype, readModelFiles } from './model-files';
-import { type MatMulNBitsAccuracyLevel, setMatMulNBitsAccuracyLevel } from './matmul-nbits-accuracy';
+import {
+  ACCURACY_LEVELS_EXPECTED,
+  isMatMulNBitsAccuracyLevel,
+  type MatMulNBitsAccuracyLevel,
+} from './accuracy-levels';
+import { setMatMulNBitsAccuracyLevel } from './matmul-nbits-accuracy';
 import { startOnnxWorkers } from './onnx-worker-pool';
 
 /** Options of {@link createOnnxModel}. */
@@ -253,10 +258,8 @@ export async function createOnnxModel(directory: string, options: OnnxModelOptio
     report(message);
   };
   const level = options.matMulNBitsAccuracyLevel;
-  if (level !== undefined && ![1, 2, 3, 4].includes(level))
-    throw new RangeError(
-      `onnx: matMulNBitsAccuracyLevel=${level}; expected 1 (fp32), 2 (fp16), 3 (bf16) or 4 (int8)`,
-    );
+  if (level !== undefined && !isMatMulNBitsAccuracyLevel(level))
+    throw new RangeError(`onnx: matMulNBitsAccuracyLevel=${level}; ${ACCURACY_LEVELS_EXPECTED}`);
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 0)
     throw new RangeError(`onnx: workers=${workers}; expected a whole number (0 runs on the calling thread)`);

@@ -10,11 +10,15 @@
 // lengths of the messages around them) change; initializers, external-data references and any
 // field this code does not know are copied byte for byte.
 import protobuf from 'protobufjs/minimal.js';
+import {
+  ACCURACY_LEVELS_EXPECTED,
+  isMatMulNBitsAccuracyLevel,
+  type MatMulNBitsAccuracyLevel,
+} from './accuracy-levels';
 
 const { Reader, Writer } = protobuf;
 
-/** onnxruntime's levels: 1 fp32, 2 fp16, 3 bf16, 4 int8 (of the activations `A`). */
-export type MatMulNBitsAccuracyLevel = 1 | 2 | 3 | 4;
+export type { MatMulNBitsAccuracyLevel } from './accuracy-levels';
 
 const LENGTH_DELIMITED = 2;
 // Field numbers of onnx.proto3 (ONNX IR).
@@ -157,8 +161,8 @@ export function setMatMulNBitsAccuracyLevel(
   bytes: Uint8Array,
   level: MatMulNBitsAccuracyLevel,
 ): { bytes: Uint8Array; nodes: number } {
-  if (![1, 2, 3, 4].includes(level))
-    throw new RangeError(`accuracy level ${level}; expected 1 (fp32), 2 (fp16), 3 (bf16) or 4 (int8)`);
+  if (!isMatMulNBitsAccuracyLevel(level))
+    throw new RangeError(`accuracy level ${level}; ${ACCURACY_LEVELS_EXPECTED}`);
   // No node can name the op when its name is nowhere in the bytes (a float export): nothing to parse.
   if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf('MatMulNBits') < 0)
     return { bytes, nodes: 0 };

@@ -1,4 +1,9 @@
 import { suggestClosest } from '@facial-r1/spec';
+import {
+  ACCURACY_LEVELS_EXPECTED,
+  isMatMulNBitsAccuracyLevel,
+  type MatMulNBitsAccuracyLevel,
+} from '../onnx/accuracy-levels';
 import { ModelIdError, UnknownModelProviderError } from './errors';
 import type { FeaModel } from '../model';
 import { DTYPE_SUFFIXES, type OnnxDtype } from '../onnx/model-files';
@@ -102,7 +107,7 @@ export interface OnnxIdOptions {
   /** `workers=N`: inference worker threads (0: the calling thread). */
   readonly workers?: number;
   /** `accuracyLevel=1|2|3|4`: MatMulNBits `accuracy_level` (4: int8 activations, the fast CPU path). */
-  readonly matMulNBitsAccuracyLevel?: 1 | 2 | 3 | 4;
+  readonly matMulNBitsAccuracyLevel?: MatMulNBitsAccuracyLevel;
 }
 
 /**
@@ -130,20 +135,19 @@ export function parseOnnxIdOptions(spec: string, options: Readonly<Record<string
   const deviceId = integer('deviceId');
   const threads = integer('threads');
   const workers = integer('workers');
-  const accuracyLevel = options.accuracyLevel;
-  if (accuracyLevel !== undefined && !/^[1-4]$/.test(accuracyLevel))
-    throw new ModelIdError(
-      `onnx:${spec}: accuracyLevel=${accuracyLevel}; expected 1 (fp32), 2 (fp16), 3 (bf16) or 4 (int8)`,
-    );
+  const accuracyText = options.accuracyLevel;
+  // One digit exactly: `4.0` or ` 4` are not ids anyone means.
+  const accuracyLevel =
+    accuracyText === undefined ? undefined : /^\d$/.test(accuracyText) ? Number(accuracyText) : Number.NaN;
+  if (accuracyLevel !== undefined && !isMatMulNBitsAccuracyLevel(accuracyLevel))
+    throw new ModelIdError(`onnx:${spec}: accuracyLevel=${accuracyText}; ${ACCURACY_LEVELS_EXPECTED}`);
   return {
     ...(device ? { device } : {}),
     ...(dtype ? { dtype: dtype as OnnxDtype } : {}),
     ...(deviceId !== undefined ? { deviceId } : {}),
     ...(threads !== undefined ? { threads } : {}),
     ...(workers !== undefined ? { workers } : {}),
-    ...(accuracyLevel !== undefined
-      ? { matMulNBitsAccuracyLevel: Number(accuracyLevel) as 1 | 2 | 3 | 4 }
-      : {}),
+    ...(accuracyLevel !== undefined ? { matMulNBitsAccuracyLevel: accuracyLevel } : {}),
   };
 }
 
