@@ -23,8 +23,9 @@ export const SCALE_MODEL = {
   externalData: true,
 } as const;
 
-/** Where the bench keeps it (gitignored). */
-export const SCALE_CACHE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.cache');
+/** Where the bench keeps it: `FEA_SCALE_CACHE`, else the package's `.cache` (gitignored). */
+export const SCALE_CACHE =
+  process.env.FEA_SCALE_CACHE ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.cache');
 
 /**
  * The model directory with the given weight formats, written on first use (minutes, ~2.5 GB for
@@ -112,7 +113,9 @@ export function decodeStepFeeds(
   return feeds;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+// Run directly (`tsx bench/scale-model.ts fp32,q8`), it writes the model; imported, nothing (the
+// file name is compared, not import.meta.url, which a bundle shares among all its modules).
+if (path.basename(process.argv[1] ?? '') === 'scale-model.ts') {
   const dtypes = (process.argv[2] ?? 'fp32,q4f16,q8').split(',') as TinyModelDtype[];
   console.log(await ensureScaleModel(dtypes));
 }

@@ -140,13 +140,39 @@ function cudaUnavailableReason(): string | undefined {
   return missing.length ? `onnxruntime-node has no ${missing.join(', ')}` : undefined;
 }
 
+/** Sessions whose `present.*` outputs stay on the device (WebGPU `gpu-buffer` tensors). */
+const deviceResidentSessions = new WeakSet<ort.InferenceSession>();
+
+/** The decoder's cache outputs, `present.{layer}.{key,value}`, for the config's layer count. */
+function presentNames(config: Record<string, unknown>): string[] {
+  const text = (config.text_config as Record<string, unknown> | undefined) ?? config;
+  const layers = Number(text.num_hidden_layers ?? config.num_hidden_layers);
+  if (!Number.isInteger(layers) || layers <= 0) return [];
+  return Array.from({ length: layers }, (_, layer) => [
+    `present.${layer}.key`,
+    `present.${layer}.value`,
+  ]).flat();
+}
+
+/** Frees the device memory of a cache's `gpu-buffer` tensors (host tensors are left to the GC). */
+function releaseDeviceCache(cache: Feeds): void {
+  for (const tensor of Object.values(cache)) if (tensor.location === 'gpu-buffer') tensor.dispose();
+}
+
+const WEBGPU_ADVICE =
+  "WebGPU needs a Vulkan loader (libvulkan.so.1) and the GPU's Vulkan driver on Linux (see the runtime README).";
+
 const CUDA_ADVICE = 'For CUDA, install onnxruntime-node with its CUDA 12 binaries (see the runtime README).';
 
 async function createSession(
   file: string,
   options: OnnxModelOptions,
   warn: (message: string) => void,
-  { prepacking = true, spin = options.spinning === true }: { prepacking?: boolean; spin?: boolean } = {},
+  {
+    prepacking = true,
+    spin = options.spinning === true,
+    deviceOutputs = [],
+  }: { prepacking?: boolean; spin?: boolean; deviceOutputs?: readonly string[] } = {},
 ): Promise<ort.InferenceSession> {
   const device = options.device ?? 'cpu';
   if (device === 'cuda') {
@@ -158,6 +184,15 @@ async function createSession(
   }
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: EXECUTION_PROVIDERS[device](options.deviceId ?? 0),
+    // onnxruntime-node keeps an output on the device only as WebGPU's 'gpu-buffer' (CUDA outputs
+    // always come back to the host): the decoder's cache stays where the next step reads it.
+    ...(device === 'webgpu' && deviceOutputs.length > 0
+      ? {
+          preferredOutputLocation: Object.fromEntries(
+            deviceOutputs.map((name) => [name, 'gpu-buffer' as const]),
+          ),
+        }
+      : {}),
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
     // The vision and embedding sessions run once a prompt and hand over to the next session:
     // their threads sleep. A weight-bound decoder runs back to back: its threads spin (see `spinning`).
@@ -175,14 +210,17 @@ async function createSession(
     extra.session.model_external_initializers_file_folder_path = path.dirname(file);
   }
   try {
-    return typeof model === 'string'
-      ? await ort.InferenceSession.create(model, sessionOptions)
-      : await ort.InferenceSession.create(model, sessionOptions);
+    const session =
+      typeof model === 'string'
+        ? await ort.InferenceSession.create(model, sessionOptions)
+        : await ort.InferenceSession.create(model, sessionOptions);
+    if (sessionOptions.preferredOutputLocation) deviceResidentSessions.add(session);
+    return session;
   } catch (error) {
     const message = (error as Error).message;
-    if (device !== 'cpu' && !/protobuf|parse|invalid model|load model/i.test(message)) {
+    if (device !== 'cpu' && !/protobuf|parse|invalid model|load model|output name/i.test(message)) {
       warn(
-        `onnx: device ${device} is unavailable (${message.split('\n')[0]}); running on the CPU instead. ${CUDA_ADVICE}`,
+        `onnx: device ${device} is unavailable (${message.split('\n')[0]}); running on the CPU instead. ${device === 'cuda' ? CUDA_ADVICE : WEBGPU_ADVICE}`,
       );
       return createSession(file, { ...options, device: 'cpu' }, warn, { prepacking, spin });
     }
@@ -228,6 +266,18 @@ function tile(tensor: ort.Tensor, copies: number): ort.Tensor {
       : new Float32Array(data.length * copies);
   for (let copy = 0; copy < copies; copy += 1) tiled.set(data, copy * data.length);
   return floatTensor(tensor.type as FloatType, tiled, [copies, ...tensor.dims.slice(1)]);
+}
+
+/** Prompt positions `[3, 1, length]` repeated for `copies` rows: `[3, copies, length]`. */
+function tilePositions(positions: BigInt64Array, copies: number): BigInt64Array {
+  if (copies === 1) return positions;
+  const length = positions.length / 3;
+  const tiled = new BigInt64Array(positions.length * copies);
+  for (let axis = 0; axis < 3; axis += 1) {
+    const row = positions.subarray(axis * length, (axis + 1) * length);
+    for (let copy = 0; copy < copies; copy += 1) tiled.set(row, (axis * copies + copy) * length);
+  }
+  return tiled;
 }
 
 /** A scalar int64 tensor (`num_logits_to_keep`). */
@@ -283,7 +333,10 @@ export async function createOnnxModel(directory: string, options: OnnxModelOptio
   const loads = await Promise.allSettled([
     createSession(files.graphs.visionEncoder, options, warn),
     createSession(files.graphs.embedTokens, options, warn),
-    createSession(files.graphs.decoder, options, warn, { spin: spinDecoder }),
+    createSession(files.graphs.decoder, options, warn, {
+      spin: spinDecoder,
+      deviceOutputs: presentNames(files.config),
+    }),
     ...(singleStream
       ? [createSession(files.graphs.decoder, options, warn, { prepacking: false, spin: spinDecoder })]
       : []),
@@ -573,10 +626,16 @@ class OnnxQwenVLModel implements FeaModel {
     n: number,
   ): Promise<{ logits: Float32Array; vocabulary: number; past: Feeds }> {
     const signature = this.signatures.decoder;
+    // A cache kept on the device cannot be read back to be tiled (onnxruntime-node cannot download
+    // a gpu-buffer tensor): the group's n rows are prefilled as one batch instead.
+    const batch = deviceResidentSessions.has(this.sessions.decoder) ? n : 1;
     const feeds: Feeds = {
-      inputs_embeds: embeds,
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(promptLength).fill(1n), [1, promptLength]),
-      position_ids: new ort.Tensor('int64', positions, [3, 1, promptLength]),
+      inputs_embeds: tile(embeds, batch),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * promptLength).fill(1n), [
+        batch,
+        promptLength,
+      ]),
+      position_ids: new ort.Tensor('int64', tilePositions(positions, batch), [3, batch, promptLength]),
       // Only the last position's logits are needed: graphs that can skip the others do.
       ...(signature.numLogitsToKeep ? { num_logits_to_keep: int64Scalar(1n) } : {}),
       ...(signature.useCacheBranch ? { use_cache_branch: boolTensor(false) } : {}),
@@ -586,7 +645,7 @@ class OnnxQwenVLModel implements FeaModel {
         feeds[`past_key_values.${layer}.${kind}`] = floatTensor(
           signature.cacheType,
           floatArray(signature.cacheType, 0),
-          [1, signature.kvHeads, 0, signature.headDimension],
+          [batch, signature.kvHeads, 0, signature.headDimension],
         );
       }
     }
@@ -600,7 +659,8 @@ class OnnxQwenVLModel implements FeaModel {
     const past: Feeds = {};
     for (let layer = 0; layer < signature.layers; layer += 1) {
       for (const kind of ['key', 'value']) {
-        past[`past_key_values.${layer}.${kind}`] = tile(prefill[`present.${layer}.${kind}`] as ort.Tensor, n);
+        const present = prefill[`present.${layer}.${kind}`] as ort.Tensor;
+        past[`past_key_values.${layer}.${kind}`] = batch === n ? present : tile(present, n);
       }
     }
     return { logits: prefillLogits, vocabulary, past };
@@ -629,6 +689,8 @@ class OnnxQwenVLModel implements FeaModel {
       ...(signature.useCacheBranch ? { use_cache_branch: boolTensor(true) } : {}),
     };
     const output = await (n === 1 ? this.sessions.singleStreamDecoder : this.sessions.decoder).run(stepFeeds);
+    // The step's cache replaces the one it read: free that one's device memory now.
+    releaseDeviceCache(past);
     const present: Feeds = {};
     for (let layer = 0; layer < signature.layers; layer += 1) {
       for (const kind of ['key', 'value']) {
@@ -661,56 +723,60 @@ class OnnxQwenVLModel implements FeaModel {
     const vocabulary = prefilled.vocabulary;
     let past = prefilled.past;
     const prefillMs = performance.now() - started;
-
-    const temperature = sampling.temperature ?? 0;
-    const tokenOptions = { temperature, topK: sampling.topK ?? 0, topP: sampling.topP ?? 1 };
-    const seed = sampling.seed ?? Math.floor(Math.random() * 2 ** 32);
-    const randoms = Array.from(
-      { length: n },
-      (_, index) => new SeededRandom((seed + Math.imul(index, 0x9e3779b9)) >>> 0),
-    );
-    const criteria = createStoppingCriteria({
-      stopTokenIds: [...this.eosIds, ...(sampling.stopTokenIds ?? [])],
-      stop: sampling.stop ?? [],
-      maxTokens: Math.min(sampling.maxTokens ?? 256, this.contextLength - ids.length),
-      ...(request.signal ? { signal: request.signal } : {}),
-    });
-    const decoders = Array.from({ length: n }, () => new IncrementalDecoder(this.tokenizer));
-    const finished: (Completion | undefined)[] = new Array(n).fill(undefined);
-    let next = Array.from({ length: n }, (_, index) =>
-      sampleToken(prefilled.logits, tokenOptions, randoms[index] as SeededRandom),
-    );
-    const decodeStarted = performance.now();
-    let pastLength = ids.length;
-    for (;;) {
-      criteria.beforeStep();
-      for (let index = 0; index < n; index += 1) {
-        if (finished[index]) continue;
-        const step = criteria.advance(decoders[index] as IncrementalDecoder, next[index] as number);
-        if (step.delta) request.onStream?.({ promptIndex, completionIndex: index, delta: step.delta });
-        if (step.completion) finished[index] = step.completion;
-      }
-      if (finished.every(Boolean)) break;
-      // The whole group decodes as one batch; finished rows are fed their last token and ignored.
-      const output = await this.decodeStep(next, past, pastLength, rope.delta);
-      pastLength += 1;
-      past = output.past;
-      const logits = output.logits;
-      next = Array.from({ length: n }, (_, index) =>
-        finished[index]
-          ? (next[index] as number)
-          : sampleToken(
-              toFloat32(logits.subarray(index * vocabulary, (index + 1) * vocabulary)),
-              tokenOptions,
-              randoms[index] as SeededRandom,
-            ),
+    // A device-resident cache is freed however decoding ends (finished, aborted, failed).
+    try {
+      const temperature = sampling.temperature ?? 0;
+      const tokenOptions = { temperature, topK: sampling.topK ?? 0, topP: sampling.topP ?? 1 };
+      const seed = sampling.seed ?? Math.floor(Math.random() * 2 ** 32);
+      const randoms = Array.from(
+        { length: n },
+        (_, index) => new SeededRandom((seed + Math.imul(index, 0x9e3779b9)) >>> 0),
       );
+      const criteria = createStoppingCriteria({
+        stopTokenIds: [...this.eosIds, ...(sampling.stopTokenIds ?? [])],
+        stop: sampling.stop ?? [],
+        maxTokens: Math.min(sampling.maxTokens ?? 256, this.contextLength - ids.length),
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+      const decoders = Array.from({ length: n }, () => new IncrementalDecoder(this.tokenizer));
+      const finished: (Completion | undefined)[] = new Array(n).fill(undefined);
+      let next = Array.from({ length: n }, (_, index) =>
+        sampleToken(prefilled.logits, tokenOptions, randoms[index] as SeededRandom),
+      );
+      const decodeStarted = performance.now();
+      let pastLength = ids.length;
+      for (;;) {
+        criteria.beforeStep();
+        for (let index = 0; index < n; index += 1) {
+          if (finished[index]) continue;
+          const step = criteria.advance(decoders[index] as IncrementalDecoder, next[index] as number);
+          if (step.delta) request.onStream?.({ promptIndex, completionIndex: index, delta: step.delta });
+          if (step.completion) finished[index] = step.completion;
+        }
+        if (finished.every(Boolean)) break;
+        // The whole group decodes as one batch; finished rows are fed their last token and ignored.
+        const output = await this.decodeStep(next, past, pastLength, rope.delta);
+        pastLength += 1;
+        past = output.past;
+        const logits = output.logits;
+        next = Array.from({ length: n }, (_, index) =>
+          finished[index]
+            ? (next[index] as number)
+            : sampleToken(
+                toFloat32(logits.subarray(index * vocabulary, (index + 1) * vocabulary)),
+                tokenOptions,
+                randoms[index] as SeededRandom,
+              ),
+        );
+      }
+      const end = performance.now();
+      return {
+        completions: finished as Completion[],
+        promptTokens: ids.length,
+        timings: { prefillMs, decodeMs: end - decodeStarted, totalMs: end - started },
+      };
+    } finally {
+      releaseDeviceCache(past);
     }
-    const end = performance.now();
-    return {
-      completions: finished as Completion[],
-      promptTokens: ids.length,
-      timings: { prefillMs, decodeMs: end - decodeStarted, totalMs: end - started },
-    };
   }
 }
