@@ -125,6 +125,39 @@ describe('createOnnxModel errors', () => {
   });
 });
 
+describe('createOnnxModel on device=webgpu', () => {
+  // Without a WebGPU adapter (no Vulkan driver: CI, this machine) the sessions fall back to the
+  // CPU with one warning naming what WebGPU needs; with one (a GPU machine), the decoder keeps
+  // its cache on the device and a group is prefilled as one batch. Either way a seeded group
+  // must sample what the CPU's shared-prefill group samples.
+  it('samples the CPU group with one WebGPU warning when it falls back, or on the device cache', async () => {
+    const request = {
+      prompts: [{ messages: [{ role: 'user' as const, content: 'Describe the face.' }] }],
+      sampling: { n: 3, temperature: 1, topK: 40, seed: 11, maxTokens: 6 },
+    };
+    const warnings: string[] = [];
+    const webgpu = await createOnnxModel(source, {
+      device: 'webgpu',
+      workers: 0,
+      onWarning: (message) => warnings.push(message),
+    });
+    const cpu = await createOnnxModel(source, { workers: 0 });
+    try {
+      if (warnings.length > 0) {
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toMatch(/^onnx: device webgpu is unavailable .*running on the CPU instead/);
+        expect(warnings[0]).toMatch(/Vulkan/);
+        expect(warnings[0]).not.toMatch(/CUDA/);
+      } else console.warn('a WebGPU adapter is present: the group ran on the device-resident cache');
+      const texts = async (model: typeof cpu) =>
+        (await model.doGenerate(request)).results[0]?.completions.map((completion) => completion.text);
+      expect(await texts(webgpu)).toEqual(await texts(cpu));
+    } finally {
+      await Promise.all([webgpu.dispose(), cpu.dispose()]);
+    }
+  });
+});
+
 // Where onnxruntime-node's CUDA provider libraries are installed (a GPU machine), the fallback
 // this checks does not happen.
 const ortBin = path.join(

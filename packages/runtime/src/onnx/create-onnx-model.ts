@@ -52,6 +52,7 @@ import {
 } from './accuracy-levels';
 import { setMatMulNBitsAccuracyLevel } from './matmul-nbits-accuracy';
 import { startOnnxWorkers } from './onnx-worker-pool';
+import { tile, tilePositions } from './batch-tiling';
 
 /** Options of {@link createOnnxModel}. */
 export interface OnnxModelOptions {
@@ -255,29 +256,6 @@ async function modelWithAccuracyLevel(file: string, options: OnnxModelOptions): 
 function numberList(value: unknown): number[] {
   if (Array.isArray(value)) return value.filter((item): item is number => typeof item === 'number');
   return typeof value === 'number' ? [value] : [];
-}
-
-function tile(tensor: ort.Tensor, copies: number): ort.Tensor {
-  if (copies === 1) return tensor;
-  const data = tensor.data as FloatData;
-  const tiled =
-    data instanceof Uint16Array
-      ? new Uint16Array(data.length * copies)
-      : new Float32Array(data.length * copies);
-  for (let copy = 0; copy < copies; copy += 1) tiled.set(data, copy * data.length);
-  return floatTensor(tensor.type as FloatType, tiled, [copies, ...tensor.dims.slice(1)]);
-}
-
-/** Prompt positions `[3, 1, length]` repeated for `copies` rows: `[3, copies, length]`. */
-function tilePositions(positions: BigInt64Array, copies: number): BigInt64Array {
-  if (copies === 1) return positions;
-  const length = positions.length / 3;
-  const tiled = new BigInt64Array(positions.length * copies);
-  for (let axis = 0; axis < 3; axis += 1) {
-    const row = positions.subarray(axis * length, (axis + 1) * length);
-    for (let copy = 0; copy < copies; copy += 1) tiled.set(row, (axis * copies + copy) * length);
-  }
-  return tiled;
 }
 
 /** A scalar int64 tensor (`num_logits_to_keep`). */

@@ -1,0 +1,26 @@
+import type * as ort from 'onnxruntime-node';
+import { type FloatData, type FloatType, floatTensor } from './float-tensors';
+
+/** A float tensor repeated `copies` times along its first dimension (a batch of identical rows). */
+export function tile(tensor: ort.Tensor, copies: number): ort.Tensor {
+  if (copies === 1) return tensor;
+  const data = tensor.data as FloatData;
+  const tiled =
+    data instanceof Uint16Array
+      ? new Uint16Array(data.length * copies)
+      : new Float32Array(data.length * copies);
+  for (let copy = 0; copy < copies; copy += 1) tiled.set(data, copy * data.length);
+  return floatTensor(tensor.type as FloatType, tiled, [copies, ...tensor.dims.slice(1)]);
+}
+
+/** Prompt positions `[3, 1, length]` repeated for `copies` rows: `[3, copies, length]`. */
+export function tilePositions(positions: BigInt64Array, copies: number): BigInt64Array {
+  if (copies === 1) return positions;
+  const length = positions.length / 3;
+  const tiled = new BigInt64Array(positions.length * copies);
+  for (let axis = 0; axis < 3; axis += 1) {
+    const row = positions.subarray(axis * length, (axis + 1) * length);
+    for (let copy = 0; copy < copies; copy += 1) tiled.set(row, (axis * copies + copy) * length);
+  }
+  return tiled;
+}
