@@ -4,10 +4,11 @@
 // runs first. The machine's memory bandwidth is measured in the same run, and each decode figure
 // is also given as a share of the bound it implies (bytes a step must read / bandwidth).
 //
-//   pnpm --filter @facial-r1/runtime bench:scale [-- --rounds 3 --tokens 16 --dtypes fp32,q4f16,q8 --their-group 2]
+//   pnpm --filter @facial-r1/runtime bench:scale [--rounds 3 --tokens 16 --dtypes fp32,q4f16,q8 --their-group 2]
 //
 // A variant in --dtypes is a dtype with flags for ours: `q4+int8` runs its MatMulNBits at
-// accuracy level 4 (`matMulNBitsAccuracyLevel`), `fp32+single` forces the single-stream decoder.
+// accuracy level 4 (`matMulNBitsAccuracyLevel`), `fp32+single` forces the single-stream decoder,
+// `fp32+draft` decodes greedy n=1 speculatively with the q8 decoder as the draft (`draftDtype`).
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -59,6 +60,7 @@ async function runSide(side: 'ours' | 'theirs', directory: string, image: string
   const dtype = dtypeOf(variant);
   const single = variant.includes('+single');
   const int8 = variant.includes('+int8');
+  const draft = variant.includes('+draft');
   const send = (message: unknown) => process.send?.(message);
   let round: (index: number) => Promise<RoundResult>;
   let dispose: () => Promise<unknown>;
@@ -69,6 +71,7 @@ async function runSide(side: 'ours' | 'theirs', directory: string, image: string
       dtype,
       ...(single ? { singleStreamDecoder: true } : {}),
       ...(int8 ? { matMulNBitsAccuracyLevel: 4 as const } : {}),
+      ...(draft ? { draftDtype: 'q8' as const } : {}),
     });
     const prompt = {
       messages: [
@@ -263,7 +266,12 @@ class Side {
 
 async function parent() {
   const variants = String(args.dtypes).split(',');
-  const dtypes = [...new Set(variants.map(dtypeOf))];
+  const dtypes = [
+    ...new Set([
+      ...variants.map(dtypeOf),
+      ...(variants.some((v) => v.includes('+draft')) ? ['q8' as const] : []),
+    ]),
+  ];
   const rounds = Number(args.rounds);
   const directory = await ensureScaleModel(dtypes);
   const root = await mkdtemp(path.join(os.tmpdir(), 'fr1-scale-'));
@@ -332,8 +340,12 @@ async function parent() {
       const ratios = a.map((value, i) =>
         lowerIsBetter ? (b[i] as number) / value : value / (b[i] as number),
       );
+      // The bound assumes one pass over the weights per token, which speculative decoding
+      // (`+draft`, n=1) does not make: its share is marked as such.
+      const passes =
+        variant.includes('+draft') && key === 'decode1' ? ' (ours: fewer passes than tokens)' : '';
       const share = bound
-        ? ` | ${((100 * median(a)) / bound).toFixed(0)}% / ${((100 * median(b)) / bound).toFixed(0)}%`
+        ? ` | ${((100 * median(a)) / bound).toFixed(0)}% / ${((100 * median(b)) / bound).toFixed(0)}%${passes}`
         : ' | ';
       lines.push(
         `| ${variant} | ${label} | ${median(a).toFixed(1)} (${spread(a)}) | ${median(b).toFixed(1)} (${spread(b)}) | ${median(ratios).toFixed(2)}x (${spread(ratios, 2)})${share} |`,

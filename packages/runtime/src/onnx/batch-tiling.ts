@@ -24,3 +24,18 @@ export function tilePositions(positions: BigInt64Array, copies: number): BigInt6
   }
   return tiled;
 }
+
+/** A `[batch, heads, length, head size]` cache tensor cut to its first `keep` positions. */
+export function truncateCache(tensor: ort.Tensor, keep: number): ort.Tensor {
+  const [batch, heads, length, size] = tensor.dims as [number, number, number, number];
+  if (keep === length) return tensor;
+  if (keep > length || keep < 0) throw new RangeError(`cannot keep ${keep} of ${length} cached positions`);
+  const data = tensor.data as FloatData;
+  const kept =
+    data instanceof Uint16Array
+      ? new Uint16Array(batch * heads * keep * size)
+      : new Float32Array(batch * heads * keep * size);
+  for (let row = 0; row < batch * heads; row += 1)
+    kept.set(data.subarray(row * length * size, row * length * size + keep * size), row * keep * size);
+  return floatTensor(tensor.type as FloatType, kept, [batch, heads, keep, size]);
+}

@@ -172,3 +172,75 @@ describe('createOnnxModel on a decoder with use_cache_branch (one key/value head
     60_000,
   );
 });
+
+describe('speculative greedy decoding (draftDtype)', () => {
+  it.each([
+    ['fp32', 'q8', 3],
+    ['fp32', 'q4', 1],
+    ['fp32', 'fp16', 5],
+    ['fp16', 'q4f16', 3],
+    ['q4', 'q8', 16],
+  ] as const)(
+    '%s drafted by %s (%i a run): 32 greedy tokens equal transformers.js on the main file',
+    async (dtype, draftDtype, draftTokens) => {
+      const expected = await referenceTokens('gqa-logits', dtype, true);
+      expect(await ourText('gqa-logits', dtype, 1, { workers: 0, draftDtype, draftTokens })).toEqual([
+        expected,
+      ]);
+    },
+    60_000,
+  );
+
+  it('works on a decoder without num_logits_to_keep (use_cache_branch), in a worker', async () => {
+    const expected = await referenceTokens('gqa-branch', 'fp32', false);
+    expect(await ourText('gqa-branch', 'fp32', 1, { workers: 1, draftDtype: 'fp16' })).toEqual([expected]);
+  }, 60_000);
+
+  it('stops where plain decoding stops (max tokens inside a drafted run), and leaves sampling alone', async () => {
+    const prompt = {
+      messages: [
+        {
+          role: 'user' as const,
+          content: [{ type: 'image' as const }, { type: 'text' as const, text: question }],
+        },
+      ],
+      images: [image],
+    };
+    const plain = await createOnnxModel(path.join(root, 'gqa-logits'), { workers: 0 });
+    const drafted = await createOnnxModel(path.join(root, 'gqa-logits'), {
+      workers: 0,
+      draftDtype: 'q8',
+      draftTokens: 4,
+    });
+    try {
+      for (const sampling of [
+        { maxTokens: 1 },
+        { maxTokens: 6 },
+        { maxTokens: 9, stop: ['e'] },
+        { maxTokens: 12, n: 3, temperature: 1, topK: 20, seed: 4 },
+      ]) {
+        const texts = async (model: typeof plain) =>
+          (await model.doGenerate({ prompts: [prompt], sampling })).results[0]?.completions.map((c) => [
+            c.text,
+            c.completionTokens,
+            c.finishReason,
+          ]);
+        expect(await texts(drafted), JSON.stringify(sampling)).toEqual(await texts(plain));
+      }
+    } finally {
+      await Promise.all([plain.dispose(), drafted.dispose()]);
+    }
+  }, 60_000);
+
+  it('refuses a draftTokens outside 1-16, a q8 main decoder, and names a missing draft format', async () => {
+    await expect(
+      createOnnxModel(path.join(root, 'gqa-logits'), { workers: 0, dtype: 'q8', draftDtype: 'q4' }),
+    ).rejects.toThrow(/dtype q8 quantizes the activations of each run together/);
+    await expect(
+      createOnnxModel(path.join(root, 'gqa-branch'), { workers: 0, draftDtype: 'q8', draftTokens: 0 }),
+    ).rejects.toThrow(/draftTokens=0; expected a whole number from 1 to 16/);
+    await expect(
+      createOnnxModel(path.join(root, 'gqa-branch'), { workers: 0, draftDtype: 'q8' }),
+    ).rejects.toThrow(/q8/);
+  });
+});

@@ -9,8 +9,8 @@ import * as ort from 'onnxruntime-node';
 import { ContextLengthError, ModelFileError } from '../errors';
 import { IncrementalDecoder } from '../generation/incremental-decoder';
 import { computeRopeIndex } from '../generation/rope-index';
-import { sampleToken } from '../generation/sample-token';
-import { createStoppingCriteria } from '../generation/stopping-criteria';
+import { argMax, sampleToken } from '../generation/sample-token';
+import { createStoppingCriteria, type StoppingCriteria } from '../generation/stopping-criteria';
 import { SeededRandom } from '../generation/seeded-random';
 import {
   type ProcessedImage,
@@ -52,7 +52,7 @@ import {
 } from './accuracy-levels';
 import { setMatMulNBitsAccuracyLevel } from './matmul-nbits-accuracy';
 import { startOnnxWorkers } from './onnx-worker-pool';
-import { tile, tilePositions } from './batch-tiling';
+import { tile, tilePositions, truncateCache } from './batch-tiling';
 
 /** Options of {@link createOnnxModel}. */
 export interface OnnxModelOptions {
@@ -101,6 +101,22 @@ export interface OnnxModelOptions {
    * Default: as exported.
    */
   readonly matMulNBitsAccuracyLevel?: MatMulNBitsAccuracyLevel;
+  /**
+   * Speculative decoding for greedy single sequences (`n` = 1, temperature 0): a second decoder,
+   * this weight format's (`q8` is the usual choice), drafts {@link draftTokens} tokens one by one
+   * and the main decoder checks them all in one run, keeping the drafted tokens up to the first
+   * it would not have chosen and its own token there. A step of the main decoder reads its
+   * weights once whether it takes one token or four, so each accepted draft token saves most of
+   * a step; the output is the main decoder's greedy output (its verifying run computes the same
+   * logits over several rows, so a token whose top two logits tie to float rounding could
+   * differ). Not for a `q8` main decoder, whose dynamic quantization scales each run's rows
+   * together. Sampling, groups and device-resident (WebGPU) caches decode as usual. The draft's
+   * files must sit beside the main ones (transformers.js exports ship every format). Default:
+   * none.
+   */
+  readonly draftDtype?: OnnxDtype;
+  /** Tokens drafted per verifying run of the main decoder (1-16). Default 3. */
+  readonly draftTokens?: number;
   /** Largest decoded image, in pixels (decompression-bomb guard). Default 100 million. */
   readonly maxInputPixels?: number;
   /** Called with warnings (device fallback). Default `console.warn`. */
@@ -153,6 +169,23 @@ function presentNames(config: Record<string, unknown>): string[] {
     `present.${layer}.key`,
     `present.${layer}.value`,
   ]).flat();
+}
+
+/** A decoder session and what its graph declares. */
+interface Decoder {
+  readonly session: ort.InferenceSession;
+  readonly signature: DecoderSignature;
+}
+
+/** A tensor in the float type a graph declares (converted when it differs). */
+function ofFloatType(tensor: ort.Tensor, type: FloatType): ort.Tensor {
+  if (tensor.type === type) return tensor;
+  return floatTensor(type, toFloatType(tensor.data as FloatData, type), tensor.dims);
+}
+
+/** Every tensor of a cache through `change`. */
+function mapCache(cache: Feeds, change: (tensor: ort.Tensor) => ort.Tensor): Feeds {
+  return Object.fromEntries(Object.entries(cache).map(([name, tensor]) => [name, change(tensor)]));
 }
 
 /** Frees the device memory of a cache's `gpu-buffer` tensors (host tensors are left to the GC). */
@@ -288,6 +321,13 @@ export async function createOnnxModel(directory: string, options: OnnxModelOptio
   const level = options.matMulNBitsAccuracyLevel;
   if (level !== undefined && !isMatMulNBitsAccuracyLevel(level))
     throw new RangeError(`onnx: matMulNBitsAccuracyLevel=${level}; ${ACCURACY_LEVELS_EXPECTED}`);
+  const draftTokens = options.draftTokens ?? 3;
+  if (!Number.isInteger(draftTokens) || draftTokens < 1 || draftTokens > 16)
+    throw new RangeError(`onnx: draftTokens=${options.draftTokens}; expected a whole number from 1 to 16`);
+  if (options.draftDtype !== undefined && options.dtype === 'q8')
+    throw new RangeError(
+      'onnx: draftDtype with dtype q8: dtype q8 quantizes the activations of each run together (one scale for all rows), so checking several drafted tokens in one run would change its greedy output; draft for fp32, fp16, q4 or q4f16',
+    );
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 0)
     throw new RangeError(`onnx: workers=${workers}; expected a whole number (0 runs on the calling thread)`);
@@ -299,6 +339,8 @@ export async function createOnnxModel(directory: string, options: OnnxModelOptio
     return startOnnxWorkers({ directory, options: { ...serializable, spinning } }, workers, warn);
   }
   const files = await readModelFiles(directory, options.dtype ?? 'fp32');
+  const draftDtype = options.draftDtype !== options.dtype ? options.draftDtype : undefined;
+  const draftFile = draftDtype ? (await readModelFiles(directory, draftDtype)).graphs.decoder : undefined;
   const bytes = await decoderBytes(files.graphs.decoder);
   const singleStream = wantsSingleStreamDecoder(bytes, options);
   // `'decoder'`: the decoder spins when its steps are passes over real weights.
@@ -315,25 +357,46 @@ export async function createOnnxModel(directory: string, options: OnnxModelOptio
       spin: spinDecoder,
       deviceOutputs: presentNames(files.config),
     }),
-    ...(singleStream
-      ? [createSession(files.graphs.decoder, options, warn, { prepacking: false, spin: spinDecoder })]
-      : []),
+    singleStream
+      ? createSession(files.graphs.decoder, options, warn, { prepacking: false, spin: spinDecoder })
+      : undefined,
+    draftFile
+      ? // The draft's runs sit between the main decoder's: spinning threads of the one would take
+        // the cores the other needs (at 0.5B on 2 cores a q8 draft step took 46 ms with both
+        // spinning, 39 ms with only the main decoder's).
+        createSession(draftFile, { ...options, dtype: draftDtype }, warn, { spin: false })
+      : undefined,
   ]);
   const failed = loads.find((load): load is PromiseRejectedResult => load.status === 'rejected');
   if (failed) {
-    await Promise.all(loads.map((load) => (load.status === 'fulfilled' ? load.value.release() : undefined)));
+    await Promise.all(loads.map((load) => (load.status === 'fulfilled' ? load.value?.release() : undefined)));
     throw failed.reason;
   }
-  const [vision, embed, decoder, singleStreamDecoder] = loads.map(
-    (load) => (load as PromiseFulfilledResult<ort.InferenceSession>).value,
-  ) as [ort.InferenceSession, ort.InferenceSession, ort.InferenceSession, ort.InferenceSession | undefined];
-  const sessions = { vision, embed, decoder, singleStreamDecoder: singleStreamDecoder ?? decoder };
+  const [vision, embed, decoder, singleStreamDecoder, draft] = loads.map(
+    (load) => (load as PromiseFulfilledResult<ort.InferenceSession | undefined>).value,
+  ) as [
+    ort.InferenceSession,
+    ort.InferenceSession,
+    ort.InferenceSession,
+    ort.InferenceSession | undefined,
+    ort.InferenceSession | undefined,
+  ];
+  const sessions = {
+    vision,
+    embed,
+    decoder,
+    singleStreamDecoder: singleStreamDecoder ?? decoder,
+    ...(draft ? { draft } : {}),
+  };
   try {
     // What each graph declares (names, element types, cache shape) decides what is fed.
     const signatures = {
       decoder: readDecoderSignature(files.graphs.decoder, decoder, textDimensions(files.config)),
       vision: readVisionSignature(files.graphs.visionEncoder, vision),
       embeddingType: readEmbeddingType(files.graphs.embedTokens, embed),
+      ...(draft && draftFile
+        ? { draft: readDecoderSignature(draftFile, draft, textDimensions(files.config)) }
+        : {}),
     };
     return new OnnxQwenVLModel(directory, files, sessions, signatures, options);
   } catch (error) {
@@ -402,6 +465,7 @@ class OnnxQwenVLModel implements FeaModel {
   private readonly visionStartTokenId: number;
   private readonly mergeSize: number;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly draftTokens: number;
   /** Token id -> its embedding row (in the decoder's input type), filled by decode steps (see `embedStep`). */
   private readonly embeddingRows = new Map<number, FloatData>();
 
@@ -414,14 +478,18 @@ class OnnxQwenVLModel implements FeaModel {
       decoder: ort.InferenceSession;
       /** The decoder for one-row steps (the same session as `decoder` when not separate). */
       singleStreamDecoder: ort.InferenceSession;
+      /** The draft decoder of speculative greedy decoding (`draftDtype`). */
+      draft?: ort.InferenceSession;
     },
     private readonly signatures: {
       decoder: DecoderSignature;
       vision: VisionSignature;
       embeddingType: FloatType;
+      draft?: DecoderSignature;
     },
     options: OnnxModelOptions,
   ) {
+    this.draftTokens = options.draftTokens ?? 3;
     const config = files.config;
     this.textConfig = (config.text_config as Record<string, unknown> | undefined) ?? config;
     const read = (name: string) => Number(this.textConfig[name] ?? config[name]);
@@ -454,6 +522,7 @@ class OnnxQwenVLModel implements FeaModel {
       ...(this.sessions.singleStreamDecoder !== this.sessions.decoder
         ? [this.sessions.singleStreamDecoder.release()]
         : []),
+      this.sessions.draft?.release(),
     ]);
   }
 
@@ -602,13 +671,13 @@ class OnnxQwenVLModel implements FeaModel {
     promptLength: number,
     positions: BigInt64Array,
     n: number,
+    { session, signature }: Decoder = this.mainDecoder(),
   ): Promise<{ logits: Float32Array; vocabulary: number; past: Feeds }> {
-    const signature = this.signatures.decoder;
     // A cache kept on the device cannot be read back to be tiled (onnxruntime-node cannot download
     // a gpu-buffer tensor): the group's n rows are prefilled as one batch instead.
-    const batch = deviceResidentSessions.has(this.sessions.decoder) ? n : 1;
+    const batch = deviceResidentSessions.has(session) ? n : 1;
     const feeds: Feeds = {
-      inputs_embeds: tile(embeds, batch),
+      inputs_embeds: tile(ofFloatType(embeds, signature.embedsType), batch),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * promptLength).fill(1n), [
         batch,
         promptLength,
@@ -627,7 +696,7 @@ class OnnxQwenVLModel implements FeaModel {
         );
       }
     }
-    const prefill = await this.sessions.decoder.run(feeds);
+    const prefill = await session.run(feeds);
     const prefillOutput = prefill.logits as ort.Tensor;
     const vocabulary = prefillOutput.dims[2] as number;
     const prefillRows = prefillOutput.dims[1] as number;
@@ -642,6 +711,114 @@ class OnnxQwenVLModel implements FeaModel {
       }
     }
     return { logits: prefillLogits, vocabulary, past };
+  }
+
+  private mainDecoder(): Decoder {
+    return { session: this.sessions.decoder, signature: this.signatures.decoder };
+  }
+
+  /**
+   * Runs `tokens` of one sequence through a decoder on top of its `pastLength`-position cache:
+   * the logits of each new position (rows of `vocabulary`) and the grown cache.
+   */
+  private async extend(
+    { session, signature }: Decoder,
+    tokens: readonly number[],
+    past: Feeds,
+    pastLength: number,
+    ropeDelta: number,
+  ): Promise<{ logits: FloatData; past: Feeds }> {
+    const length = tokens.length;
+    const rows = await this.embedStep(tokens);
+    const positions = new BigInt64Array(3 * length);
+    for (let axis = 0; axis < 3; axis += 1)
+      for (let index = 0; index < length; index += 1)
+        positions[axis * length + index] = BigInt(pastLength + index + ropeDelta);
+    const output = await session.run({
+      ...past,
+      inputs_embeds: floatTensor(
+        signature.embedsType,
+        toFloatType(rows.data as FloatData, signature.embedsType),
+        [1, length, this.hiddenSize],
+      ),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(pastLength + length).fill(1n), [
+        1,
+        pastLength + length,
+      ]),
+      position_ids: new ort.Tensor('int64', positions, [3, 1, length]),
+      ...(signature.numLogitsToKeep ? { num_logits_to_keep: int64Scalar(BigInt(length)) } : {}),
+      ...(signature.useCacheBranch ? { use_cache_branch: boolTensor(true) } : {}),
+    });
+    const present: Feeds = {};
+    for (let layer = 0; layer < signature.layers; layer += 1)
+      for (const kind of ['key', 'value'])
+        present[`past_key_values.${layer}.${kind}`] = output[`present.${layer}.${kind}`] as ort.Tensor;
+    const logits = output.logits as ort.Tensor;
+    const vocabulary = logits.dims[2] as number;
+    const data = logits.data as FloatData;
+    return { logits: data.subarray(data.length - length * vocabulary), past: present };
+  }
+
+  /**
+   * Greedy decoding of one sequence with the draft decoder (see `draftDtype`): each cycle the
+   * draft proposes `draftTokens` tokens, one run of the main decoder scores them all, and the
+   * proposals are kept up to the first the main decoder would not have chosen, followed by its
+   * own choice there. Both caches are cut back to what was kept.
+   */
+  private async decodeSpeculative(state: {
+    first: number;
+    past: Feeds;
+    draftPast: Feeds;
+    promptLength: number;
+    ropeDelta: number;
+    criteria: StoppingCriteria;
+    decoder: IncrementalDecoder;
+    emit: (delta: string) => void;
+  }): Promise<Completion> {
+    const main = this.mainDecoder();
+    const draft = { session: this.sessions.draft!, signature: this.signatures.draft! };
+    const { promptLength, ropeDelta, criteria } = state;
+    let past = state.past;
+    let draftPast = state.draftPast;
+    let length = promptLength; // positions in the main cache: the prompt and every emitted token but the last
+    let draftLength = promptLength; // positions in the draft's cache
+    const emitted: number[] = [];
+    let fresh = [state.first];
+    for (;;) {
+      criteria.beforeStep();
+      for (const token of fresh) {
+        const step = criteria.advance(state.decoder, token);
+        if (step.delta) state.emit(step.delta);
+        if (step.completion) return step.completion;
+        emitted.push(token);
+      }
+      // The draft catches up on the emitted tokens it has not read (one, or two after a cycle
+      // that kept every proposal), then proposes one token a run.
+      let feed = emitted.slice(draftLength - promptLength);
+      const proposals: number[] = [];
+      for (let index = 0; index < this.draftTokens; index += 1) {
+        const output = await this.extend(draft, feed, draftPast, draftLength, ropeDelta);
+        draftPast = output.past;
+        draftLength += feed.length;
+        const vocabulary = output.logits.length / feed.length;
+        const proposal = argMax(toFloat32(output.logits.subarray(output.logits.length - vocabulary)));
+        proposals.push(proposal);
+        feed = [proposal];
+      }
+      const checked = await this.extend(main, [emitted.at(-1)!, ...proposals], past, length, ropeDelta);
+      const vocabulary = checked.logits.length / (proposals.length + 1);
+      const choice = (row: number) =>
+        argMax(toFloat32(checked.logits.subarray(row * vocabulary, (row + 1) * vocabulary)));
+      let kept = 0;
+      while (kept < proposals.length && proposals[kept] === choice(kept)) kept += 1;
+      fresh = [...proposals.slice(0, kept), choice(kept)];
+      length += kept + 1;
+      past = mapCache(checked.past, (tensor) => truncateCache(tensor, length));
+      if (draftLength > length) {
+        draftLength = length;
+        draftPast = mapCache(draftPast, (tensor) => truncateCache(tensor, draftLength));
+      }
+    }
   }
 
   /** One decode step of the batch: the next tokens in, their logits and the grown cache out. */
@@ -700,10 +877,23 @@ class OnnxQwenVLModel implements FeaModel {
     const prefilled = await this.prefill(embeds, ids.length, rope.positions, n);
     const vocabulary = prefilled.vocabulary;
     let past = prefilled.past;
+    const temperature = sampling.temperature ?? 0;
+    // Greedy single sequences draft with the draft decoder (a host cache: one kept on the device
+    // cannot be cut back).
+    const draft =
+      this.sessions.draft &&
+      this.signatures.draft &&
+      n === 1 &&
+      temperature <= 0 &&
+      !deviceResidentSessions.has(this.sessions.decoder)
+        ? await this.prefill(embeds, ids.length, rope.positions, 1, {
+            session: this.sessions.draft,
+            signature: this.signatures.draft,
+          })
+        : undefined;
     const prefillMs = performance.now() - started;
     // A device-resident cache is freed however decoding ends (finished, aborted, failed).
     try {
-      const temperature = sampling.temperature ?? 0;
       const tokenOptions = { temperature, topK: sampling.topK ?? 0, topP: sampling.topP ?? 1 };
       const seed = sampling.seed ?? Math.floor(Math.random() * 2 ** 32);
       const randoms = Array.from(
@@ -722,8 +912,21 @@ class OnnxQwenVLModel implements FeaModel {
         sampleToken(prefilled.logits, tokenOptions, randoms[index] as SeededRandom),
       );
       const decodeStarted = performance.now();
+      if (draft) {
+        const completion = await this.decodeSpeculative({
+          first: next[0] as number,
+          past,
+          draftPast: draft.past,
+          promptLength: ids.length,
+          ropeDelta: rope.delta,
+          criteria,
+          decoder: decoders[0] as IncrementalDecoder,
+          emit: (delta) => request.onStream?.({ promptIndex, completionIndex: 0, delta }),
+        });
+        finished[0] = completion;
+      }
       let pastLength = ids.length;
-      for (;;) {
+      while (!draft) {
         criteria.beforeStep();
         for (let index = 0; index < n; index += 1) {
           if (finished[index]) continue;

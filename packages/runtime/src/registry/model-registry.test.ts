@@ -142,6 +142,15 @@ describe('createModelRegistry', () => {
     await expect(registry.resolve('onnx:/m?accuracyLevel=0')).rejects.toThrow(
       /accuracyLevel=0; expected 1 \(fp32\), 2 \(fp16\), 3 \(bf16\) or 4 \(int8\)/,
     );
+    expect(parseOnnxIdOptions('/m', { draft: 'q8', draftTokens: '4' })).toEqual({
+      draftDtype: 'q8',
+      draftTokens: 4,
+    });
+    await expect(registry.resolve('onnx:/m?draft=int3')).rejects.toThrow(/draft=int3; expected one of fp32/);
+    await expect(registry.resolve('onnx:/m?draft=q8&draftTokens=17')).rejects.toThrow(
+      /draftTokens=17; expected a whole number from 1 to 16/,
+    );
+    await expect(registry.resolve('onnx:/m?dtype=q8&draft=q4')).rejects.toThrow(/draft=q4 with dtype=q8/);
   });
 
   it('opens onnx: ids with the built-in provider', async () => {

@@ -108,11 +108,15 @@ export interface OnnxIdOptions {
   readonly workers?: number;
   /** `accuracyLevel=1|2|3|4`: MatMulNBits `accuracy_level` (4: int8 activations, the fast CPU path). */
   readonly matMulNBitsAccuracyLevel?: MatMulNBitsAccuracyLevel;
+  /** `draft=q8` (any dtype): speculative greedy decoding with that format's decoder as the draft. */
+  readonly draftDtype?: OnnxDtype;
+  /** `draftTokens=N` (1-16): tokens drafted per verifying run. */
+  readonly draftTokens?: number;
 }
 
 /**
  * Reads and checks the options of an `onnx:` id (`device`, `dtype`, `deviceId`, `threads`,
- * `workers`, `accuracyLevel`), for every place that opens ONNX models from ids.
+ * `workers`, `accuracyLevel`, `draft`, `draftTokens`), for every place that opens ONNX models from ids.
  * @throws ModelIdError naming the option and what was expected
  */
 export function parseOnnxIdOptions(spec: string, options: Readonly<Record<string, string>>): OnnxIdOptions {
@@ -127,10 +131,22 @@ export function parseOnnxIdOptions(spec: string, options: Readonly<Record<string
       throw new ModelIdError(`onnx:${spec}: ${key}=${value}; expected a non-negative integer`);
     return Number(value);
   };
-  const dtype = options.dtype;
-  if (dtype !== undefined && !Object.hasOwn(DTYPE_SUFFIXES, dtype))
+  const weightFormat = (key: string) => {
+    const value = options[key];
+    if (value !== undefined && !Object.hasOwn(DTYPE_SUFFIXES, value))
+      throw new ModelIdError(
+        `onnx:${spec}: ${key}=${value}; expected one of ${Object.keys(DTYPE_SUFFIXES).join(', ')}`,
+      );
+    return value as OnnxDtype | undefined;
+  };
+  const dtype = weightFormat('dtype');
+  const draftDtype = weightFormat('draft');
+  const draftTokens = integer('draftTokens');
+  if (draftTokens !== undefined && (draftTokens < 1 || draftTokens > 16))
+    throw new ModelIdError(`onnx:${spec}: draftTokens=${draftTokens}; expected a whole number from 1 to 16`);
+  if (draftDtype !== undefined && dtype === 'q8')
     throw new ModelIdError(
-      `onnx:${spec}: dtype=${dtype}; expected one of ${Object.keys(DTYPE_SUFFIXES).join(', ')}`,
+      `onnx:${spec}: draft=${draftDtype} with dtype=q8; a q8 decoder cannot check drafted tokens exactly (draft for fp32, fp16, q4 or q4f16)`,
     );
   const deviceId = integer('deviceId');
   const threads = integer('threads');
@@ -143,7 +159,9 @@ export function parseOnnxIdOptions(spec: string, options: Readonly<Record<string
     throw new ModelIdError(`onnx:${spec}: accuracyLevel=${accuracyText}; ${ACCURACY_LEVELS_EXPECTED}`);
   return {
     ...(device ? { device } : {}),
-    ...(dtype ? { dtype: dtype as OnnxDtype } : {}),
+    ...(dtype ? { dtype } : {}),
+    ...(draftDtype ? { draftDtype } : {}),
+    ...(draftTokens !== undefined ? { draftTokens } : {}),
     ...(deviceId !== undefined ? { deviceId } : {}),
     ...(threads !== undefined ? { threads } : {}),
     ...(workers !== undefined ? { workers } : {}),
