@@ -55,6 +55,15 @@ beforeAll(async () => {
     dtypes: ['fp32', 'fp16'],
     useCacheBranch: true,
   });
+  await writeTinyQwenVLModel(path.join(root, 'short-context'), {
+    architecture: 'qwen2-vl',
+    seed: 14,
+    hiddenSize: 32,
+    heads: 4,
+    kvHeads: 2,
+    dtypes: ['fp32', 'q8'],
+    maxPositionEmbeddings: 48,
+  });
   const raw = Buffer.alloc(200 * 150 * 3).map((_, index) => (index * 37) % 251);
   image = path.join(root, 'face.jpg');
   await writeFile(
@@ -230,6 +239,27 @@ describe('speculative greedy decoding (draftDtype)', () => {
     } finally {
       await Promise.all([plain.dispose(), drafted.dispose()]);
     }
+  }, 60_000);
+
+  it('drafts nothing past the context length and ends where plain decoding ends', async () => {
+    const request = {
+      prompts: [{ messages: [{ role: 'user' as const, content: 'Describe the face.' }] }],
+      sampling: { maxTokens: 100 },
+    };
+    const results = [];
+    for (const options of [{}, { draftDtype: 'q8' as const, draftTokens: 16 }]) {
+      const model = await createOnnxModel(path.join(root, 'short-context'), { workers: 0, ...options });
+      try {
+        results.push((await model.doGenerate(request)).results[0]!);
+      } finally {
+        await model.dispose();
+      }
+    }
+    const [plain, drafted] = results as [(typeof results)[0], (typeof results)[0]];
+    const completion = drafted.completions[0]!;
+    expect(completion.finishReason).toBe('length');
+    expect(drafted.promptTokens + completion.completionTokens).toBe(48);
+    expect(completion.text).toBe(plain.completions[0]!.text);
   }, 60_000);
 
   it('refuses a draftTokens outside 1-16, a q8 main decoder, and names a missing draft format', async () => {

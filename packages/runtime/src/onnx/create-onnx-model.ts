@@ -796,7 +796,9 @@ class OnnxQwenVLModel implements FeaModel {
       // that kept every proposal), then proposes one token a run.
       let feed = emitted.slice(draftLength - promptLength);
       const proposals: number[] = [];
-      for (let index = 0; index < this.draftTokens; index += 1) {
+      // No proposal past the context length (the stopping criteria end the text there anyway).
+      const room = Math.min(this.draftTokens, this.contextLength - length - 1);
+      for (let index = 0; index < room; index += 1) {
         const output = await this.extend(draft, feed, draftPast, draftLength, ropeDelta);
         draftPast = output.past;
         draftLength += feed.length;
