@@ -57,9 +57,13 @@ describe('fea-eval run with local models', () => {
     }
   }, 120_000);
 
-  it('CLI: a 4-bit onnx: id with accuracyLevel=4 runs a benchmark in a worker; a level onnxruntime lacks is a usage error', async () => {
+  it('CLI: a 4-bit onnx: id with accuracyLevel=4 runs a benchmark in a worker; draft=q8 answers as plain fp32 does; a level onnxruntime lacks is a usage error', async () => {
     const modelDirectory = path.join(directory, 'tiny-q4');
-    await writeTinyQwenVLModel(modelDirectory, { architecture: 'qwen2-vl', seed: 5, dtypes: ['q4'] });
+    await writeTinyQwenVLModel(modelDirectory, {
+      architecture: 'qwen2-vl',
+      seed: 5,
+      dtypes: ['q4', 'fp32', 'q8'],
+    });
     await writeFixtureDataset('rafdb', path.join(directory, 'cli-rafdb'), { perClass: 1 });
     const tsx = createRequire(import.meta.url).resolve('tsx');
     const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
@@ -96,6 +100,22 @@ describe('fea-eval run with local models', () => {
       .trim()
       .split('\n');
     expect(predictions).toHaveLength(7);
+    // Speculative greedy decoding with the q8 decoder drafting: the same answers as plain fp32.
+    const answers = async (id: string, out: string) => {
+      expect(await cli(id, out)).toEqual({ code: 0, stderr: expect.any(String) });
+      const lines = (await readFile(path.join(directory, out, 'predictions.jsonl'), 'utf8'))
+        .trim()
+        .split('\n');
+      return lines.map((line) => {
+        const record = JSON.parse(line) as { id: string; text: string; finishReason: string };
+        return [record.id, record.text, record.finishReason];
+      });
+    };
+    const plain = await answers(`onnx:${modelDirectory}?workers=1`, 'runs-fp32');
+    expect(plain).toHaveLength(7);
+    expect(await answers(`onnx:${modelDirectory}?draft=q8&draftTokens=2&workers=1`, 'runs-draft')).toEqual(
+      plain,
+    );
     const bad = await cli(`onnx:${modelDirectory}?dtype=q4&accuracyLevel=7`, 'runs-bad');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/accuracyLevel=7; expected 1 \(fp32\), 2 \(fp16\), 3 \(bf16\) or 4 \(int8\)/);
