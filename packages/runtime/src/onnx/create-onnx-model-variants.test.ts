@@ -200,6 +200,18 @@ describe('speculative greedy decoding (draftDtype)', () => {
     60_000,
   );
 
+  it.each(['q4', 'q4f16'] as const)(
+    '%s at accuracy level 4 (int8 activations, quantized per row) drafted by q8 equals it undrafted',
+    async (dtype) => {
+      const options = { workers: 0, matMulNBitsAccuracyLevel: 4 as const };
+      const plain = await ourText('gqa-logits', dtype, 1, options);
+      expect(await ourText('gqa-logits', dtype, 1, { ...options, draftDtype: 'q8', draftTokens: 4 })).toEqual(
+        plain,
+      );
+    },
+    60_000,
+  );
+
   it('works on a decoder without num_logits_to_keep (use_cache_branch), in a worker', async () => {
     const expected = await referenceTokens('gqa-branch', 'fp32', false);
     expect(await ourText('gqa-branch', 'fp32', 1, { workers: 1, draftDtype: 'fp16' })).toEqual([expected]);
