@@ -53,6 +53,7 @@ import {
 import { setMatMulNBitsAccuracyLevel } from './matmul-nbits-accuracy';
 import { startOnnxWorkers } from './onnx-worker-pool';
 import { tile, tilePositions, truncateCache } from './batch-tiling';
+import { DRAFT_TOKENS_EXPECTED, isDraftTokens, Q8_DRAFT_REASON } from './draft-options';
 
 /** Options of {@link createOnnxModel}. */
 export interface OnnxModelOptions {
@@ -321,13 +322,10 @@ export async function createOnnxModel(directory: string, options: OnnxModelOptio
   const level = options.matMulNBitsAccuracyLevel;
   if (level !== undefined && !isMatMulNBitsAccuracyLevel(level))
     throw new RangeError(`onnx: matMulNBitsAccuracyLevel=${level}; ${ACCURACY_LEVELS_EXPECTED}`);
-  const draftTokens = options.draftTokens ?? 3;
-  if (!Number.isInteger(draftTokens) || draftTokens < 1 || draftTokens > 16)
-    throw new RangeError(`onnx: draftTokens=${options.draftTokens}; expected a whole number from 1 to 16`);
+  if (!isDraftTokens(options.draftTokens ?? 3))
+    throw new RangeError(`onnx: draftTokens=${options.draftTokens}; ${DRAFT_TOKENS_EXPECTED}`);
   if (options.draftDtype !== undefined && options.dtype === 'q8')
-    throw new RangeError(
-      'onnx: draftDtype with dtype q8: dtype q8 quantizes the activations of each run together (one scale for all rows), so checking several drafted tokens in one run would change its greedy output; draft for fp32, fp16, q4 or q4f16',
-    );
+    throw new RangeError(`onnx: draftDtype with dtype q8: ${Q8_DRAFT_REASON}`);
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 0)
     throw new RangeError(`onnx: workers=${workers}; expected a whole number (0 runs on the calling thread)`);

@@ -4,6 +4,7 @@ import {
   isMatMulNBitsAccuracyLevel,
   type MatMulNBitsAccuracyLevel,
 } from '../onnx/accuracy-levels';
+import { DRAFT_TOKENS_EXPECTED, isDraftTokens, Q8_DRAFT_REASON } from '../onnx/draft-options';
 import { ModelIdError, UnknownModelProviderError } from './errors';
 import type { FeaModel } from '../model';
 import { DTYPE_SUFFIXES, type OnnxDtype } from '../onnx/model-files';
@@ -142,12 +143,10 @@ export function parseOnnxIdOptions(spec: string, options: Readonly<Record<string
   const dtype = weightFormat('dtype');
   const draftDtype = weightFormat('draft');
   const draftTokens = integer('draftTokens');
-  if (draftTokens !== undefined && (draftTokens < 1 || draftTokens > 16))
-    throw new ModelIdError(`onnx:${spec}: draftTokens=${draftTokens}; expected a whole number from 1 to 16`);
+  if (draftTokens !== undefined && !isDraftTokens(draftTokens))
+    throw new ModelIdError(`onnx:${spec}: draftTokens=${draftTokens}; ${DRAFT_TOKENS_EXPECTED}`);
   if (draftDtype !== undefined && dtype === 'q8')
-    throw new ModelIdError(
-      `onnx:${spec}: draft=${draftDtype} with dtype=q8; a q8 decoder cannot check drafted tokens exactly (draft for fp32, fp16, q4 or q4f16)`,
-    );
+    throw new ModelIdError(`onnx:${spec}: draft=${draftDtype} with dtype=q8; ${Q8_DRAFT_REASON}`);
   const deviceId = integer('deviceId');
   const threads = integer('threads');
   const workers = integer('workers');
