@@ -161,15 +161,29 @@ function cudaUnavailableReason(): string | undefined {
 /** Sessions whose `present.*` outputs stay on the device (WebGPU `gpu-buffer` tensors). */
 const deviceResidentSessions = new WeakSet<ort.InferenceSession>();
 
+/** config.json's text-model settings: its `text_config` where it has one (Qwen2.5-VL), else itself. */
+function textConfigOf(config: Record<string, unknown>): Record<string, unknown> {
+  return (config.text_config as Record<string, unknown> | undefined) ?? config;
+}
+
 /** The decoder's cache outputs, `present.{layer}.{key,value}`, for the config's layer count. */
 function presentNames(config: Record<string, unknown>): string[] {
-  const text = (config.text_config as Record<string, unknown> | undefined) ?? config;
+  const text = textConfigOf(config);
   const layers = Number(text.num_hidden_layers ?? config.num_hidden_layers);
   if (!Number.isInteger(layers) || layers <= 0) return [];
   return Array.from({ length: layers }, (_, layer) => [
     `present.${layer}.key`,
     `present.${layer}.value`,
   ]).flat();
+}
+
+/** A decoder run's `present.*` outputs as the next run's `past_key_values.*` feeds. */
+function cacheOf(output: ort.InferenceSession.ReturnType, layers: number): Feeds {
+  const cache: Feeds = {};
+  for (let layer = 0; layer < layers; layer += 1)
+    for (const kind of ['key', 'value'])
+      cache[`past_key_values.${layer}.${kind}`] = output[`present.${layer}.${kind}`] as ort.Tensor;
+  return cache;
 }
 
 /** A decoder session and what its graph declares. */
@@ -405,7 +419,7 @@ export async function createOnnxModel(directory: string, options: OnnxModelOptio
 
 /** The text model's key/value heads and head size from config.json (text_config first). */
 function textDimensions(config: Record<string, unknown>): { kvHeads: number; headDimension: number } {
-  const text = (config.text_config as Record<string, unknown> | undefined) ?? config;
+  const text = textConfigOf(config);
   const read = (name: string) => Number(text[name] ?? config[name]);
   const heads = read('num_attention_heads');
   return {
@@ -489,7 +503,7 @@ class OnnxQwenVLModel implements FeaModel {
   ) {
     this.draftTokens = options.draftTokens ?? 3;
     const config = files.config;
-    this.textConfig = (config.text_config as Record<string, unknown> | undefined) ?? config;
+    this.textConfig = textConfigOf(config);
     const read = (name: string) => Number(this.textConfig[name] ?? config[name]);
     this.hiddenSize = read('hidden_size');
     this.contextLength = read('max_position_embeddings');
@@ -701,13 +715,8 @@ class OnnxQwenVLModel implements FeaModel {
     const prefillLogits = toFloat32(
       (prefillOutput.data as FloatData).subarray((prefillRows - 1) * vocabulary, prefillRows * vocabulary),
     );
-    const past: Feeds = {};
-    for (let layer = 0; layer < signature.layers; layer += 1) {
-      for (const kind of ['key', 'value']) {
-        const present = prefill[`present.${layer}.${kind}`] as ort.Tensor;
-        past[`past_key_values.${layer}.${kind}`] = batch === n ? present : tile(present, n);
-      }
-    }
+    const cache = cacheOf(prefill, signature.layers);
+    const past = batch === n ? cache : mapCache(cache, (tensor) => tile(tensor, n));
     return { logits: prefillLogits, vocabulary, past };
   }
 
@@ -747,14 +756,13 @@ class OnnxQwenVLModel implements FeaModel {
       ...(signature.numLogitsToKeep ? { num_logits_to_keep: int64Scalar(BigInt(length)) } : {}),
       ...(signature.useCacheBranch ? { use_cache_branch: boolTensor(true) } : {}),
     });
-    const present: Feeds = {};
-    for (let layer = 0; layer < signature.layers; layer += 1)
-      for (const kind of ['key', 'value'])
-        present[`past_key_values.${layer}.${kind}`] = output[`present.${layer}.${kind}`] as ort.Tensor;
     const logits = output.logits as ort.Tensor;
     const vocabulary = logits.dims[2] as number;
     const data = logits.data as FloatData;
-    return { logits: data.subarray(data.length - length * vocabulary), past: present };
+    return {
+      logits: data.subarray(data.length - length * vocabulary),
+      past: cacheOf(output, signature.layers),
+    };
   }
 
   /**
@@ -846,13 +854,10 @@ class OnnxQwenVLModel implements FeaModel {
     const output = await (n === 1 ? this.sessions.singleStreamDecoder : this.sessions.decoder).run(stepFeeds);
     // The step's cache replaces the one it read: free that one's device memory now.
     releaseDeviceCache(past);
-    const present: Feeds = {};
-    for (let layer = 0; layer < signature.layers; layer += 1) {
-      for (const kind of ['key', 'value']) {
-        present[`past_key_values.${layer}.${kind}`] = output[`present.${layer}.${kind}`] as ort.Tensor;
-      }
-    }
-    return { logits: (output.logits as ort.Tensor).data as FloatData, past: present };
+    return {
+      logits: (output.logits as ort.Tensor).data as FloatData,
+      past: cacheOf(output, signature.layers),
+    };
   }
 
   private async generateOne(
