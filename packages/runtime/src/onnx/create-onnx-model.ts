@@ -44,7 +44,7 @@ import {
   readVisionSignature,
   type VisionSignature,
 } from './graph-signature';
-import { type ModelFiles, type OnnxDtype, readModelFiles } from './model-files';
+import { findDecoderGraph, type ModelFiles, type OnnxDtype, readModelFiles } from './model-files';
 import {
   ACCURACY_LEVELS_EXPECTED,
   isMatMulNBitsAccuracyLevel,
@@ -352,7 +352,7 @@ export async function createOnnxModel(directory: string, options: OnnxModelOptio
   }
   const files = await readModelFiles(directory, options.dtype ?? 'fp32');
   const draftDtype = options.draftDtype !== options.dtype ? options.draftDtype : undefined;
-  const draftFile = draftDtype ? (await readModelFiles(directory, draftDtype)).graphs.decoder : undefined;
+  const draftFile = draftDtype ? await findDecoderGraph(directory, draftDtype) : undefined;
   const bytes = await decoderBytes(files.graphs.decoder);
   const singleStream = wantsSingleStreamDecoder(bytes, options);
   // `'decoder'`: the decoder spins when its steps are passes over real weights.

@@ -82,12 +82,25 @@ async function findGraph(directory: string, name: string, dtype: OnnxDtype): Pro
 }
 
 /**
+ * The decoder graph of a weight format (the draft of speculative decoding needs no other file).
+ * @throws ModelFileError naming the files tried
+ */
+export async function findDecoderGraph(directory: string, dtype: OnnxDtype): Promise<string> {
+  checkDtype(dtype);
+  return findGraph(directory, 'decoder_model_merged', dtype);
+}
+
+function checkDtype(dtype: OnnxDtype): void {
+  if (!Object.hasOwn(DTYPE_SUFFIXES, dtype))
+    throw new RangeError(`onnx: dtype ${dtype}; expected one of ${Object.keys(DTYPE_SUFFIXES).join(', ')}`);
+}
+
+/**
  * Reads and checks a transformers.js-layout model directory.
  * @throws ModelFileError for missing or unreadable files, UnsupportedArchitectureError for other model types
  */
 export async function readModelFiles(directory: string, dtype: OnnxDtype): Promise<ModelFiles> {
-  if (!Object.hasOwn(DTYPE_SUFFIXES, dtype))
-    throw new RangeError(`onnx: dtype ${dtype}; expected one of ${Object.keys(DTYPE_SUFFIXES).join(', ')}`);
+  checkDtype(dtype);
   const config = (await readJson(path.join(directory, 'config.json'), true)) as Record<string, unknown>;
   const modelType = String(config.model_type ?? '');
   const architecture = SUPPORTED_ARCHITECTURES[modelType];
@@ -120,7 +133,7 @@ export async function readModelFiles(directory: string, dtype: OnnxDtype): Promi
   const graphs = {
     visionEncoder: await findGraph(directory, 'vision_encoder', dtype),
     embedTokens: await findGraph(directory, 'embed_tokens', dtype),
-    decoder: await findGraph(directory, 'decoder_model_merged', dtype),
+    decoder: await findDecoderGraph(directory, dtype),
   };
   return {
     config,
