@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { exitCodeFor, FeaError } from '@facial-r1/spec';
-import { createRewardServer } from '@facial-r1/rewards';
+import { createRewardServer, relaunchForServing } from '@facial-r1/rewards';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { collectSamples } from './data/collect-samples';
 import { dryRunScript } from './launch/dry-run-script';
@@ -65,7 +65,19 @@ function interruptible() {
 }
 
 /** Builds the `fea-train` program. */
-export function createProgram(): Command {
+/** The process {@link createProgram}'s commands run as, when they run as this process's own CLI. */
+export interface CliProcess {
+  /** The command line (`process.argv`), which `serve-rewards` may run again in a child process. */
+  readonly argv: readonly string[];
+  /** Called with the code the process must end with when a child did the work. */
+  exitWith(code: number): void;
+}
+
+/**
+ * The CLI. With `cliProcess` (the bin passes it; tests running commands in-process do not),
+ * `serve-rewards` serves from a child process on glibc Linux (see `relaunchForServing`).
+ */
+export function createProgram(cliProcess?: CliProcess): Command {
   const program = new Command('fea-train')
     .description(
       "Facial-R1's three training stages on existing engines (verl, TRL, OpenRLHF, EasyR1, LLaMA-Factory).",
@@ -274,6 +286,13 @@ hardware:
         port: endpoint.port,
         token: endpoint.token,
       });
+      // On glibc Linux the server runs in a child started with a malloc setting that lets memory
+      // go back after large requests (see relaunchForServing in @facial-r1/rewards).
+      const relaunched = cliProcess && (await relaunchForServing(cliProcess.argv));
+      if (relaunched !== undefined) {
+        cliProcess?.exitWith(relaunched);
+        return;
+      }
       const { url } = await server.listen();
       console.log(`Reward server (${loaded.plan.stage2.preset}) listening on ${url}`);
       if (endpoint.token && !options.token && !process.env.FEA_REWARD_TOKEN) {
@@ -421,7 +440,10 @@ function withEngine(loaded: Awaited<ReturnType<typeof loadPlan>>, stage: 'sft' |
 
 /** Runs the CLI and returns the exit code (0 ok, 1 failed, 2 usage). */
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
-  const program = createProgram().exitOverride();
+  let childExit: number | undefined;
+  const cliProcess: CliProcess | undefined =
+    argv === process.argv ? { argv, exitWith: (code) => (childExit = code) } : undefined;
+  const program = createProgram(cliProcess).exitOverride();
   for (const command of program.commands) command.exitOverride();
   const unknown = findUnknownOption(program, argv);
   if (unknown) {
@@ -431,7 +453,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   try {
     await mkdir(path.resolve('.'), { recursive: true });
     await program.parseAsync([...argv]);
-    return EXIT.ok;
+    return childExit ?? EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;

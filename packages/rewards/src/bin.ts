@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { PRESETS } from './presets';
 import { createRewardServer } from './server/reward-server';
+import { relaunchForServing } from './server/serving-process';
 
 const port = (value: string) => {
   const parsed = Number(value);
@@ -39,6 +40,13 @@ program
         token: options.token ?? process.env.FEA_REWARD_TOKEN,
         lenient: options.lenient,
       });
+      // On glibc Linux the server runs in a child started with a malloc setting that lets memory
+      // go back after large requests (see relaunchForServing); the options are checked first.
+      const relaunched = await relaunchForServing();
+      if (relaunched !== undefined) {
+        process.exitCode = relaunched;
+        return;
+      }
       const { url } = await server.listen();
       console.log(
         `fea-rewards: preset ${options.preset} on ${url} (POST /score, POST /openrlhf, GET /health, GET /metrics)`,

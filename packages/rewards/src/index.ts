@@ -34,6 +34,14 @@ export {
 export { decodeLabel, extractResponse } from './server/openrlhf';
 export { createRewardServer, type RewardServer, type RewardServerOptions } from './server/reward-server';
 export {
+  RELAUNCH_OPT_OUT_ENV,
+  RELAUNCHED_ENV,
+  relaunchForServing,
+  SERVER_MMAP_THRESHOLD,
+  type ServingProcessFacts,
+  shouldRelaunchForServing,
+} from './server/serving-process';
+export {
   accuracyTerm,
   auTerm,
   consistencyTerm,

@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRESETS } from '../presets';
+import { type StartedServer, startServerBin } from './__fixtures__/start-server-bin';
 
-// The server runs in a child process with its default limits so its resident memory can be
-// read from /proc (Linux): requests at the body limit must neither kill it nor leave it big.
+// The server is started as a user starts it, `fea-rewards serve` with its default limits, so
+// the resident memory of the process that serves can be read from /proc (Linux): requests at
+// the body limit must neither kill it nor leave it big.
 const hasProc = existsSync('/proc/self/status');
 if (!hasProc) console.warn('no /proc on this system: the reward-server memory test is skipped');
 
@@ -43,24 +42,18 @@ function rssBytes(pid: number): number {
 }
 
 describe.skipIf(!hasProc)(
-  'reward server under requests at its limits (child process, default limits)',
+  'reward server under requests at its limits (fea-rewards serve, default limits)',
   () => {
-    let child: ChildProcess;
+    let server: StartedServer;
     let url: string;
     let pid: number;
     beforeAll(async () => {
-      const fixture = fileURLToPath(new URL('./__fixtures__/serve-child.ts', import.meta.url));
-      child = spawn(process.execPath, ['--conditions=@facial-r1/source', '--import', 'tsx', fixture], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      const line = await new Promise<string>((resolve, reject) => {
-        child.once('exit', (code) => reject(new Error(`the server exited with ${code}`)));
-        createInterface({ input: child.stdout! }).once('line', resolve);
-      });
-      ({ url, pid } = JSON.parse(line) as { url: string; pid: number });
+      server = await startServerBin();
+      ({ url, serverPid: pid } = server);
     });
-    afterAll(() => {
-      child?.kill('SIGTERM');
+    afterAll(async () => {
+      server?.launcher.kill('SIGTERM');
+      await server?.exited;
     });
 
     const post = (body: string) =>
