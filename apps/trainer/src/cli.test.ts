@@ -184,6 +184,26 @@ python3() {
       server = undefined;
     },
   );
+
+  it('serve-rewards stopped the moment it prints its address still closes cleanly (exit 0)', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const started = spawn(node[0]!, [...node.slice(1), 'serve-rewards', 'plan.yaml', '--port', '0'], {
+        cwd: directory,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let output = '';
+      const exited = new Promise<number | null>((resolve) => started.once('exit', resolve));
+      await new Promise<void>((resolve) =>
+        started.stdout!.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('listening on')) resolve();
+        }),
+      );
+      started.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output).toContain('Reward server stopped.');
+    }
+  }, 60_000);
 });
 
 describe('fea-train init', () => {

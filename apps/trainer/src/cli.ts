@@ -293,6 +293,12 @@ hardware:
         cliProcess?.exitWith(relaunched);
         return;
       }
+      // Signals are handled from before listening: Ctrl-C or SIGTERM the moment the address is
+      // printed still closes the server cleanly.
+      const stopped = new Promise<string>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'));
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+      });
       const { url } = await server.listen();
       console.log(`Reward server (${loaded.plan.stage2.preset}) listening on ${url}`);
       if (endpoint.token && !options.token && !process.env.FEA_REWARD_TOKEN) {
@@ -300,11 +306,7 @@ hardware:
           `Bearer token (give it to the engine as FEA_REWARD_TOKEN): export FEA_REWARD_TOKEN=${endpoint.token}`,
         );
       }
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await stopped;
       await server.close();
       console.log('Reward server stopped.');
     });

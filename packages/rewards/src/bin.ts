@@ -47,7 +47,18 @@ program
         process.exitCode = relaunched;
         return;
       }
-      const { url } = await server.listen();
+      // Signals are handled from before listening: a SIGTERM sent the moment the address is
+      // printed still finishes in-flight requests and exits 0.
+      const listening = server.listen();
+      const stop = async (signal: string) => {
+        console.log(`fea-rewards: ${signal}, finishing in-flight requests`);
+        await listening.catch(() => undefined);
+        await server.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+      const { url } = await listening;
       console.log(
         `fea-rewards: preset ${options.preset} on ${url} (POST /score, POST /openrlhf, GET /health, GET /metrics)`,
       );
@@ -55,13 +66,6 @@ program
         console.log(
           `fea-rewards: ${options.host} is not loopback, so requests need a token; generated: ${server.token} (give it to the bridges as FEA_REWARD_TOKEN, or choose one with --token)`,
         );
-      const stop = async (signal: string) => {
-        console.log(`fea-rewards: ${signal}, finishing in-flight requests`);
-        await server.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void stop('SIGINT'));
-      process.once('SIGTERM', () => void stop('SIGTERM'));
     },
   );
 

@@ -38,6 +38,7 @@ export {
   RELAUNCHED_ENV,
   relaunchForServing,
   SERVER_MMAP_THRESHOLD,
+  SERVER_SEMI_SPACE_MIB,
   type ServingProcessFacts,
   shouldRelaunchForServing,
 } from './server/serving-process';

@@ -36,6 +36,24 @@ function manyCappedCompletions(preset: string): string {
   return `${head}${items}${' '.repeat(rest)}${tail}`;
 }
 
+/** Resident MiB by kind of mapping (Linux smaps): glibc's main heap, other anonymous, files. */
+function rssBreakdown(pid: number): string {
+  const kinds = { heap: 0, anonymous: 0, files: 0 };
+  let mapping = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) mapping = line;
+    else if (line.startsWith('Rss:')) {
+      const kb = Number(line.split(/\s+/)[1]);
+      if (mapping.endsWith('[heap]')) kinds.heap += kb;
+      else if (/ 00:00 0\s*(\[[a-z_]+\])?$/.test(mapping)) kinds.anonymous += kb;
+      else kinds.files += kb;
+    }
+  }
+  return Object.entries(kinds)
+    .map(([kind, kb]) => `${kind} ${(kb / 1024).toFixed(0)}`)
+    .join(', ');
+}
+
 function rssBytes(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(match![1]) * 1024;
@@ -62,6 +80,7 @@ describe.skipIf(!hasProc)(
     it('survives a body at the limit with every preset, and memory returns within 2x of idle', async () => {
       await post(`{"items":[{"completion":"<think>AU4</think><answer>anger</answer>","sample":${sample}}]}`);
       const idle = rssBytes(pid);
+      const idleBreakdown = rssBreakdown(pid);
       let peak = idle;
       const watch = setInterval(() => {
         peak = Math.max(peak, rssBytes(pid));
@@ -103,7 +122,9 @@ describe.skipIf(!hasProc)(
         after = rssBytes(pid);
       }
       const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
-      console.log(`reward server RSS: idle ${mib(idle)} MiB, peak ${mib(peak)} MiB, after ${mib(after)} MiB`);
+      console.log(
+        `reward server RSS: idle ${mib(idle)} MiB (${idleBreakdown}), peak ${mib(peak)} MiB, after ${mib(after)} MiB (${rssBreakdown(pid)})`,
+      );
       expect(after).toBeLessThanOrEqual(2 * idle);
     }, 120_000);
   },

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { childPids, startServerBin } from './__fixtures__/start-server-bin';
-import { SERVER_MMAP_THRESHOLD, shouldRelaunchForServing } from './serving-process';
+import { SERVER_MMAP_THRESHOLD, SERVER_SEMI_SPACE_MIB, shouldRelaunchForServing } from './serving-process';
 
 const glibcLinux = { platform: 'linux' as const, env: {}, glibc: '2.36' };
 
@@ -32,6 +32,8 @@ if (!here) console.warn('not glibc Linux: the fea-rewards relaunch tests are ski
 
 const alive = (pid: number) =>
   existsSync(`/proc/${pid}`) && !/State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+const commandLine = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+
 async function gone(pid: number, withinMs: number): Promise<boolean> {
   for (let waited = 0; waited < withinMs; waited += 100) {
     if (!alive(pid)) return true;
@@ -46,12 +48,33 @@ describe.skipIf(!here)('fea-rewards serve on glibc Linux', () => {
     expect(server.serverPid).not.toBe(server.launcher.pid);
     const environ = readFileSync(`/proc/${server.serverPid}/environ`, 'utf8').split('\0');
     expect(environ).toContain(`MALLOC_MMAP_THRESHOLD_=${SERVER_MMAP_THRESHOLD}`);
+    expect(commandLine(server.serverPid)).toContain(`--max-semi-space-size=${SERVER_SEMI_SPACE_MIB}`);
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
     server.launcher.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     expect(server.output).toContain('fea-rewards: SIGTERM, finishing in-flight requests');
     expect(await gone(server.serverPid, 5000)).toBe(true);
   }, 60_000);
+
+  it('keeps a semi-space size the user gave in NODE_OPTIONS', async () => {
+    const server = await startServerBin([], { NODE_OPTIONS: '--max-semi-space-size=8' });
+    expect(server.serverPid).not.toBe(server.launcher.pid);
+    expect(commandLine(server.serverPid).some((word) => word.includes('semi-space'))).toBe(false);
+    server.launcher.kill('SIGTERM');
+    const code = await server.exited;
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it('SIGTERM the moment the address is printed still finishes cleanly, relaunched or not', async () => {
+    for (const env of [{}, { FEA_SERVER_RELAUNCH: '0' }]) {
+      for (let round = 0; round < 5; round += 1) {
+        const server = await startServerBin([], env);
+        server.launcher.kill('SIGTERM');
+        expect(await server.exited).toBe(0);
+        expect(server.output.at(-1)).toBe('fea-rewards: SIGTERM, finishing in-flight requests');
+      }
+    }
+  }, 120_000);
 
   it('a launcher killed with SIGKILL does not leave its server behind', async () => {
     const server = await startServerBin();
