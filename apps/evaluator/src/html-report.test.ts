@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,26 +5,13 @@ import { pathToFileURL } from 'node:url';
 import { writeFixtureDataset } from '@facial-r1/benchmarks/testing';
 import { createOpenAICompatibleModel } from '@facial-r1/runtime/openai';
 import { serveOpenAICompatible } from '@facial-r1/runtime/server';
+import { CHROMIUM_ARGS, findChromium } from '@facial-r1/vitest-config/chromium';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedAnswerModel } from './__fixtures__/fixed-answer-model';
 import { runBenchmark } from './run-benchmark';
 
-const chromiumPath = (() => {
-  for (const candidate of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
-    if (!candidate) continue;
-    try {
-      execFileSync(candidate, ['--version'], { stdio: 'ignore' });
-      return candidate;
-    } catch {
-      // try the next one
-    }
-  }
-  console.warn(
-    'report.html browser test skipped: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)',
-  );
-  return undefined;
-})();
+const chromiumPath = findChromium('report.html browser test');
 
 describe.skipIf(!chromiumPath)('report.html in headless Chromium', () => {
   let directory: string;
@@ -53,14 +39,7 @@ describe.skipIf(!chromiumPath)('report.html in headless Chromium', () => {
     }
     const browser = await chromium.launch({
       executablePath: chromiumPath,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      args: [...CHROMIUM_ARGS],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, findChromium } from './__fixtures__/chromium';
+import { CHROMIUM_ARGS, findChromium } from '@facial-r1/vitest-config/chromium';
 import { writeSyntheticRound } from './__fixtures__/synthetic-round';
 
 const chromiumPath = findChromium('review studio browser test');
@@ -58,7 +58,7 @@ describe.skipIf(!chromiumPath)('fea-train review in headless Chromium, by keyboa
   let server: ChildProcess | undefined;
   beforeAll(async () => {
     directory = await mkdtemp(path.join(os.tmpdir(), 'fea-review-e2e-'));
-    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: [...CHROMIUM_ARGS] });
   });
   afterAll(async () => {
     server?.kill('SIGKILL');

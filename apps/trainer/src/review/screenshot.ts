@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, findChromium } from './__fixtures__/chromium';
+import { CHROMIUM_ARGS, findChromium } from '@facial-r1/vitest-config/chromium';
 import { writeSyntheticRound } from './__fixtures__/synthetic-round';
 import { DecisionLog, decisionsPath } from './decision-log';
 import { createJudge } from './judge-text';
@@ -50,7 +50,7 @@ try {
   await log.decide({ key: 'alice:3', id: 's03', decision: 'accept', client: 'alice', base: null });
   const server = createReviewServer({ set, log, judge: createJudge({ verifier: set.verifier }) });
   const { url } = await server.listen();
-  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS] });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1180 }, deviceScaleFactor: 1 });
     await page.goto(url);
