@@ -1,19 +1,12 @@
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { parseCompletion } from '@facial-r1/parsers';
 import { demoPhotoPaths } from '@facial-r1/vision';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
-const tsx = createRequire(import.meta.url).resolve('tsx');
+import { runCli } from './__fixtures__/run-cli';
 
 const faceSchema = z.object({
   box: z.object({
@@ -61,18 +54,11 @@ describe('fea-eval analyze (built-in face baseline, offline)', () => {
   });
   afterAll(() => rm(directory, { recursive: true, force: true }));
   const cli = (args: string[]) =>
-    run(process.execPath, ['--conditions=@facial-r1/source', '--import', tsx, bin, ...args], {
+    runCli(args, {
       cwd: directory,
       env: { ...process.env, FACIAL_R1_CACHE: cache },
       maxBuffer: 64 * 1024 * 1024,
-    }).then(
-      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (error: { code: number; stdout: string; stderr: string }) => ({
-        code: error.code,
-        stdout: error.stdout,
-        stderr: error.stderr,
-      }),
-    );
+    });
 
   it('analyses the shipped sample photos: faces found, every block complete, reasoning cites only measured AUs', async () => {
     const result = await cli(['analyze', '--json', '--out', 'analysis.html']);

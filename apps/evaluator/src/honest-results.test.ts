@@ -1,33 +1,19 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { writeFixtureDataset } from '@facial-r1/benchmarks/testing';
 import { serveOpenAICompatible } from '@facial-r1/runtime/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from './cli';
 import { FixedAnswerModel } from './__fixtures__/fixed-answer-model';
 import { FlakyModel } from './__fixtures__/flaky-model';
+import { CLI_NODE_ARGS, runCli } from './__fixtures__/run-cli';
 import { compareReports, readRunReports, renderComparison } from './compare-runs';
 import { runBenchmark } from './run-benchmark';
 import { RunLockedError } from './run-lock';
 
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
-const tsx = createRequire(import.meta.url).resolve('tsx');
-const nodeArgs = ['--conditions=@facial-r1/source', '--import', tsx, bin];
-const cli = (args: string[], cwd: string) =>
-  run(process.execPath, [...nodeArgs, ...args], { cwd }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({
-      code: error.code,
-      stdout: error.stdout,
-      stderr: error.stderr,
-    }),
-  );
+const cli = (args: string[], cwd: string) => runCli(args, { cwd });
 
 describe('honest results: errors, interruptions, locks, comparisons, usage errors', () => {
   let directory: string;
@@ -230,7 +216,7 @@ describe('honest results: errors, interruptions, locks, comparisons, usage error
       const child = spawn(
         process.execPath,
         [
-          ...nodeArgs,
+          ...CLI_NODE_ARGS,
           'run',
           '--benchmark',
           'rafdb',

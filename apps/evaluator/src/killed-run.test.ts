@@ -1,16 +1,12 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeFixtureDataset } from '@facial-r1/benchmarks/testing';
 import { serveOpenAICompatible } from '@facial-r1/runtime/server';
 import { describe, expect, it } from 'vitest';
 import { FixedAnswerModel } from './__fixtures__/fixed-answer-model';
-
-const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
-const tsx = createRequire(import.meta.url).resolve('tsx');
+import { CLI_NODE_ARGS } from './__fixtures__/run-cli';
 
 describe('fea-eval run killed with SIGKILL', () => {
   it('resumes without asking the model again for finished samples', async () => {
@@ -19,10 +15,7 @@ describe('fea-eval run killed with SIGKILL', () => {
     try {
       await writeFixtureDataset('rafdb', path.join(directory, 'rafdb'), { perClass: 3 });
       const args = [
-        '--conditions=@facial-r1/source',
-        '--import',
-        tsx,
-        bin,
+        ...CLI_NODE_ARGS,
         'run',
         '--benchmark',
         'rafdb',

@@ -1,10 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { isCurrentAssessment } from '@facial-r1/assessment';
 import type { BenchmarkId } from '@facial-r1/benchmarks';
 import { writeFixtureDataset } from '@facial-r1/benchmarks/testing';
@@ -12,21 +8,11 @@ import { createOpenAICompatibleModel } from '@facial-r1/runtime/openai';
 import { type OpenAICompatibleServer, serveOpenAICompatible } from '@facial-r1/runtime/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedAnswerModel } from './__fixtures__/fixed-answer-model';
+import { runCli } from './__fixtures__/run-cli';
 import { compareReports, readRunReports, renderComparison } from './compare-runs';
 import { runBenchmark } from './run-benchmark';
 
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
-const tsx = createRequire(import.meta.url).resolve('tsx');
-const cli = (args: string[], cwd: string) =>
-  run(process.execPath, ['--conditions=@facial-r1/source', '--import', tsx, bin, ...args], { cwd }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({
-      code: error.code,
-      stdout: error.stdout,
-      stderr: error.stderr,
-    }),
-  );
+const cli = (args: string[], cwd: string) => runCli(args, { cwd });
 
 describe('fea-eval run end to end (fixture datasets in native layouts, a real local OpenAI-compatible server)', () => {
   let directory: string;

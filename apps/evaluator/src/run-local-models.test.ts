@@ -1,16 +1,13 @@
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { writeFixtureDataset } from '@facial-r1/benchmarks/testing';
 import { createModelRegistry } from '@facial-r1/runtime';
 import { createOnnxModel } from '@facial-r1/runtime/onnx';
 import { writeTinyQwenVLModel } from '@facial-r1/tiny-models';
 import { createFaceBaselineModel, demoPhotoPaths, readBaselineMetadata } from '@facial-r1/vision';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './__fixtures__/run-cli';
 import { type PredictionRecord, runBenchmark } from './run-benchmark';
 
 describe('fea-eval run with local models', () => {
@@ -65,16 +62,9 @@ describe('fea-eval run with local models', () => {
       dtypes: ['q4', 'fp32', 'q8'],
     });
     await writeFixtureDataset('rafdb', path.join(directory, 'cli-rafdb'), { perClass: 1 });
-    const tsx = createRequire(import.meta.url).resolve('tsx');
-    const bin = fileURLToPath(new URL('./bin.ts', import.meta.url));
     const cli = (model: string, out: string) =>
-      promisify(execFile)(
-        process.execPath,
+      runCli(
         [
-          '--conditions=@facial-r1/source',
-          '--import',
-          tsx,
-          bin,
           'run',
           '--benchmark',
           'rafdb',
@@ -90,10 +80,7 @@ describe('fea-eval run with local models', () => {
           '20',
         ],
         { env: { ...process.env, FACIAL_R1_CACHE: path.join(directory, 'cache') } },
-      ).then(
-        () => ({ code: 0, stderr: '' }),
-        (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
-      );
+      ).then(({ code, stderr }) => ({ code, stderr }));
     const ok = await cli(`onnx:${modelDirectory}?dtype=q4&accuracyLevel=4&workers=1`, 'runs-q4');
     expect(ok).toEqual({ code: 0, stderr: expect.any(String) });
     const predictions = (await readFile(path.join(directory, 'runs-q4', 'predictions.jsonl'), 'utf8'))
