@@ -64,7 +64,6 @@ function interruptible() {
   };
 }
 
-/** Builds the `fea-train` program. */
 /** The process {@link createProgram}'s commands run as, when they run as this process's own CLI. */
 export interface CliProcess {
   /** The command line (`process.argv`), which `serve-rewards` may run again in a child process. */
@@ -74,8 +73,9 @@ export interface CliProcess {
 }
 
 /**
- * The CLI. With `cliProcess` (the bin passes it; tests running commands in-process do not),
- * `serve-rewards` serves from a child process on glibc Linux (see `relaunchForServing`).
+ * Builds the `fea-train` program. With `cliProcess` (the bin passes it; tests running commands
+ * in-process do not), `serve-rewards` serves from a child process on glibc Linux (see
+ * `relaunchForServing`).
  */
 export function createProgram(cliProcess?: CliProcess): Command {
   const program = new Command('fea-train')

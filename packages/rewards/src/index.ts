@@ -34,6 +34,7 @@ export {
 export { decodeLabel, extractResponse } from './server/openrlhf';
 export { createRewardServer, type RewardServer, type RewardServerOptions } from './server/reward-server';
 export {
+  exitCodeOf,
   RELAUNCH_OPT_OUT_ENV,
   RELAUNCHED_ENV,
   relaunchForServing,

@@ -23,6 +23,11 @@ export const RELAUNCH_OPT_OUT_ENV = 'FEA_SERVER_RELAUNCH';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
+/** A child's exit as a shell reports it: its code, or 128 + the number of the signal that ended it. */
+export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  return code ?? 128 + (signal ? constants.signals[signal] : 0);
+}
+
 /** What {@link shouldRelaunchForServing} reads; the current process's by default. */
 export interface ServingProcessFacts {
   readonly platform: NodeJS.Platform;
@@ -66,9 +71,9 @@ export function shouldRelaunchForServing(facts: ServingProcessFacts = currentFac
 
 /**
  * Runs this same command again in a child process with glibc's mmap threshold set and V8's
- * young generation capped (see {@link shouldRelaunchForServing}; a semi-space size you give in
- * `NODE_OPTIONS` or on node's command line is kept) and resolves with the exit code to end with, or resolves
- * undefined at once when this process should serve itself. `argv` is the command line to run
+ * young generation capped (see {@link shouldRelaunchForServing}; a semi-space size given in
+ * `NODE_OPTIONS` or on node's command line is kept) and resolves with the exit code to end
+ * with, or resolves undefined at once when this process should serve itself. `argv` is the command line to run
  * again (`process.argv`'s shape: node, script, arguments).
  *
  * The parent only waits: SIGINT, SIGTERM and SIGHUP are passed on once (the child has its own
@@ -111,7 +116,7 @@ export function relaunchForServing(argv: readonly string[] = process.argv): Prom
     });
     child.once('exit', (code, signal) => {
       done();
-      resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
+      resolve(exitCodeOf(code, signal));
     });
   });
 }

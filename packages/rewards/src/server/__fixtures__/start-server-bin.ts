@@ -4,9 +4,9 @@
 // relaunches itself; the launcher itself elsewhere or with FEA_SERVER_RELAUNCH=0).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { exitCodeOf } from '../serving-process';
 
 export const BIN = fileURLToPath(new URL('../../bin.ts', import.meta.url));
 
@@ -39,7 +39,7 @@ export async function startServerBin(
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
   );
   const exited = new Promise<number>((resolve) =>
-    launcher.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0))),
+    launcher.once('exit', (code, signal) => resolve(exitCodeOf(code, signal))),
   );
   const output: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
